@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs (idempotently, cached) every external tool the tests use:
+# buildkitd + buildctl and buildx built from the Go module proxy, runc and friends from Debian.
+# A second run finds the cached binaries and does nothing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+CACHE=${DFLLB_CACHE:-$HOME/.cache/dockerfile-llb}
+BIN="$CACHE/bin"
+mkdir -p "$BIN"
+
+log() { echo "[install-tools] $*" >&2; }
+
+# BuildKit's go.mod carries `exclude` lines from v0.19 on, so `go install pkg@tag` refuses it;
+# a throwaway wrapper module that requires the release builds the same binaries.
+build_go_tools() {
+  local name=$1 module=$2 version=$3; shift 3
+  local stamp="$BIN/.$name-$version"
+  if [ -f "$stamp" ]; then return; fi
+  log "building $name $version from the Go module proxy (first run only)"
+  local work; work=$(mktemp -d)
+  (
+    cd "$work"
+    go mod init "dfllb.local/$name-wrapper" >/dev/null 2>&1
+    # A wrapper file importing the commands keeps `go` from dropping or upgrading the pin.
+    {
+      echo "//go:build dfllb_wrapper"
+      echo "package tools"
+      echo "import ("
+      for pkg in "$@"; do echo "	_ \"$pkg\""; done
+      echo ")"
+    } > tools.go
+    GOFLAGS=-mod=mod go get "$module@$version"
+    # Copy the release's own exclude/replace directives so resolution matches the release.
+    local gomod; gomod=$(GOFLAGS=-mod=mod go list -m -f '{{.GoMod}}' "$module")
+    awk '/^(exclude|replace) \(/{p=1} p{print} /^\)/{p=0} /^(exclude|replace) [^(]/{print}' "$gomod" >> go.mod
+    for pkg in "$@"; do GOFLAGS=-mod=mod go get "$pkg@$version"; done
+    local got; got=$(GOFLAGS=-mod=mod go list -m -f '{{.Version}}' "$module")
+    [ "$got" = "$version" ] || { log "wanted $module $version, resolution gave $got"; exit 1; }
+    for pkg in "$@"; do
+      CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$BIN/" "$pkg"
+    done
+  )
+  rm -rf "$work"
+  touch "$stamp"
+}
+
+install_debian_packages() {
+  local missing=()
+  command -v runc >/dev/null || missing+=(runc)
+  command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+  command -v busybox >/dev/null && busybox --list >/dev/null 2>&1 && [ -x /bin/busybox ] && dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v jq >/dev/null || missing+=(jq)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+install_debian_packages
+build_go_tools buildkit github.com/moby/buildkit "$BUILDKIT_VERSION" \
+  github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+build_go_tools buildx github.com/docker/buildx "$BUILDX_VERSION" github.com/docker/buildx/cmd/buildx
+
+# buildx as a CLI plugin of the docker client on this machine.
+mkdir -p "$HOME/.docker/cli-plugins"
+ln -sf "$BIN/buildx" "$HOME/.docker/cli-plugins/docker-buildx"
+log "tools ready in $BIN"
