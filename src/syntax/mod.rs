@@ -1,1 +1,4 @@
-//! placeholder: filled in by the syntax work
+//! The syntax layer: Dockerfile bytes -> logical lines, parser directives, heredocs, spans, and
+//! shell-style word expansion. Knows nothing of BuildKit.
+
+pub mod expand;
