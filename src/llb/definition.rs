@@ -1,0 +1,201 @@
+//! The final step: a graph's head output to a `pb::Definition` ready to send to BuildKit.
+//!
+//! Ops are listed in post-order (inputs before the ops that read them), each distinct digest
+//! once, and the terminal op `Op{inputs:[head]}` last (client/llb/state.go `Marshal`). The walk
+//! is iterative, so a chain of any length is fine, and linear: each node's bytes and digest were
+//! computed when it was built.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::proto::pb;
+
+use super::node::{Node, OpMetadata, Output, SourceMap};
+use super::wire::{encode_definition, encode_op, Digest};
+
+/// A marshaled LLB graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    pb: pb::Definition,
+}
+
+impl Definition {
+    /// Marshals everything `head` depends on; `head` is the result of the build.
+    pub fn marshal(head: &Output) -> Definition {
+        let mut collector = Collector::default();
+        for node in post_order(head.node()) {
+            collector.add(&node);
+        }
+        collector.finish(head)
+    }
+
+    /// The empty result (a build of `FROM scratch` with nothing else): no ops at all.
+    pub fn scratch() -> Definition {
+        Definition {
+            pb: pb::Definition::default(),
+        }
+    }
+
+    /// Marshals `head`, or the empty definition for scratch.
+    pub fn marshal_opt(head: Option<&Output>) -> Definition {
+        head.map_or_else(Definition::scratch, Definition::marshal)
+    }
+
+    /// The protobuf message.
+    pub fn to_pb(&self) -> &pb::Definition {
+        &self.pb
+    }
+
+    /// The protobuf message, by value.
+    pub fn into_pb(self) -> pb::Definition {
+        self.pb
+    }
+
+    /// Wraps a definition received from elsewhere (for dumping it).
+    pub fn from_pb(pb: pb::Definition) -> Definition {
+        Definition { pb }
+    }
+
+    /// The Go-canonical serialization of the whole definition.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode_definition(&self.pb)
+    }
+
+    /// The digest of the op the terminal op points at, if any.
+    pub fn head(&self) -> Option<Digest> {
+        use prost::Message;
+        let last = self.pb.def.last()?;
+        let terminal = pb::Op::decode(&last[..]).ok()?;
+        terminal
+            .inputs
+            .first()
+            .map(|input| Digest::from_string(input.digest.clone()))
+    }
+}
+
+/// Nodes reachable from `head`, inputs first, each node (by identity) once.
+fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
+    let mut order = Vec::new();
+    let mut seen: HashSet<*const Node> = HashSet::new();
+    // (node, how many of its inputs were already pushed)
+    let mut stack: Vec<(Arc<Node>, usize)> = vec![(Arc::clone(head), 0)];
+    seen.insert(Arc::as_ptr(head));
+    while let Some((node, next)) = stack.last_mut() {
+        if let Some(input) = node.inputs().get(*next) {
+            *next += 1;
+            let child = Arc::clone(input.node());
+            if seen.insert(Arc::as_ptr(&child)) {
+                stack.push((child, 0));
+            }
+        } else {
+            let (node, _) = stack.pop().expect("the loop condition saw an element");
+            order.push(node);
+        }
+    }
+    order
+}
+
+#[derive(Default)]
+struct Collector {
+    def: Vec<Vec<u8>>,
+    emitted: HashSet<Digest>,
+    metadata: BTreeMap<String, OpMetadata>,
+    source_maps: Vec<Arc<SourceMap>>,
+    source_index: HashMap<*const SourceMap, i32>,
+    locations: BTreeMap<String, Vec<pb::Location>>,
+}
+
+impl Collector {
+    fn add(&mut self, node: &Node) {
+        let digest = node.digest().to_string();
+        self.metadata
+            .entry(digest.clone())
+            .or_default()
+            .merge(node.metadata());
+        for location in node.locations() {
+            let source_index = self.source_index_of(&location.source);
+            self.locations
+                .entry(digest.clone())
+                .or_default()
+                .push(pb::Location {
+                    source_index,
+                    ranges: location.ranges.iter().map(|r| r.to_pb()).collect(),
+                });
+        }
+        if self.emitted.insert(node.digest().clone()) {
+            self.def.push(node.bytes().to_vec());
+        }
+    }
+
+    /// Source files are numbered in order of first use; equal files share a number.
+    fn source_index_of(&mut self, source: &Arc<SourceMap>) -> i32 {
+        let key = Arc::as_ptr(source);
+        if let Some(index) = self.source_index.get(&key) {
+            return *index;
+        }
+        let index = match self
+            .source_maps
+            .iter()
+            .position(|known| **known == **source)
+        {
+            Some(i) => i as i32,
+            None => {
+                self.source_maps.push(Arc::clone(source));
+                self.source_maps.len() as i32 - 1
+            }
+        };
+        self.source_index.insert(key, index);
+        index
+    }
+
+    fn finish(mut self, head: &Output) -> Definition {
+        let terminal = encode_op(&pb::Op {
+            inputs: vec![head.to_input()],
+            ..pb::Op::default()
+        });
+        let terminal_digest = Digest::of(&terminal).to_string();
+        // The terminal op declares what the whole graph relies on (state.go `Marshal`).
+        let mut terminal_caps = vec!["constraints", "platform"];
+        if self.metadata.values().any(|m| m.ignore_cache) {
+            terminal_caps.push("meta.ignorecache");
+        }
+        if self.metadata.values().any(|m| !m.description.is_empty()) {
+            terminal_caps.push("meta.description");
+        }
+        if self.metadata.values().any(|m| m.export_cache.is_some()) {
+            terminal_caps.push("meta.exportcache");
+        }
+        let terminal_metadata = self.metadata.entry(terminal_digest).or_default();
+        terminal_metadata.caps = terminal_caps.into_iter().map(String::from).collect();
+        self.def.push(terminal);
+
+        let source = pb::Source {
+            locations: self
+                .locations
+                .into_iter()
+                .map(|(digest, locations)| (digest, pb::Locations { locations }))
+                .collect(),
+            infos: self
+                .source_maps
+                .iter()
+                .map(|map| pb::SourceInfo {
+                    filename: map.filename.clone(),
+                    data: map.data.clone(),
+                    definition: None,
+                    language: map.language.clone(),
+                })
+                .collect(),
+        };
+        Definition {
+            pb: pb::Definition {
+                def: self.def,
+                metadata: self
+                    .metadata
+                    .iter()
+                    .map(|(digest, metadata)| (digest.clone(), metadata.to_pb()))
+                    .collect(),
+                source: Some(source),
+            },
+        }
+    }
+}

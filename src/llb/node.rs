@@ -1,0 +1,393 @@
+//! The graph: immutable, `Arc`-shared op nodes and the outputs that point into them.
+//!
+//! A node is built once by one of the op builders (sources, exec, file, merge, diff). At that
+//! moment its `pb::Op` is serialized to Go-canonical bytes and hashed, so marshaling a large
+//! graph never re-serializes or re-walks anything. Per-op data that is not part of the digest
+//! (progress name, cache switches, caps, source locations) travels with the node.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::proto::pb;
+
+use super::wire::{encode_op, Digest};
+
+/// One op of the graph, with its bytes and digest computed once at construction.
+#[derive(Debug)]
+pub struct Node {
+    op: pb::Op,
+    bytes: Vec<u8>,
+    digest: Digest,
+    inputs: Vec<Output>,
+    metadata: OpMetadata,
+    locations: Vec<SourceLocation>,
+}
+
+impl Node {
+    /// Seals an op. `inputs` are the outputs named by `op.inputs`, in the same order.
+    pub(crate) fn seal(mut op: pb::Op, inputs: Vec<Output>, common: OpCommon) -> Arc<Node> {
+        op.inputs = inputs.iter().map(Output::to_input).collect();
+        // The Go client always sets constraints, even when it has no filter (marshal.go
+        // `MarshalConstraints`), so an empty message is part of every op's bytes.
+        op.constraints = Some(pb::WorkerConstraints {
+            filter: common.worker_constraints,
+        });
+        let bytes = encode_op(&op);
+        let digest = Digest::of(&bytes);
+        Arc::new(Node {
+            op,
+            bytes,
+            digest,
+            inputs,
+            metadata: common.metadata,
+            locations: common.locations,
+        })
+    }
+
+    /// The op as sent.
+    pub fn op(&self) -> &pb::Op {
+        &self.op
+    }
+
+    /// The exact bytes sent in `Definition.def`.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The digest of [`Node::bytes`].
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The outputs this op reads, in `Op.inputs` order.
+    pub fn inputs(&self) -> &[Output] {
+        &self.inputs
+    }
+
+    /// Data about the op that is not part of its digest.
+    pub fn metadata(&self) -> &OpMetadata {
+        &self.metadata
+    }
+
+    /// Where in the user's files this op comes from.
+    pub fn locations(&self) -> &[SourceLocation] {
+        &self.locations
+    }
+}
+
+impl Drop for Node {
+    /// Frees a chain of nodes with a loop instead of recursion, so dropping the last handle to
+    /// a graph of 100,000 chained ops cannot overflow the stack.
+    fn drop(&mut self) {
+        let mut pending = std::mem::take(&mut self.inputs);
+        while let Some(output) = pending.pop() {
+            if let Some(mut node) = Arc::into_inner(output.node) {
+                pending.append(&mut node.inputs);
+            }
+        }
+    }
+}
+
+/// One result of an op: a filesystem that later ops mount, copy from or build on.
+///
+/// Cheap to clone. "No output" (scratch, an empty filesystem) is `Option<Output>::None`
+/// wherever an op accepts it.
+#[derive(Clone, Debug)]
+pub struct Output {
+    node: Arc<Node>,
+    index: i64,
+}
+
+impl Output {
+    pub(crate) fn new(node: Arc<Node>, index: i64) -> Output {
+        Output { node, index }
+    }
+
+    /// The op producing this output.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// Which output of the op this is.
+    pub fn index(&self) -> i64 {
+        self.index
+    }
+
+    /// The digest of the producing op.
+    pub fn digest(&self) -> &Digest {
+        self.node.digest()
+    }
+
+    /// The `pb::Input` that references this output.
+    pub fn to_input(&self) -> pb::Input {
+        pb::Input {
+            digest: self.node.digest().to_string(),
+            index: self.index,
+        }
+    }
+
+    /// True when both name the same output of ops with the same bytes.
+    pub fn same_as(&self, other: &Output) -> bool {
+        self.index == other.index && self.node.digest() == other.node.digest()
+    }
+}
+
+/// A target platform, written on exec ops and image sources.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: String,
+    pub os_version: String,
+    pub os_features: Vec<String>,
+}
+
+impl Platform {
+    /// A platform from its OS and architecture, e.g. `Platform::new("linux", "amd64")`.
+    pub fn new(os: impl Into<String>, architecture: impl Into<String>) -> Platform {
+        Platform {
+            os: os.into(),
+            architecture: architecture.into(),
+            ..Platform::default()
+        }
+    }
+
+    /// Sets the CPU variant (`v7`, `v8`, ...).
+    pub fn with_variant(mut self, variant: impl Into<String>) -> Platform {
+        self.variant = variant.into();
+        self
+    }
+
+    pub(crate) fn to_pb(&self) -> pb::Platform {
+        pb::Platform {
+            architecture: self.architecture.clone(),
+            os: self.os.clone(),
+            variant: self.variant.clone(),
+            os_version: self.os_version.clone(),
+            os_features: self.os_features.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if !self.variant.is_empty() {
+            write!(f, "/{}", self.variant)?;
+        }
+        Ok(())
+    }
+}
+
+/// Per-op data that is not part of the digest (`pb.OpMetadata`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpMetadata {
+    pub ignore_cache: bool,
+    /// `llb.customname`, `com.docker.dockerfile.v1.command`, or any other key.
+    pub description: BTreeMap<String, String>,
+    pub export_cache: Option<bool>,
+    /// LLB capability IDs the op needs; the daemon refuses unknown ones.
+    pub caps: BTreeSet<String>,
+    pub progress_group: Option<ProgressGroup>,
+}
+
+/// Groups vertexes in progress output.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgressGroup {
+    pub id: String,
+    pub name: String,
+    pub weak: bool,
+}
+
+impl OpMetadata {
+    /// Folds `other` into `self` the way the Go client merges metadata of ops that share a
+    /// digest (client/llb/state.go `mergeMetadata`): flags OR, maps union, later values win.
+    pub fn merge(&mut self, other: &OpMetadata) {
+        self.ignore_cache |= other.ignore_cache;
+        for (key, value) in &other.description {
+            self.description.insert(key.clone(), value.clone());
+        }
+        if other.export_cache.is_some() {
+            self.export_cache = other.export_cache;
+        }
+        self.caps.extend(other.caps.iter().cloned());
+        if other.progress_group.is_some() {
+            self.progress_group.clone_from(&other.progress_group);
+        }
+    }
+
+    pub(crate) fn to_pb(&self) -> pb::OpMetadata {
+        pb::OpMetadata {
+            ignore_cache: self.ignore_cache,
+            description: self.description.clone(),
+            export_cache: self.export_cache.map(|value| pb::ExportCache { value }),
+            caps: self.caps.iter().map(|cap| (cap.clone(), true)).collect(),
+            progress_group: self.progress_group.as_ref().map(|group| pb::ProgressGroup {
+                id: group.id.clone(),
+                name: group.name.clone(),
+                weak: group.weak,
+            }),
+        }
+    }
+}
+
+/// A file the graph was built from (a Dockerfile), shared by the locations that point into it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    pub filename: String,
+    pub language: String,
+    pub data: Vec<u8>,
+}
+
+impl SourceMap {
+    /// A source file, e.g. `SourceMap::new("Dockerfile", "Dockerfile", bytes)`.
+    pub fn new(
+        filename: impl Into<String>,
+        language: impl Into<String>,
+        data: impl Into<Vec<u8>>,
+    ) -> Arc<SourceMap> {
+        Arc::new(SourceMap {
+            filename: filename.into(),
+            language: language.into(),
+            data: data.into(),
+        })
+    }
+}
+
+/// A line and character position; lines are 1-based as BuildKit expects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: i32,
+    pub character: i32,
+}
+
+/// A range in a source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Range {
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Range {
+    /// Whole lines `start..=end` (characters 0), as the Dockerfile frontend reports them.
+    pub fn lines(start: i32, end: i32) -> Range {
+        Range {
+            start: Position {
+                line: start,
+                character: 0,
+            },
+            end: Position {
+                line: end,
+                character: 0,
+            },
+        }
+    }
+
+    pub(crate) fn to_pb(self) -> pb::Range {
+        let position = |p: Position| pb::Position {
+            line: p.line,
+            character: p.character,
+        };
+        pb::Range {
+            start: Some(position(self.start)),
+            end: Some(position(self.end)),
+        }
+    }
+}
+
+/// Ranges of one source file that produced an op.
+#[derive(Clone, Debug)]
+pub struct SourceLocation {
+    pub source: Arc<SourceMap>,
+    pub ranges: Vec<Range>,
+}
+
+/// What every op builder carries besides the op itself.
+#[derive(Clone, Debug, Default)]
+pub struct OpCommon {
+    pub(crate) metadata: OpMetadata,
+    pub(crate) platform: Option<Platform>,
+    pub(crate) worker_constraints: Vec<String>,
+    pub(crate) locations: Vec<SourceLocation>,
+}
+
+/// Options shared by every op builder: progress name, descriptions, cache switches, caps,
+/// platform, worker constraints and source locations.
+pub trait OpOptions: Sized {
+    /// The builder's common part.
+    fn common_mut(&mut self) -> &mut OpCommon;
+
+    /// The name shown in progress output (`llb.customname`).
+    fn custom_name(self, name: impl Into<String>) -> Self {
+        self.description("llb.customname", name)
+    }
+
+    /// Any description key, e.g. `com.docker.dockerfile.v1.command`.
+    fn description(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.common_mut()
+            .metadata
+            .description
+            .insert(key.into(), value.into());
+        self
+    }
+
+    /// Never reuse a cached result of this op.
+    fn ignore_cache(mut self, ignore: bool) -> Self {
+        self.common_mut().metadata.ignore_cache = ignore;
+        self
+    }
+
+    /// Sets `export_cache`.
+    fn export_cache(mut self, export: bool) -> Self {
+        self.common_mut().metadata.export_cache = Some(export);
+        self
+    }
+
+    /// Puts the op in a progress group.
+    fn progress_group(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        weak: bool,
+    ) -> Self {
+        self.common_mut().metadata.progress_group = Some(ProgressGroup {
+            id: id.into(),
+            name: name.into(),
+            weak,
+        });
+        self
+    }
+
+    /// Declares an LLB capability the op needs (the builders add the usual ones themselves).
+    fn cap(mut self, cap: impl Into<String>) -> Self {
+        self.common_mut().metadata.caps.insert(cap.into());
+        self
+    }
+
+    /// The platform; only exec ops and image sources write it into the op.
+    fn platform(mut self, platform: Platform) -> Self {
+        self.common_mut().platform = Some(platform);
+        self
+    }
+
+    /// The platform if any (convenient when forwarding an optional one).
+    fn platform_opt(mut self, platform: Option<Platform>) -> Self {
+        self.common_mut().platform = platform;
+        self
+    }
+
+    /// Adds a worker constraint filter.
+    fn worker_constraint(mut self, filter: impl Into<String>) -> Self {
+        self.common_mut().worker_constraints.push(filter.into());
+        self
+    }
+
+    /// Records where in `source` this op comes from.
+    fn location(mut self, source: &Arc<SourceMap>, ranges: Vec<Range>) -> Self {
+        self.common_mut().locations.push(SourceLocation {
+            source: Arc::clone(source),
+            ranges,
+        });
+        self
+    }
+}

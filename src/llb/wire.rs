@@ -1,0 +1,215 @@
+//! Go-canonical protobuf bytes for LLB ops and definitions, and their digests.
+//!
+//! BuildKit names every op by the SHA-256 of its serialized bytes, and the Go client serializes
+//! with `proto.MarshalOptions{Deterministic: true}`. To get the same digests we must produce the
+//! same bytes. prost already matches Go for every message without a map (fields in number order,
+//! zero scalars omitted, set sub-messages written even when empty), but inside a map entry prost
+//! leaves out an empty key or value while Go always writes both. So the messages that hold maps
+//! (`Op` because of `SourceOp.attrs`, `Definition`, `OpMetadata`, `Source`, `SourceInfo`) are
+//! written here by hand, and prost encodes every map-free sub-message.
+
+use std::collections::BTreeMap;
+
+use prost::encoding::{self, encode_key, encode_varint, encoded_len_varint, WireType};
+use prost::Message;
+use sha2::{Digest as _, Sha256};
+
+use crate::proto::pb;
+
+/// An op digest, `sha256:<lowercase hex>` of the op's exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Digest(String);
+
+impl Digest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest(format!("sha256:{}", hex::encode(Sha256::digest(bytes))))
+    }
+
+    /// Wraps a digest string received from elsewhere, as is.
+    pub fn from_string(digest: String) -> Digest {
+        Digest(digest)
+    }
+
+    /// The `sha256:<hex>` form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Serializes an `Op` the way Go's deterministic marshaler does.
+pub fn encode_op(op: &pb::Op) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(op.encoded_len() + 16);
+    for input in &op.inputs {
+        encoding::message::encode(1, input, &mut buf);
+    }
+    match &op.op {
+        Some(pb::op::Op::Exec(exec)) => encoding::message::encode(2, exec, &mut buf),
+        Some(pb::op::Op::Source(source)) => {
+            let mut body = Vec::new();
+            encode_source_op(source, &mut body);
+            write_len_delimited(3, &body, &mut buf);
+        }
+        Some(pb::op::Op::File(file)) => encoding::message::encode(4, file, &mut buf),
+        Some(pb::op::Op::Merge(merge)) => encoding::message::encode(6, merge, &mut buf),
+        Some(pb::op::Op::Diff(diff)) => encoding::message::encode(7, diff, &mut buf),
+        None => {}
+    }
+    if let Some(platform) = &op.platform {
+        encoding::message::encode(10, platform, &mut buf);
+    }
+    if let Some(constraints) = &op.constraints {
+        encoding::message::encode(11, constraints, &mut buf);
+    }
+    buf
+}
+
+fn encode_source_op(source: &pb::SourceOp, buf: &mut Vec<u8>) {
+    if !source.identifier.is_empty() {
+        encoding::string::encode(1, &source.identifier, buf);
+    }
+    encode_string_map(2, &source.attrs, buf);
+}
+
+/// Serializes a `Definition` the way Go's deterministic marshaler does.
+pub fn encode_definition(def: &pb::Definition) -> Vec<u8> {
+    let mut buf = Vec::new();
+    for op in &def.def {
+        encoding::bytes::encode(1, op, &mut buf);
+    }
+    for (digest, metadata) in &def.metadata {
+        let mut value = Vec::new();
+        encode_op_metadata(metadata, &mut value);
+        let mut entry = Vec::new();
+        encoding::string::encode(1, digest, &mut entry);
+        write_len_delimited(2, &value, &mut entry);
+        write_len_delimited(2, &entry, &mut buf);
+    }
+    if let Some(source) = &def.source {
+        let mut body = Vec::new();
+        encode_source(source, &mut body);
+        write_len_delimited(3, &body, &mut buf);
+    }
+    buf
+}
+
+fn encode_op_metadata(md: &pb::OpMetadata, buf: &mut Vec<u8>) {
+    if md.ignore_cache {
+        encoding::bool::encode(1, &md.ignore_cache, buf);
+    }
+    encode_string_map(2, &md.description, buf);
+    if let Some(export_cache) = &md.export_cache {
+        encoding::message::encode(4, export_cache, buf);
+    }
+    for (cap, enabled) in &md.caps {
+        let mut entry = Vec::new();
+        encoding::string::encode(1, cap, &mut entry);
+        encoding::bool::encode(2, enabled, &mut entry);
+        write_len_delimited(5, &entry, buf);
+    }
+    if let Some(group) = &md.progress_group {
+        encoding::message::encode(6, group, buf);
+    }
+}
+
+fn encode_source(source: &pb::Source, buf: &mut Vec<u8>) {
+    for (digest, locations) in &source.locations {
+        let mut entry = Vec::new();
+        encoding::string::encode(1, digest, &mut entry);
+        encoding::message::encode(2, locations, &mut entry);
+        write_len_delimited(1, &entry, buf);
+    }
+    for info in &source.infos {
+        let mut body = Vec::new();
+        if !info.filename.is_empty() {
+            encoding::string::encode(1, &info.filename, &mut body);
+        }
+        if !info.data.is_empty() {
+            encoding::bytes::encode(2, &info.data, &mut body);
+        }
+        if let Some(def) = &info.definition {
+            write_len_delimited(3, &encode_definition(def), &mut body);
+        }
+        if !info.language.is_empty() {
+            encoding::string::encode(4, &info.language, &mut body);
+        }
+        write_len_delimited(2, &body, buf);
+    }
+}
+
+/// A `map<string,string>` field: entries in key order, key and value always written (Go's rule).
+fn encode_string_map(tag: u32, map: &BTreeMap<String, String>, buf: &mut Vec<u8>) {
+    for (key, value) in map {
+        let mut entry = Vec::with_capacity(key.len() + value.len() + 4);
+        encoding::string::encode(1, key, &mut entry);
+        encoding::string::encode(2, value, &mut entry);
+        write_len_delimited(tag, &entry, buf);
+    }
+}
+
+fn write_len_delimited(tag: u32, body: &[u8], buf: &mut Vec<u8>) {
+    encode_key(tag, WireType::LengthDelimited, buf);
+    buf.reserve(encoded_len_varint(body.len() as u64) + body.len());
+    encode_varint(body.len() as u64, buf);
+    buf.extend_from_slice(body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_map_values_are_written_like_go() {
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "local://x".into(),
+                attrs: BTreeMap::from([("k".to_string(), String::new())]),
+            })),
+            constraints: Some(pb::WorkerConstraints::default()),
+            ..Default::default()
+        };
+        let bytes = encode_op(&op);
+        // source{1:"local://x", 2:{1:"k", 2:""}}, constraints{}
+        let expected: Vec<u8> = [
+            &[0x1a, 0x12, 0x0a, 0x09][..],
+            b"local://x",
+            &[0x12, 0x05, 0x0a, 0x01, b'k', 0x12, 0x00],
+            &[0x5a, 0x00],
+        ]
+        .concat();
+        assert_eq!(bytes, expected);
+        // prost itself drops the empty value: the reason this module exists.
+        assert_ne!(op.encode_to_vec(), expected);
+        assert_eq!(pb::Op::decode(&bytes[..]).unwrap(), op);
+    }
+
+    #[test]
+    fn map_free_ops_match_prost() {
+        let op = pb::Op {
+            inputs: vec![pb::Input {
+                digest: "sha256:00".into(),
+                index: 1,
+            }],
+            op: Some(pb::op::Op::Merge(pb::MergeOp {
+                inputs: vec![pb::MergeInput { input: 0 }],
+            })),
+            constraints: Some(pb::WorkerConstraints::default()),
+            ..Default::default()
+        };
+        assert_eq!(encode_op(&op), op.encode_to_vec());
+    }
+
+    #[test]
+    fn digest_is_sha256_of_bytes() {
+        assert_eq!(
+            Digest::of(b"").as_str(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
