@@ -9,15 +9,25 @@ source "$here/versions.env"
 CACHE=${DFLLB_CACHE:-$HOME/.cache/dockerfile-llb}
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
+# Concurrent runs (several test environments on one machine) wait for each other.
+exec 9>"$CACHE/.install-tools.lock"
+flock 9
 
 log() { echo "[install-tools] $*" >&2; }
 
 # BuildKit's go.mod carries `exclude` lines from v0.19 on, so `go install pkg@tag` refuses it;
 # a throwaway wrapper module that requires the release builds the same binaries.
+# The binaries carry the release in their version output (-X ldflags), so "is it installed" is
+# answered by the binaries themselves: `<first binary> --version` (buildx: `version`) must name the pinned release.
 build_go_tools() {
   local name=$1 module=$2 version=$3; shift 3
-  local stamp="$BIN/.$name-$version"
-  if [ -f "$stamp" ]; then return; fi
+  local first; first=$(basename "$1")
+  local ask=--version; [ "$first" = buildx ] && ask=version
+  if [ -x "$BIN/$first" ] && "$BIN/$first" $ask 2>/dev/null | grep -q " $version\b"; then
+    local ok=1 pkg
+    for pkg in "$@"; do [ -x "$BIN/$(basename "$pkg")" ] || ok=0; done
+    [ $ok = 1 ] && return
+  fi
   log "building $name $version from the Go module proxy (first run only)"
   local work; work=$(mktemp -d)
   (
@@ -39,11 +49,13 @@ build_go_tools() {
     local got; got=$(GOFLAGS=-mod=mod go list -m -f '{{.Version}}' "$module")
     [ "$got" = "$version" ] || { log "wanted $module $version, resolution gave $got"; exit 1; }
     for pkg in "$@"; do
-      CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$BIN/" "$pkg"
+      CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
+        -ldflags "-s -w -X $module/version.Version=$version -X $module/version.Package=$module" \
+        -o "$BIN/" "$pkg"
     done
   )
   rm -rf "$work"
-  touch "$stamp"
+  rm -f "$BIN/.$name-"*   # stamps of the earlier script version
 }
 
 install_debian_packages() {
@@ -63,7 +75,8 @@ install_debian_packages() {
 
 install_debian_packages
 build_go_tools buildkit github.com/moby/buildkit "$BUILDKIT_VERSION" \
-  github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+  github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl \
+  github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend
 build_go_tools buildx github.com/docker/buildx "$BUILDX_VERSION" github.com/docker/buildx/cmd/buildx
 
 # buildx as a CLI plugin of the docker client on this machine.
