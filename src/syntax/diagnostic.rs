@@ -1,0 +1,199 @@
+//! Errors as data: a [`Diagnostic`] names the file, the span, what was expected and, where it
+//! helps, how to fix it. [`Diagnostic::render`] prints it rustc-style for the CLI; the gateway
+//! puts the same positions into BuildKit's error source location.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::span::{LineIndex, LineRange, Position, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in a Dockerfile. Parsing functions create it with a span only; the entry points
+/// ([`crate::syntax::parse`], [`crate::instructions::parse_dockerfile`]) fill in the filename and
+/// positions with [`Diagnostic::locate`] before handing it out.
+///
+/// The data sits behind a `Box` so that `Result<_, Diagnostic>` stays small; fields are read
+/// and written through `Deref` (`diag.message`, `diag.start.line`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}:{}:{}: {}", .0.filename, .0.start.line, .0.start.column, .0.message)]
+#[serde(transparent)]
+pub struct Diagnostic(Box<DiagnosticData>);
+
+/// The fields of a [`Diagnostic`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiagnosticData {
+    pub severity: Severity,
+    /// What is wrong, one line, no trailing period.
+    pub message: String,
+    pub filename: String,
+    /// Primary span, underlined when rendered.
+    pub span: Span,
+    /// Position of `span.start` (1-based).
+    pub start: Position,
+    /// Position of `span.end` (1-based, exclusive column).
+    pub end: Position,
+    /// Short text printed next to the underline, usually what was expected.
+    pub label: Option<String>,
+    /// A suggested fix, printed as `= help: ...`.
+    pub hint: Option<String>,
+}
+
+impl std::ops::Deref for Diagnostic {
+    type Target = DiagnosticData;
+    fn deref(&self) -> &DiagnosticData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Diagnostic {
+    fn deref_mut(&mut self) -> &mut DiagnosticData {
+        &mut self.0
+    }
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>, span: Span) -> Self {
+        Diagnostic(Box::new(DiagnosticData {
+            severity: Severity::Error,
+            message: message.into(),
+            filename: String::new(),
+            span,
+            start: Position::default(),
+            end: Position::default(),
+            label: None,
+            hint: None,
+        }))
+    }
+
+    pub fn warning(message: impl Into<String>, span: Span) -> Self {
+        let mut d = Diagnostic::error(message, span);
+        d.severity = Severity::Warning;
+        d
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a hint only when there is one (e.g. an optional "did you mean" suggestion).
+    pub fn with_optional_hint(mut self, hint: Option<String>) -> Self {
+        if hint.is_some() {
+            self.hint = hint;
+        }
+        self
+    }
+
+    /// Fills in the filename and the line/column positions of the span.
+    pub fn locate(mut self, filename: &str, source: &[u8], index: &LineIndex) -> Self {
+        self.filename = filename.to_string();
+        self.start = index.position(source, self.span.start);
+        self.end = index.position(source, self.span.end);
+        self
+    }
+
+    /// Lines covered by the span, for BuildKit's `Range` list.
+    pub fn lines(&self) -> LineRange {
+        LineRange {
+            start: self.start.line,
+            end: self.end.line.max(self.start.line),
+        }
+    }
+
+    /// Renders rustc-style:
+    ///
+    /// ```text
+    /// error: unknown instruction `COPPY`
+    ///  --> Dockerfile:3:1
+    ///   |
+    /// 3 | COPPY . /app
+    ///   | ^^^^^ not a Dockerfile instruction
+    ///   |
+    ///   = help: did you mean `COPY`?
+    /// ```
+    pub fn render(&self, source: &[u8]) -> String {
+        let index = LineIndex::new(source);
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let line_no = self.start.line.max(1);
+        let gutter = line_no.to_string().len();
+        let pad = " ".repeat(gutter);
+        let mut out = String::new();
+        let _ = writeln!(out, "{kind}: {}", self.message);
+        let _ = writeln!(
+            out,
+            "{pad}--> {}:{}:{}",
+            self.filename,
+            line_no,
+            self.start.column.max(1)
+        );
+        let _ = writeln!(out, "{pad} |");
+        let line_span = index.line_span(source, line_no);
+        let text = String::from_utf8_lossy(&source[line_span.start..line_span.end]);
+        let text = text.replace('\t', "    ");
+        let _ = writeln!(out, "{line_no} | {text}");
+        // Underline from the start column to the end (or to the end of the first line when the
+        // span runs over several lines); tabs were widened above, so widen them here too.
+        let line_bytes = &source[line_span.start..line_span.end];
+        let col_of = |offset: usize| -> usize {
+            let upto = offset.clamp(line_span.start, line_span.end) - line_span.start;
+            String::from_utf8_lossy(&line_bytes[..upto])
+                .chars()
+                .map(|c| if c == '\t' { 4 } else { 1 })
+                .sum()
+        };
+        let start_col = col_of(self.span.start);
+        let end_col = if self.end.line > line_no {
+            col_of(line_span.end)
+        } else {
+            col_of(self.span.end)
+        };
+        let carets = "^".repeat(end_col.saturating_sub(start_col).max(1));
+        let label = self
+            .label
+            .as_deref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{pad} | {}{carets}{label}", " ".repeat(start_col));
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{pad} = help: {hint}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_rustc() {
+        let src = b"FROM alpine\n\nCOPPY . /app\n";
+        let index = LineIndex::new(src);
+        let d = Diagnostic::error("unknown instruction `COPPY`", Span::new(13, 18))
+            .with_label("not a Dockerfile instruction")
+            .with_hint("did you mean `COPY`?")
+            .locate("Dockerfile", src, &index);
+        assert_eq!(d.to_string(), "Dockerfile:3:1: unknown instruction `COPPY`");
+        assert_eq!(
+            d.render(src),
+            "error: unknown instruction `COPPY`\n --> Dockerfile:3:1\n  |\n3 | COPPY . /app\n  | ^^^^^ not a Dockerfile instruction\n  |\n  = help: did you mean `COPY`?\n"
+        );
+        assert_eq!(d.lines(), LineRange { start: 3, end: 3 });
+    }
+}
