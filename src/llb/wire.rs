@@ -2,11 +2,15 @@
 //!
 //! BuildKit names every op by the SHA-256 of its serialized bytes, and the Go client serializes
 //! with `proto.MarshalOptions{Deterministic: true}`. To get the same digests we must produce the
-//! same bytes. prost already matches Go for every message without a map (fields in number order,
-//! zero scalars omitted, set sub-messages written even when empty), but inside a map entry prost
-//! leaves out an empty key or value while Go always writes both. So the messages that hold maps
-//! (`Op` because of `SourceOp.attrs`, `Definition`, `OpMetadata`, `Source`, `SourceInfo`) are
-//! written here by hand, and prost encodes every map-free sub-message.
+//! same bytes. prost matches Go for most messages (fields in number order, zero scalars omitted,
+//! set sub-messages written even when empty), with two exceptions that we write by hand:
+//! - inside a map entry prost leaves out an empty key or value, while Go always writes both
+//!   (`SourceOp.attrs`, and the maps of `Definition`, `OpMetadata`, `Source`);
+//! - Go writes a oneof after all other fields; prost writes it at its field number. This only
+//!   matters for `Op`, whose oneof (2..7) precedes `platform` (10) and `constraints` (11).
+//!   `FileAction` and `UserOpt` have their oneofs last anyway, so prost gets them right.
+//!
+//! tests/llb_go.rs checks the result against BuildKit's Go code.
 
 use std::collections::BTreeMap;
 
@@ -49,6 +53,15 @@ pub fn encode_op(op: &pb::Op) -> Vec<u8> {
     for input in &op.inputs {
         encoding::message::encode(1, input, &mut buf);
     }
+    // protobuf-go marshals oneofs after all other fields ("to preserve compatibility with
+    // historic wire output", internal/impl/codec_message.go), so `Op.op` (2..7) comes after
+    // platform (10) and constraints (11). prost would write it in field-number order.
+    if let Some(platform) = &op.platform {
+        encoding::message::encode(10, platform, &mut buf);
+    }
+    if let Some(constraints) = &op.constraints {
+        encoding::message::encode(11, constraints, &mut buf);
+    }
     match &op.op {
         Some(pb::op::Op::Exec(exec)) => encoding::message::encode(2, exec, &mut buf),
         Some(pb::op::Op::Source(source)) => {
@@ -60,12 +73,6 @@ pub fn encode_op(op: &pb::Op) -> Vec<u8> {
         Some(pb::op::Op::Merge(merge)) => encoding::message::encode(6, merge, &mut buf),
         Some(pb::op::Op::Diff(diff)) => encoding::message::encode(7, diff, &mut buf),
         None => {}
-    }
-    if let Some(platform) = &op.platform {
-        encoding::message::encode(10, platform, &mut buf);
-    }
-    if let Some(constraints) = &op.constraints {
-        encoding::message::encode(11, constraints, &mut buf);
     }
     buf
 }
@@ -175,12 +182,12 @@ mod tests {
             ..Default::default()
         };
         let bytes = encode_op(&op);
-        // source{1:"local://x", 2:{1:"k", 2:""}}, constraints{}
+        // constraints{}, then the oneof: source{1:"local://x", 2:{1:"k", 2:""}}
         let expected: Vec<u8> = [
-            &[0x1a, 0x12, 0x0a, 0x09][..],
+            &[0x5a, 0x00][..],
+            &[0x1a, 0x12, 0x0a, 0x09],
             b"local://x",
             &[0x12, 0x05, 0x0a, 0x01, b'k', 0x12, 0x00],
-            &[0x5a, 0x00],
         ]
         .concat();
         assert_eq!(bytes, expected);
@@ -190,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn map_free_ops_match_prost() {
+    fn the_op_oneof_comes_after_platform_and_constraints() {
         let op = pb::Op {
             inputs: vec![pb::Input {
                 digest: "sha256:00".into(),
@@ -202,7 +209,16 @@ mod tests {
             constraints: Some(pb::WorkerConstraints::default()),
             ..Default::default()
         };
-        assert_eq!(encode_op(&op), op.encode_to_vec());
+        let bytes = encode_op(&op);
+        // input {1:"sha256:00", 2:1} is 15 bytes, then constraints{}, then merge (field 6).
+        assert_eq!(&bytes[15..17], [0x5a, 0x00]);
+        assert_eq!(bytes[17], 0x32);
+        assert_eq!(pb::Op::decode(&bytes[..]).unwrap(), op);
+        assert_ne!(
+            bytes,
+            op.encode_to_vec(),
+            "prost writes the oneof at its number"
+        );
     }
 
     #[test]

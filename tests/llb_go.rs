@@ -1,0 +1,160 @@
+//! Checks our LLB against BuildKit's own Go code: the Go client must build the same ops (same
+//! digests, same metadata) for the same graph, BuildKit's Go types must re-marshal every op to
+//! our exact bytes, and `buildctl debug dump-llb` must parse our definitions.
+//! Needs `go` (part of the project environment) and the tools of scripts/install-tools.sh.
+
+mod llb_support;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use dockerfile_llb::llb::{Definition, Digest};
+use dockerfile_llb::proto::pb;
+use prost::Message;
+
+/// Builds tests/go-llb-check once per test run.
+fn checker() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-llb-check");
+        let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go-llb-check");
+        let status = Command::new("go")
+            .args(["build", "-o"])
+            .arg(&binary)
+            .arg(".")
+            .current_dir(&dir)
+            .env("GOFLAGS", "-mod=mod")
+            .status()
+            .expect("`go` must be installed: it is part of the project environment");
+        assert!(status.success(), "building tests/go-llb-check failed");
+        binary
+    })
+}
+
+fn run(program: &Path, args: &[&str], stdin: &[u8]) -> (bool, Vec<u8>, String) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        output.stdout,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn ops_by_digest(def: &pb::Definition) -> BTreeMap<String, Vec<u8>> {
+    def.def
+        .iter()
+        .map(|op| (Digest::of(op).to_string(), op.clone()))
+        .collect()
+}
+
+#[test]
+fn go_client_builds_the_same_ops_and_metadata() {
+    let (ok, stdout, stderr) = run(checker(), &["reference"], b"");
+    assert!(ok, "go-llb-check reference failed: {stderr}");
+    let go = pb::Definition::decode(&stdout[..]).unwrap();
+    let ours = Definition::marshal(&llb_support::reference_graph());
+    let ours = ours.to_pb();
+
+    let go_ops = ops_by_digest(&go);
+    let our_ops = ops_by_digest(ours);
+    for (digest, bytes) in &go_ops {
+        let Some(our_bytes) = our_ops.get(digest) else {
+            let go_op = pb::Op::decode(&bytes[..]).unwrap();
+            panic!(
+                "Go has op {digest} that we do not build:\n{go_op:#?}\nours:\n{:#?}",
+                our_ops
+                    .values()
+                    .map(|b| pb::Op::decode(&b[..]).unwrap())
+                    .collect::<Vec<_>>()
+            );
+        };
+        assert_eq!(our_bytes, bytes);
+    }
+    assert_eq!(
+        our_ops.keys().collect::<Vec<_>>(),
+        go_ops.keys().collect::<Vec<_>>()
+    );
+    // Same terminal op (so the same head), and the same metadata for every op.
+    assert_eq!(ours.def.last(), go.def.last());
+    pretty_assertions::assert_eq!(ours.metadata, go.metadata);
+}
+
+#[test]
+fn buildkit_re_marshals_every_op_to_our_bytes() {
+    let def = Definition::marshal(&llb_support::reference_graph());
+    let (ok, stdout, stderr) = run(checker(), &["check"], &def.to_bytes());
+    let report = String::from_utf8_lossy(&stdout);
+    assert!(ok, "go-llb-check found problems:\n{report}{stderr}");
+    assert_eq!(report.trim(), format!("ok {} ops", def.to_pb().def.len()));
+}
+
+#[test]
+fn the_checker_notices_non_canonical_bytes() {
+    // The same source op with its empty attr value dropped, as prost would write it.
+    let op = pb::Op {
+        op: Some(pb::op::Op::Source(pb::SourceOp {
+            identifier: "local://context".into(),
+            attrs: BTreeMap::from([("local.differ".to_string(), String::new())]),
+        })),
+        constraints: Some(pb::WorkerConstraints::default()),
+        ..pb::Op::default()
+    };
+    let prost_bytes = op.encode_to_vec();
+    let terminal = pb::Op {
+        inputs: vec![pb::Input {
+            digest: Digest::of(&prost_bytes).to_string(),
+            index: 0,
+        }],
+        ..pb::Op::default()
+    }
+    .encode_to_vec();
+    let def = pb::Definition {
+        def: vec![prost_bytes, terminal],
+        ..pb::Definition::default()
+    };
+    let (ok, stdout, _) = run(checker(), &["check"], &def.encode_to_vec());
+    assert!(!ok);
+    assert!(String::from_utf8_lossy(&stdout).contains("bytes differ from Go's"));
+}
+
+#[test]
+fn buildctl_parses_our_definition() {
+    let buildctl = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/dockerfile-llb/bin/buildctl"))
+        .filter(|path| path.exists())
+        .expect("buildctl missing: run scripts/install-tools.sh");
+    let def = Definition::marshal(&llb_support::reference_graph());
+    let (ok, stdout, stderr) = run(&buildctl, &["debug", "dump-llb"], &def.to_bytes());
+    assert!(ok, "buildctl debug dump-llb failed: {stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), def.to_pb().def.len());
+    let digests: Vec<&str> = lines
+        .iter()
+        .map(|l| l["Digest"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = def
+        .to_pb()
+        .def
+        .iter()
+        .map(|op| Digest::of(op).to_string())
+        .collect();
+    assert_eq!(digests, expected);
+    assert_eq!(
+        lines[lines.len() - 2]["OpMetadata"]["description"]["llb.customname"],
+        "diff"
+    );
+}

@@ -1,0 +1,96 @@
+//! Graphs shared by the llb integration tests.
+
+use dockerfile_llb::llb::*;
+
+/// The graph of tests/go-llb-check/reference.go, built with our builder: every op type, every
+/// mount kind, every map, empty map values included.
+pub fn reference_graph() -> Output {
+    let amd64 = Platform::new("linux", "amd64");
+    let image = Source::image(normalize_image_ref("alpine:3.20").unwrap())
+        .platform(amd64.clone())
+        .build();
+    let local = Source::local("context")
+        .session("session-1")
+        .shared_key_hint("context")
+        .exclude_patterns(&["*.md".to_string(), ".git".to_string()])
+        .custom_name("[internal] load build context")
+        .build();
+    let run = Exec::shell("echo hi > /out/x")
+        .root(image.clone())
+        .env("A", "1")
+        .env("EMPTY", "")
+        .cwd("/work")
+        .user("app")
+        .hostname("builder")
+        .mount(
+            Mount::bind("/ctx", local.clone())
+                .readonly()
+                .selector("/sub"),
+        )
+        .mount(Mount::cache(
+            "/root/.cache",
+            "go-build",
+            CacheSharing::Locked,
+        ))
+        .mount(Mount::tmpfs("/tmp").size(1 << 20))
+        .mount(Mount::bind("/out", None))
+        .secret(SecretMount::file("token", "/run/secrets/token").optional(true))
+        .secret(SecretMount::env("npmrc", "NPM_TOKEN"))
+        .ssh(SshMount::new("default"))
+        .network(NetMode::None)
+        .security(SecurityMode::Insecure)
+        .proxy_env(ProxyEnv {
+            http_proxy: "http://proxy:3128".into(),
+            no_proxy: "localhost".into(),
+            ..ProxyEnv::default()
+        })
+        .extra_host("db", "10.0.0.2")
+        .ulimit("nofile", 1024, 2048)
+        .valid_exit_codes(vec![0, 1])
+        .custom_name("RUN echo hi > /out/x")
+        .description("com.docker.dockerfile.v1.command", "RUN echo hi > /out/x")
+        .description("empty", "")
+        .ignore_cache(true)
+        .progress_group("stage-0", "build", false)
+        .platform(amd64)
+        .build()
+        .unwrap();
+    let out = run.mount("/out").unwrap();
+    let files = FileOp::new(run.root())
+        .mkdir(
+            Mkdir::new("/app", 0o755)
+                .make_parents(true)
+                .owner(Chown::parse("app:staff")),
+        )
+        .copy(
+            Copy::new(local, "/src", "/app/")
+                .follow_symlinks(true)
+                .dir_contents_only(true)
+                .create_dest_path(true)
+                .allow_wildcard(true)
+                .allow_empty_wildcard(true)
+                .include_patterns(vec!["*.go".into()])
+                .exclude_patterns(vec!["vendor".into()])
+                .mode(CopyMode::Symbolic("u+x".into()))
+                .owner(Chown::ids(1000, 1000)),
+        )
+        .copy(
+            Copy::new(out.clone(), "/x", "/app/x")
+                .mode(CopyMode::Bits(0o644))
+                .attempt_unpack(true)
+                .always_replace_existing_dest_paths(true),
+        )
+        .mkfile(Mkfile::new("/app/config", 0o600, "key=value\n"))
+        .rm(Rm::new("/app/tmp")
+            .allow_not_found(true)
+            .allow_wildcard(true))
+        .symlink(Symlink::new("/app/config", "/etc/app.conf"))
+        .custom_name("COPY src /app/")
+        .build()
+        .unwrap();
+    let merged = Merge::new(vec![image.clone(), files, out])
+        .custom_name("merge")
+        .build()
+        .unwrap();
+    Diff::new(image, merged).custom_name("diff").build()
+}
