@@ -8,9 +8,9 @@
 //! -> `gateway` (talks to BuildKit over the LLBBridge gRPC service).
 //! Each layer is usable and testable without the ones after it.
 
-pub mod proto;
-pub mod syntax;
-pub mod instructions;
-pub mod llb;
 pub mod convert;
 pub mod gateway;
+pub mod instructions;
+pub mod llb;
+pub mod proto;
+pub mod syntax;

@@ -1,1 +1,0 @@
-//! Word expansion (`$v`, `${v:-w}`, quotes, escapes) with the reference frontend's rules.
