@@ -146,10 +146,12 @@ pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
                     return Ok(fields);
                 }
                 Some((_, ',')) => fields.push(field.clone()),
-                Some((i, _)) => return Err(MountError::new(format!(
+                Some((i, _)) => {
+                    return Err(MountError::new(format!(
                     "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
                     col(i)
-                ))),
+                )))
+                }
             }
         } else {
             loop {

@@ -1040,4 +1040,188 @@ mod tests {
         assert_eq!(a.args.len(), 2);
         assert!(a.args[0].value.is_none());
     }
+
+    #[test]
+    fn comments_describe_args_and_stages() {
+        let df = parse("# foo sets foo\nARG foo=bar\n\n# base defines first stage\nFROM busybox AS base\n# this is irrelevant\nARG foo\n# bar defines bar\n# baz is something else\nARG bar baz=123\n").unwrap();
+        assert_eq!(df.stages[0].comment.as_deref(), Some("defines first stage"));
+        assert_eq!(
+            df.meta_args[0].arg.args[0].comment.as_deref(),
+            Some("sets foo")
+        );
+        let cmds = &df.stages[0].commands;
+        let Instruction::Arg(a) = &cmds[0].instruction else {
+            panic!()
+        };
+        assert_eq!(a.args[0].comment, None);
+        let Instruction::Arg(a) = &cmds[1].instruction else {
+            panic!()
+        };
+        assert_eq!(a.args[0].comment.as_deref(), Some("defines bar"));
+        assert_eq!(a.args[1].comment.as_deref(), Some("is something else"));
+    }
+
+    #[test]
+    fn stage_names_are_lower_cased() {
+        for (written, name) in [
+            ("STAGE_NAME", "stage_name"),
+            ("StageName", "stagename"),
+            ("St4g3N4m3", "st4g3n4m3"),
+            ("a.b-c_d", "a.b-c_d"),
+        ] {
+            let df = parse(&format!("FROM a AS {written}\n")).unwrap();
+            assert_eq!(df.stages[0].name.as_deref(), Some(name));
+            assert_eq!(df.stages[0].from.name.as_ref().unwrap().text, written);
+        }
+        for bad in ["-x", "x$y", "_a", "é"] {
+            assert!(parse(&format!("FROM a AS {bad}\n")).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_form_fallbacks() {
+        // (instruction, exec form?, resulting strings)
+        let table: &[(&str, bool, &[&str])] = &[
+            ("RUN [\"ls\", \"/\"]", true, &["ls", "/"]),
+            ("RUN ['ls', '/']", false, &["['ls', '/']"]),
+            ("RUN [\"ls\" \"/\"]", false, &["[\"ls\" \"/\"]"]),
+            ("RUN [\"ls\", \"/\"", false, &["[\"ls\", \"/\""]),
+            ("CMD [ ]", true, &[]),
+            (
+                "CMD [\"a\"] # not a comment",
+                false,
+                &["[\"a\"] # not a comment"],
+            ),
+            ("ENTRYPOINT [\"a\\u0041\\n\"]", true, &["aA\n"]),
+            ("CMD echo \"$HOME\"", false, &["echo \"$HOME\""]),
+        ];
+        for (line, exec, want) in table {
+            let df = parse(&format!("FROM a\n{line}\n")).unwrap();
+            let cl = match &df.stages[0].commands[0].instruction {
+                Instruction::Run(r) => r.cmd.clone(),
+                Instruction::Cmd(c) => c.cmd.clone(),
+                Instruction::Entrypoint(e) => e.cmd.clone(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(cl.is_exec_form(), *exec, "{line}");
+            assert_eq!(
+                cl.strings(),
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{line}"
+            );
+        }
+        let df =
+            parse("FROM a\nCOPY [\"a b\", \"/c d/\"]\nVOLUME /a /b\nVOLUME [\"/c\"]\n").unwrap();
+        let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
+            panic!()
+        };
+        assert_eq!(
+            (c.sources[0].text.as_str(), c.dest.text.as_str(), c.json),
+            ("a b", "/c d/", true)
+        );
+        let Instruction::Volume(v) = &df.stages[0].commands[1].instruction else {
+            panic!()
+        };
+        assert_eq!(v.paths.len(), 2);
+        assert!(err("FROM a\nCMD [\"echo\", 1]\n")
+            .ends_with("arrays must be comprised of strings only"));
+    }
+
+    #[test]
+    fn run_flags() {
+        let df = parse("FROM a\nRUN --mount=type=tmpfs,target=/foo/ --network=none --security=insecure --device=gpu,required --mount=type=secret,id=s echo hello\n").unwrap();
+        let Instruction::Run(r) = &df.stages[0].commands[0].instruction else {
+            panic!()
+        };
+        assert_eq!(r.flags_used, vec!["mount", "network", "security", "device"]);
+        assert_eq!(r.mounts.len(), 2);
+        assert_eq!(r.network, NetworkMode::None);
+        assert_eq!(r.security, SecurityMode::Insecure);
+        assert_eq!(
+            r.devices,
+            vec![Device {
+                name: "gpu".into(),
+                required: true
+            }]
+        );
+        assert_eq!(r.cmd.strings(), vec!["echo hello"]);
+        let src = "FROM a\nRUN --mount=type=tmpfs,target=/foo/ echo hello\n";
+        let df = parse(src).unwrap();
+        let Instruction::Run(r) = &df.stages[0].commands[0].instruction else {
+            panic!()
+        };
+        let m = &r.mounts[0];
+        assert_eq!(&src[m.span.start..m.span.end], "type=tmpfs,target=/foo/");
+        let mount = parse_mount(&m.text, &mut |v: &str| Ok(v.to_string())).unwrap();
+        assert_eq!(mount.mount_type, MountType::Tmpfs);
+    }
+
+    #[test]
+    fn copy_add_flags() {
+        let df = parse("FROM a\nCOPY --link --parents --exclude=*.md --exclude=x --chmod=u+rwx,g=rx --chown=1:1 a b\nADD --checksum=sha256:abc --keep-git-dir=false --unpack=true --link=false https://x/y.tar /z\n").unwrap();
+        let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
+            panic!()
+        };
+        assert!(c.link && c.parents);
+        assert_eq!(
+            c.excludes
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>(),
+            vec!["*.md", "x"]
+        );
+        assert_eq!(c.chmod.as_ref().unwrap().text, "u+rwx,g=rx");
+        let Instruction::Add(a) = &df.stages[0].commands[1].instruction else {
+            panic!()
+        };
+        assert_eq!(a.checksum.as_ref().unwrap().text, "sha256:abc");
+        assert_eq!(
+            (a.keep_git_dir, a.unpack, a.link),
+            (Some(false), Some(true), false)
+        );
+        assert!(err("FROM a\nADD --parents a b\n").ends_with("unknown flag: --parents"));
+        assert!(err("FROM a\nCOPY --checksum=x a b\n").ends_with("unknown flag: --checksum"));
+        assert!(
+            err("FROM a\nCOPY --link --link a b\n").ends_with("duplicate flag specified: --link")
+        );
+        // `--` ends the flags.
+        let df = parse("FROM a\nCOPY -- --weird /dst\n").unwrap();
+        let Instruction::Copy(c) = &df.stages[0].commands[0].instruction else {
+            panic!()
+        };
+        assert_eq!(c.sources[0].text, "--weird");
+    }
+
+    #[test]
+    fn flags_ignored_where_the_reference_ignores_them() {
+        let df =
+            parse("FROM a\nARG --x=1 A\nSTOPSIGNAL --y SIGKILL\nHEALTHCHECK --whatever NONE\n")
+                .unwrap();
+        assert_eq!(df.warnings.len(), 2);
+        assert_eq!(df.warnings[0].message, "flag --x is ignored by ARG");
+        assert_eq!(
+            (df.warnings[0].start.line, df.warnings[0].start.column),
+            (2, 5)
+        );
+        assert!(err("FROM a\nMAINTAINER --boo joe@example.com\n").ends_with("unknown flag: --boo"));
+        assert!(err("FROM a\nEXPOSE --x 80\n").ends_with("unknown flag: --x"));
+    }
+
+    #[test]
+    fn expose_user_workdir_stopsignal() {
+        let df = parse("FROM a\nEXPOSE 80 443/tcp 8000-8010/udp $P\nUSER app:app\nWORKDIR /a b\nSTOPSIGNAL SIGTERM\nMAINTAINER Me <me@x>\n").unwrap();
+        let cmds = &df.stages[0].commands;
+        let Instruction::Expose(e) = &cmds[0].instruction else {
+            panic!()
+        };
+        assert_eq!(e.ports.len(), 4);
+        let Instruction::Workdir(w) = &cmds[2].instruction else {
+            panic!()
+        };
+        assert_eq!(w.path.text, "/a b");
+        let Instruction::Maintainer(m) = &cmds[4].instruction else {
+            panic!()
+        };
+        assert_eq!(m.name.text, "Me <me@x>");
+    }
 }

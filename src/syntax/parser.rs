@@ -155,6 +155,9 @@ pub fn parse(source: &[u8], filename: &str) -> Result<ParsedDockerfile, Diagnost
     Ok(parsed)
 }
 
+/// Longest physical line (newline included) the reference accepts.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
 /// A physical line: byte offset of its start and its text including the line ending.
 #[derive(Clone, Copy)]
 struct PhysLine<'a> {
@@ -382,6 +385,22 @@ impl<'a> LineParser<'a> {
     }
 
     fn run(mut self) -> Result<ParsedDockerfile, Diagnostic> {
+        // The reference reads lines with a bufio.Scanner whose 64 KiB buffer must hold the
+        // line and its newline; longer lines make it reject the file.
+        if let Some(long) = self.lines.iter().find(|l| l.text.len() > MAX_LINE_BYTES) {
+            let end = long.start + trim_newline(long.text).len();
+            return Err(Diagnostic::error(
+                format!(
+                    "dockerfile line greater than max allowed size of {}",
+                    MAX_LINE_BYTES - 1
+                ),
+                Span::new(long.start + MAX_LINE_BYTES - 1, end),
+            )
+            .with_label("line too long")
+            .with_hint(
+                "split the line with the escape character, or move long content to a file",
+            ));
+        }
         let mut nodes = Vec::new();
         let mut comments: Vec<String> = Vec::new();
         while self.next < self.lines.len() {
@@ -1090,6 +1109,191 @@ mod tests {
         let err = parse(b"FROM a\nRUN \xff\n", "Dockerfile").unwrap_err();
         assert_eq!((err.start.line, err.start.column), (2, 5));
         assert!(err.message.contains("UTF-8"));
+    }
+
+    /// The reference's TestParseExtractsHeredoc cases: (instruction line(s), expected heredocs as
+    /// (name, content, expand, chomp, fd)).
+    #[test]
+    fn heredoc_table() {
+        type H = (&'static str, &'static str, bool, bool, u32);
+        let table: &[(&str, &[H])] = &[
+            ("RUN ls\n", &[]),
+            ("USER <<INVALID\nINVALID\n", &[]),
+            ("RUN <<EMPTY\nEMPTY\n", &[("EMPTY", "", true, false, 0)]),
+            ("RUN 3<<EMPTY2\nEMPTY2\n", &[("EMPTY2", "", true, false, 3)]),
+            ("RUN \"<<NOHEREDOC\"\n", &[]),
+            (
+                "RUN <<INDENT\n\tfoo\n\tbar\nINDENT\n",
+                &[("INDENT", "\tfoo\n\tbar\n", true, false, 0)],
+            ),
+            (
+                "RUN <<-UNINDENT\n\tbaz\n\tquux\nUNINDENT\n",
+                &[("UNINDENT", "\tbaz\n\tquux\n", true, true, 0)],
+            ),
+            (
+                "RUN <<-UNINDENT2\n\tbaz\n\tquux\n\tUNINDENT2\n",
+                &[("UNINDENT2", "\tbaz\n\tquux\n", true, true, 0)],
+            ),
+            (
+                "RUN <<-'NOEXPAND'\n\tdon't expand $NAME\nNOEXPAND\n",
+                &[("NOEXPAND", "\tdon't expand $NAME\n", false, true, 0)],
+            ),
+            (
+                "RUN <<COMMENT\n# internal comment\necho x # trailing\nCOMMENT\n",
+                &[(
+                    "COMMENT",
+                    "# internal comment\necho x # trailing\n",
+                    true,
+                    false,
+                    0,
+                )],
+            ),
+            (
+                "RUN --mount=type=cache,target=/foo <<MOUNT\necho hello\nMOUNT\n",
+                &[("MOUNT", "echo hello\n", true, false, 0)],
+            ),
+            (
+                "COPY <<FILE1 <<FILE2 /dest\ncontent 1\nFILE1\ncontent 2\nFILE2\n",
+                &[
+                    ("FILE1", "content 1\n", true, false, 0),
+                    ("FILE2", "content 2\n", true, false, 0),
+                ],
+            ),
+            (
+                "COPY <<X <<Y /dest\nY\nX\nX\nY\n",
+                &[("X", "Y\n", true, false, 0), ("Y", "X\n", true, false, 0)],
+            ),
+            (
+                "RUN <<COMPLEX python3\nprint('hello world')\nCOMPLEX\n",
+                &[("COMPLEX", "print('hello world')\n", true, false, 0)],
+            ),
+            (
+                "COPY <<file.txt /dest\nhello world\nfile.txt\n",
+                &[("file.txt", "hello world\n", true, false, 0)],
+            ),
+            (
+                "RUN <<eo'f'\necho foo\neof\n",
+                &[("eof", "echo foo\n", false, false, 0)],
+            ),
+            (
+                "RUN <<eo\\'f\necho foo\neo'f\n",
+                &[("eo'f", "echo foo\n", true, false, 0)],
+            ),
+            (
+                "RUN <<'e'o\\'f\necho foo\neo'f\n",
+                &[("eo'f", "echo foo\n", false, false, 0)],
+            ),
+            (
+                "RUN <<'one two'\necho bar\none two\n",
+                &[("one two", "echo bar\n", false, false, 0)],
+            ),
+            ("RUN <<$EOF\n$EOF\n", &[("$EOF", "", true, false, 0)]),
+            ("RUN <<  EOF\nEOF\n", &[("EOF", "", true, false, 0)]),
+            ("RUN <<  EOF  > foo\nEOF\n", &[("EOF", "", true, false, 0)]),
+            ("RUN << -EOF\n-EOF\n", &[("-EOF", "", true, false, 0)]),
+            ("RUN [\"<<EOF\"]\n", &[]),
+            ("RUN ['<<EOF']\n", &[]),
+            (
+                "ONBUILD COPY <<A /a\nx\nA\n",
+                &[("A", "x\n", true, false, 0)],
+            ),
+        ];
+        for (src, want) in table {
+            let full = format!("FROM a\n{src}RUN after\n");
+            let p = parse(full.as_bytes(), "Dockerfile").unwrap_or_else(|e| panic!("{src:?}: {e}"));
+            let got: Vec<H> = p.nodes[1]
+                .heredocs
+                .iter()
+                .map(|h| {
+                    let name: &'static str = Box::leak(h.name.clone().into_boxed_str());
+                    let content: &'static str = Box::leak(h.content.clone().into_boxed_str());
+                    (name, content, h.expand, h.chomp, h.file_descriptor)
+                })
+                .collect();
+            assert_eq!(&got, want, "{src:?}");
+            if !want.is_empty() {
+                assert_eq!(p.nodes.len(), 3, "{src:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn heredoc_words() {
+        for w in [
+            "<<EOF",
+            "<<'EOF'",
+            "<<\"EOF\"",
+            "<<-EOF",
+            "<<-'EOF'",
+            "<<-\"EOF\"",
+            "<<EO\"F\"",
+            "<< EOF",
+            "<<- EOF",
+        ] {
+            let h = super::super::heredoc::parse_heredoc_word(w)
+                .unwrap()
+                .unwrap();
+            assert_eq!(h.name, "EOF", "{w}");
+        }
+        for w in ["<<'EOF", "<<\"EOF", "<<EOF'", "<<EOF\""] {
+            assert!(super::super::heredoc::parse_heredoc_word(w).is_err(), "{w}");
+        }
+        for w in ["", "EOF", "<<", "<<-", "<EOF", "<<<EOF", "<<EOF sh"] {
+            assert_eq!(
+                super::super::heredoc::parse_heredoc_word(w).unwrap(),
+                None,
+                "{w}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_continuation_lines_warn() {
+        let src = "FROM a\nRUN valid \\\n    continuation\nRUN something \\\n\n    following \\\n\n    more\nRUN non-indented \\\n# comment\n   after\n";
+        let p = parse(src.as_bytes(), "Dockerfile").unwrap();
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].start.line, 5);
+        assert_eq!(p.nodes[2].original, "RUN something     following     more");
+        assert_eq!(p.nodes[3].original, "RUN non-indented    after");
+    }
+
+    #[test]
+    fn parse_words_table() {
+        let table: &[(&str, &[&str])] = &[
+            ("foo", &["foo"]),
+            ("foo bar", &["foo", "bar"]),
+            ("foo\\ bar", &["foo\\ bar"]),
+            ("foo=bar", &["foo=bar"]),
+            ("foo bar 'abc xyz'", &["foo", "bar", "'abc xyz'"]),
+            ("foo bar \"abc xyz\"", &["foo", "bar", "\"abc xyz\""]),
+            ("àöû", &["àöû"]),
+            ("föo bàr \"âbc xÿz\"", &["föo", "bàr", "\"âbc xÿz\""]),
+        ];
+        for (input, want) in table {
+            let p = parse(format!("ARG {input}\n").as_bytes(), "Dockerfile").unwrap();
+            let got: Vec<&str> = p.nodes[0].args.iter().map(|w| w.text.as_str()).collect();
+            assert_eq!(&got, want, "{input}");
+            for w in &p.nodes[0].args {
+                assert_eq!(
+                    &format!("ARG {input}\n")[w.span.start..w.span.end],
+                    w.text,
+                    "{input}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_lines_are_rejected_like_the_reference() {
+        let src = format!("FROM a\nLABEL x={}\n", "a".repeat(65536));
+        let err = parse(src.as_bytes(), "Dockerfile").unwrap_err();
+        assert_eq!(
+            err.message,
+            "dockerfile line greater than max allowed size of 65535"
+        );
+        assert_eq!(err.start.line, 2);
+        let ok = format!("FROM a\nLABEL x={}\n", "a".repeat(65536 - 9));
+        assert!(parse(ok.as_bytes(), "Dockerfile").is_ok());
     }
 
     #[test]
