@@ -429,6 +429,65 @@ mod tests {
         assert_eq!(replace_all("a*", "baaac", "-").unwrap(), "b-");
     }
 
+    /// Perl-style backtracking: alternatives tried in priority order, first success wins.
+    /// Exponential, but the definition of the leftmost-first match Go's regexp finds.
+    fn backtrack(p: &Pattern, text: &[char], token: usize, pos: usize) -> Option<usize> {
+        let Some(&current) = p.tokens.get(token) else {
+            return Some(pos);
+        };
+        let fits = |c: Option<&char>| c.is_some_and(|&c| c != '\n');
+        match current {
+            Token::Literal(l) if text.get(pos) == Some(&l) => {
+                backtrack(p, text, token + 1, pos + 1)
+            }
+            Token::AnyChar if fits(text.get(pos)) => backtrack(p, text, token + 1, pos + 1),
+            Token::AnyRun => {
+                let longest = text[pos..].iter().take_while(|&&c| c != '\n').count();
+                let mut lengths: Vec<usize> = (0..=longest).collect();
+                if p.greedy {
+                    lengths.reverse();
+                }
+                lengths
+                    .into_iter()
+                    .find_map(|len| backtrack(p, text, token + 1, pos + len))
+            }
+            _ => None,
+        }
+    }
+
+    fn naive_find(
+        p: &Pattern,
+        text: &[char],
+        from: usize,
+        anchored: bool,
+    ) -> Option<(usize, usize)> {
+        let last_start = if anchored { from } else { text.len() };
+        (from..=last_start).find_map(|start| backtrack(p, text, 0, start).map(|end| (start, end)))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+
+        /// The Pike VM finds exactly the match a backtracking engine would.
+        #[test]
+        fn vm_agrees_with_backtracking(
+            pattern in "(a|b|\\*|\\?|\\\\\\*){0,6}",
+            text in "[ab\n*]{0,10}",
+            greedy: bool,
+            anchored: bool,
+            from_seed: usize,
+        ) {
+            let p = Pattern::compile(&pattern, greedy).unwrap();
+            let chars: Vec<char> = text.chars().collect();
+            let from = from_seed % (chars.len() + 1);
+            proptest::prop_assert_eq!(
+                p.find(&chars, from, anchored),
+                naive_find(&p, &chars, from, anchored),
+                "pattern {:?} text {:?} from {}", pattern, text, from
+            );
+        }
+    }
+
     #[test]
     fn pathological_patterns_stay_linear() {
         let value = "a".repeat(4000);
