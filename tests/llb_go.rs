@@ -92,11 +92,18 @@ fn go_client_builds_the_same_ops_and_metadata() {
 
 #[test]
 fn buildkit_re_marshals_every_op_to_our_bytes() {
-    let def = Definition::marshal(&llb_support::reference_graph());
-    let (ok, stdout, stderr) = run(checker(), &["check"], &def.to_bytes());
-    let report = String::from_utf8_lossy(&stdout);
-    assert!(ok, "go-llb-check found problems:\n{report}{stderr}");
-    assert_eq!(report.trim(), format!("ok {} ops", def.to_pb().def.len()));
+    let graphs = [
+        llb_support::reference_graph(),
+        // Source maps, locations and several ops per file.
+        llb_support::small_build(&llb_support::dockerfile()),
+    ];
+    for head in graphs {
+        let def = Definition::marshal(&head);
+        let (ok, stdout, stderr) = run(checker(), &["check"], &def.to_bytes());
+        let report = String::from_utf8_lossy(&stdout);
+        assert!(ok, "go-llb-check found problems:\n{report}{stderr}");
+        assert_eq!(report.trim(), format!("ok {} ops", def.to_pb().def.len()));
+    }
 }
 
 #[test]

@@ -23,6 +23,7 @@
 mod definition;
 mod exec;
 mod file;
+mod json;
 mod merge;
 mod node;
 mod source;

@@ -94,3 +94,64 @@ pub fn reference_graph() -> Output {
         .unwrap();
     Diff::new(image, merged).custom_name("diff").build()
 }
+
+fn amd64() -> Platform {
+    Platform::new("linux", "amd64")
+}
+
+/// `FROM alpine` / `WORKDIR /app` / `COPY . .` / `RUN make`, roughly as the converter will emit it.
+pub fn small_build(dockerfile: &std::sync::Arc<SourceMap>) -> Output {
+    let base = Source::image("docker.io/library/alpine:latest")
+        .platform(amd64())
+        .custom_name("[internal] load metadata for docker.io/library/alpine:latest")
+        .location(dockerfile, vec![Range::lines(1, 1)])
+        .build();
+    let context = Source::local("context")
+        .session("sess")
+        .shared_key_hint("context")
+        .custom_name("[internal] load build context")
+        .build();
+    let workdir = FileOp::new(base)
+        .mkdir(Mkdir::new("/app", 0o755).make_parents(true))
+        .custom_name("WORKDIR /app")
+        .location(dockerfile, vec![Range::lines(2, 2)])
+        .build()
+        .unwrap();
+    let copied = FileOp::new(workdir)
+        .cwd("/app")
+        .copy(
+            Copy::new(context, "/", ".")
+                .follow_symlinks(true)
+                .dir_contents_only(true)
+                .create_dest_path(true)
+                .allow_wildcard(true)
+                .allow_empty_wildcard(true),
+        )
+        .custom_name("COPY . .")
+        .description("com.docker.dockerfile.v1.command", "COPY . .")
+        .location(dockerfile, vec![Range::lines(3, 3)])
+        .build()
+        .unwrap();
+    Exec::shell("make")
+        .root(copied)
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .cwd("/app")
+        .platform(amd64())
+        .custom_name("RUN make")
+        .location(dockerfile, vec![Range::lines(4, 4)])
+        .build()
+        .unwrap()
+        .root()
+        .unwrap()
+}
+
+pub fn dockerfile() -> std::sync::Arc<SourceMap> {
+    SourceMap::new(
+        "Dockerfile",
+        "Dockerfile",
+        "FROM alpine\nWORKDIR /app\nCOPY . .\nRUN make\n",
+    )
+}
