@@ -27,6 +27,7 @@ mod json;
 mod merge;
 mod node;
 mod source;
+mod state;
 mod wire;
 
 pub use definition::Definition;
@@ -44,6 +45,7 @@ pub use node::{
     SourceMap,
 };
 pub use source::{normalize_image_ref, ResolveMode, Source};
+pub use state::State;
 pub use wire::{encode_definition, encode_op, Digest};
 
 /// Graphs the builders refuse to seal.
