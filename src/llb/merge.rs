@@ -29,6 +29,22 @@ impl Merge {
         .cap("mergeop")
     }
 
+    /// Like the Go client's `llb.Merge`: scratch inputs are dropped (they add nothing); seal
+    /// with [`Merge::finish`], which needs no op for fewer than two inputs.
+    pub fn filtered(inputs: impl IntoIterator<Item = Option<Output>>) -> Merge {
+        Merge::new(inputs.into_iter().flatten().collect())
+    }
+
+    /// Seals the op, or skips it when it would be the identity: no inputs give scratch, one
+    /// input gives that input (and this builder's metadata is dropped, as in Go).
+    pub fn finish(self) -> Option<Output> {
+        match self.inputs.len() {
+            0 => None,
+            1 => self.inputs.into_iter().next(),
+            _ => self.build().ok(),
+        }
+    }
+
     /// Seals the op. Needs two or more inputs: merging fewer is the identity, which the caller
     /// expresses without an op (the Go client's `llb.Merge` does the same).
     pub fn build(self) -> Result<Output, LlbError> {
@@ -71,6 +87,15 @@ impl Diff {
             common: OpCommon::default(),
         }
         .cap("diffop")
+    }
+
+    /// Like the Go client's `llb.Diff`: the diff of scratch and `upper` is `upper` itself, and
+    /// needs no op. Otherwise seals the op.
+    pub fn finish(self) -> Option<Output> {
+        if self.lower.is_none() {
+            return self.upper;
+        }
+        Some(self.build())
     }
 
     /// Seals the op.

@@ -61,6 +61,8 @@ pub enum LlbError {
     FileOpWithoutActions,
     #[error("file op: action {action} copies from action {from}, expected an earlier action")]
     CopyFromLaterAction { action: usize, from: usize },
+    #[error("invalid platform {0:?}: expected os[/arch[/variant]], e.g. linux/arm64")]
+    InvalidPlatform(String),
     #[error("merge op: expected at least two inputs, got {0}")]
     MergeNeedsTwoInputs(usize),
 }

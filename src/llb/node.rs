@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::proto::pb;
 
 use super::wire::{encode_op, Digest};
+use super::LlbError;
 
 /// One op of the graph, with its bytes and digest computed once at construction.
 #[derive(Debug)]
@@ -158,6 +159,87 @@ impl Platform {
         self
     }
 
+    /// Parses `os[(osversion)][/arch[/variant]]` and normalises it the way containerd's
+    /// `platforms.Parse` does (`linux/x86_64` → `linux/amd64`, `linux/arm64/v8` keeps `v8`,
+    /// `linux/arm` and `linux/armhf` → `linux/arm` with no variant). A lone
+    /// architecture gets `linux`; a lone OS gets the architecture of this machine.
+    pub fn parse(specifier: &str) -> Result<Platform, LlbError> {
+        let invalid = || LlbError::InvalidPlatform(specifier.to_string());
+        let component_ok = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        };
+        let parts: Vec<&str> = specifier.splitn(4, '/').collect();
+        let (os_part, os_version) = match parts[0].split_once('(') {
+            Some((os, rest)) => (os, rest.strip_suffix(')').ok_or_else(invalid)?),
+            None => (parts[0], ""),
+        };
+        if !component_ok(os_part)
+            || os_part.contains('.')
+            || !(os_version.is_empty() || component_ok(os_version))
+        {
+            return Err(invalid());
+        }
+        if parts[1..].iter().any(|p| !component_ok(p)) {
+            return Err(invalid());
+        }
+        let os = normalize_os(os_part);
+        let mut platform = Platform {
+            os: os.clone(),
+            os_version: os_version.to_string(),
+            ..Platform::default()
+        };
+        match parts.len() {
+            1 if KNOWN_OSES.contains(&os.as_str()) => {
+                platform.architecture = host_arch().to_string();
+            }
+            1 => {
+                let (arch, variant) = normalize_arch(parts[0], "");
+                if !KNOWN_ARCHES.contains(&arch.as_str()) {
+                    return Err(invalid());
+                }
+                platform.os = "linux".to_string();
+                platform.os_version = String::new();
+                platform.architecture = arch;
+                platform.variant = if platform.architecture == "arm" && variant == "v7" {
+                    String::new()
+                } else {
+                    variant
+                };
+            }
+            2 => {
+                let (arch, variant) = normalize_arch(parts[1], "");
+                platform.variant = if arch == "arm" && variant == "v7" {
+                    String::new()
+                } else {
+                    variant
+                };
+                platform.architecture = arch;
+            }
+            3 => {
+                let (arch, variant) = normalize_arch(parts[1], parts[2]);
+                platform.variant = if arch == "arm64" && variant.is_empty() {
+                    "v8".to_string()
+                } else {
+                    variant
+                };
+                platform.architecture = arch;
+            }
+            _ => return Err(invalid()),
+        }
+        Ok(platform)
+    }
+
+    /// containerd's `platforms.Normalize`: canonical OS, architecture and variant names.
+    pub fn normalize(mut self) -> Platform {
+        self.os = normalize_os(&self.os);
+        let (arch, variant) = normalize_arch(&self.architecture, &self.variant);
+        self.architecture = arch;
+        self.variant = variant;
+        self
+    }
+
     pub(crate) fn to_pb(&self) -> pb::Platform {
         pb::Platform {
             architecture: self.architecture.clone(),
@@ -166,6 +248,109 @@ impl Platform {
             os_version: self.os_version.clone(),
             os_features: self.os_features.clone(),
         }
+    }
+}
+
+const KNOWN_OSES: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "windows",
+    "zos",
+];
+
+const KNOWN_ARCHES: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "ppc64",
+    "ppc64le",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+fn normalize_os(os: &str) -> String {
+    let os = os.to_ascii_lowercase();
+    if os == "macos" {
+        "darwin".to_string()
+    } else {
+        os
+    }
+}
+
+/// containerd's `normalizeArch` (platforms/database.go).
+fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
+    let arch = arch.to_ascii_lowercase();
+    let variant = variant.to_ascii_lowercase();
+    match arch.as_str() {
+        "i386" => ("386".into(), String::new()),
+        "x86_64" | "x86-64" | "amd64" => {
+            let variant = if variant == "v1" {
+                String::new()
+            } else {
+                variant
+            };
+            ("amd64".into(), variant)
+        }
+        "aarch64" | "arm64" => {
+            let variant = match variant.as_str() {
+                "8" | "v8" | "v8.0" => String::new(),
+                "9" | "9.0" | "v9.0" => "v9".into(),
+                _ => variant,
+            };
+            ("arm64".into(), variant)
+        }
+        "armhf" => ("arm".into(), "v7".into()),
+        "armel" => ("arm".into(), "v6".into()),
+        "arm" => {
+            let variant = match variant.as_str() {
+                "" | "7" => "v7".into(),
+                "5" | "6" | "8" => format!("v{variant}"),
+                _ => variant,
+            };
+            ("arm".into(), variant)
+        }
+        _ => (arch, variant),
+    }
+}
+
+/// The Go name of this machine's architecture.
+fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
     }
 }
 
@@ -389,5 +574,59 @@ pub trait OpOptions: Sized {
             ranges,
         });
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_parse_like_containerd() {
+        let cases = [
+            ("linux/amd64", "linux", "amd64", ""),
+            ("linux/x86_64", "linux", "amd64", ""),
+            ("linux/arm64", "linux", "arm64", ""),
+            ("linux/arm64/v8", "linux", "arm64", "v8"),
+            ("linux/aarch64/8", "linux", "arm64", "v8"),
+            ("linux/arm", "linux", "arm", ""),
+            ("linux/arm/7", "linux", "arm", "v7"),
+            ("linux/armhf", "linux", "arm", ""),
+            ("Linux/arm/v6", "linux", "arm", "v6"),
+            ("arm64", "linux", "arm64", ""),
+            ("windows(10.0.17763)/amd64", "windows", "amd64", ""),
+        ];
+        for (input, os, arch, variant) in cases {
+            let p = Platform::parse(input).unwrap();
+            assert_eq!(
+                (p.os.as_str(), p.architecture.as_str(), p.variant.as_str()),
+                (os, arch, variant),
+                "{input}"
+            );
+        }
+        assert_eq!(
+            Platform::parse("windows(10.0.17763)/amd64")
+                .unwrap()
+                .os_version,
+            "10.0.17763"
+        );
+        assert!(Platform::parse("linux/amd64/v2/x").is_err());
+        assert!(Platform::parse("linux/*").is_err());
+        assert!(Platform::parse("nonsense").is_err());
+        assert!(Platform::parse("").is_err());
+        let normalized = Platform::new("linux", "aarch64")
+            .with_variant("v8")
+            .normalize();
+        assert_eq!(
+            (
+                normalized.architecture.as_str(),
+                normalized.variant.as_str()
+            ),
+            ("arm64", "")
+        );
+        assert_eq!(
+            Platform::parse("linux/arm/v7").unwrap().to_string(),
+            "linux/arm/v7"
+        );
     }
 }

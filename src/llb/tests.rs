@@ -273,6 +273,18 @@ fn merge_and_diff_index_their_inputs() {
         Merge::new(vec![a.clone()]).build().unwrap_err(),
         LlbError::MergeNeedsTwoInputs(1)
     );
+    // The Go helpers' identities: no op for merges of fewer than two non-scratch inputs, or
+    // for a diff from scratch.
+    assert!(Merge::filtered([None, None]).finish().is_none());
+    assert!(Merge::filtered([None, Some(a.clone())])
+        .finish()
+        .unwrap()
+        .same_as(&a));
+    assert!(Merge::filtered([Some(a.clone()), None, Some(b.clone())])
+        .finish()
+        .unwrap()
+        .same_as(&Merge::new(vec![a.clone(), b.clone()]).build().unwrap()));
+    assert!(Diff::new(None, b.clone()).finish().unwrap().same_as(&b));
     let diff = Diff::new(None, b).build();
     let Some(pb::op::Op::Diff(d)) = &diff.node().op().op else {
         panic!("diff")
