@@ -111,3 +111,98 @@ fn words_table() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(passed, 24, "every row of wordsTest ran");
 }
+
+/// `conformance_shell/cases.jsonl`: random words (grammar-built, token soup, pattern
+/// operators) with the reference lexer's answers, recorded by `conformance_shell/generate.py`
+/// through a small Go program that calls moby/buildkit's `shell.Lex`. Errors must match the
+/// reference's message exactly.
+#[test]
+fn recorded_reference_cases() {
+    use dockerfile_llb::syntax::expand::Expander;
+    use serde_json::Value;
+
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance_shell/cases.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
+    let flag = |case: &Value, name: &str| case[name].as_bool().unwrap_or(false);
+    let strings = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (index, line) in text.lines().enumerate() {
+        count += 1;
+        let case: Value = serde_json::from_str(line).unwrap();
+        let word = case["word"].as_str().unwrap();
+        let env: Vec<(String, String)> = case["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|kv| {
+                (
+                    kv[0].as_str().unwrap().into(),
+                    kv[1].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        let escape = if case["escape"] == "`" { '`' } else { '\\' };
+        let expander = Expander::new(escape)
+            .raw_quotes(flag(&case, "raw_quotes"))
+            .raw_escapes(flag(&case, "raw_escapes"))
+            .skip_unset(flag(&case, "skip_unset"))
+            .skip_quotes(flag(&case, "skip_quotes"));
+        let (got, want) = if flag(&case, "words") {
+            let got = match expander.expand_words(word, &env) {
+                Ok(words) => format!("words {words:?}"),
+                Err(err) => format!("error {err}"),
+            };
+            let want = match case["error"].as_str() {
+                Some(message) => format!("error {message}"),
+                None => format!("words {:?}", strings(&case["expect_words"])),
+            };
+            (got, want)
+        } else {
+            let got = match expander.expand_word(word, &env) {
+                Ok(x) => format!(
+                    "value {:?} used {:?} unset {:?}",
+                    x.value,
+                    Vec::from_iter(x.used),
+                    Vec::from_iter(x.unset)
+                ),
+                Err(err) => format!("error {err}"),
+            };
+            let want = match case["error"].as_str() {
+                Some(message) => format!("error {message}"),
+                None => format!(
+                    "value {:?} used {:?} unset {:?}",
+                    case["expect"].as_str().unwrap(),
+                    strings(&case["used"]),
+                    strings(&case["unset"])
+                ),
+            };
+            (got, want)
+        };
+        if got != want {
+            failures.push(format!(
+                "cases.jsonl:{}: {word:?}\n  want {want}\n  got  {got}",
+                index + 1
+            ));
+        }
+    }
+    eprintln!(
+        "cases.jsonl: {} passed, {} failed",
+        count - failures.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(count, 1200, "every recorded case ran");
+}
