@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use dockerfile_llb::llb::{Definition, Digest};
+use dockerfile_llb::llb::{Definition, Digest, Source, SourceMap};
 use dockerfile_llb::proto::pb;
 use prost::Message;
 
@@ -96,6 +96,13 @@ fn buildkit_re_marshals_every_op_to_our_bytes() {
         llb_support::reference_graph(),
         // Source maps, locations and several ops per file.
         llb_support::small_build(&llb_support::dockerfile()),
+        // A source map that carries the definition the Dockerfile was read from.
+        llb_support::small_build(&SourceMap::with_definition(
+            "Dockerfile",
+            "Dockerfile",
+            "FROM alpine\n",
+            Definition::marshal(&Source::local("dockerfile").session("s").build()).into_pb(),
+        )),
     ];
     for head in graphs {
         let def = Definition::marshal(&head);

@@ -181,7 +181,7 @@ impl Collector {
                 .map(|map| pb::SourceInfo {
                     filename: map.filename.clone(),
                     data: map.data.clone(),
-                    definition: None,
+                    definition: map.definition.clone(),
                     language: map.language.clone(),
                 })
                 .collect(),

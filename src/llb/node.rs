@@ -417,11 +417,13 @@ impl OpMetadata {
 }
 
 /// A file the graph was built from (a Dockerfile), shared by the locations that point into it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SourceMap {
     pub filename: String,
     pub language: String,
     pub data: Vec<u8>,
+    /// The LLB that produced the file (e.g. the build context it was read from), if known.
+    pub definition: Option<pb::Definition>,
 }
 
 impl SourceMap {
@@ -435,6 +437,22 @@ impl SourceMap {
             filename: filename.into(),
             language: language.into(),
             data: data.into(),
+            definition: None,
+        })
+    }
+
+    /// A source file together with the LLB definition it was read from.
+    pub fn with_definition(
+        filename: impl Into<String>,
+        language: impl Into<String>,
+        data: impl Into<Vec<u8>>,
+        definition: pb::Definition,
+    ) -> Arc<SourceMap> {
+        Arc::new(SourceMap {
+            filename: filename.into(),
+            language: language.into(),
+            data: data.into(),
+            definition: Some(definition),
         })
     }
 }

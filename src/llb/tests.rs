@@ -354,20 +354,27 @@ fn a_long_chain_marshals_without_recursion() {
 fn source_locations_are_grouped_by_digest_and_file() {
     let dockerfile = SourceMap::new("Dockerfile", "Dockerfile", "FROM alpine\nRUN true\n");
     let same_file_again = SourceMap::new("Dockerfile", "Dockerfile", "FROM alpine\nRUN true\n");
+    let context = Definition::marshal(&Source::local("dockerfile").build()).into_pb();
+    let other_file =
+        SourceMap::with_definition("Dockerfile.b", "Dockerfile", "FROM x", context.clone());
     let base = Source::image("docker.io/library/alpine:latest")
         .location(&dockerfile, vec![Range::lines(1, 1)])
         .build();
     let run = Exec::shell("true")
         .root(base.clone())
         .location(&same_file_again, vec![Range::lines(2, 2)])
+        .location(&other_file, vec![Range::lines(1, 1), Range::lines(1, 1)])
         .build()
         .unwrap();
     let def = Definition::marshal(&run.root().unwrap());
     let source = def.to_pb().source.clone().unwrap();
-    assert_eq!(source.infos.len(), 1);
+    assert_eq!(source.infos.len(), 2);
     assert_eq!(source.infos[0].filename, "Dockerfile");
+    assert_eq!(source.infos[1].definition.as_ref(), Some(&context));
     let run_locations = &source.locations[run.node().digest().as_str()].locations;
     assert_eq!(run_locations[0].source_index, 0);
     assert_eq!(run_locations[0].ranges[0].start.unwrap().line, 2);
+    assert_eq!(run_locations[1].source_index, 1);
+    assert_eq!(run_locations[1].ranges.len(), 2);
     assert!(source.locations.contains_key(base.digest().as_str()));
 }
