@@ -20,7 +20,7 @@
 //! - [`Env`] is the variable lookup: implemented for `[(String, String)]`, `[(&str, &str)]`
 //!   (last entry wins, like the reference's `EnvsFromSlice`), `[String]` of `KEY=VALUE`
 //!   entries (image config `Env`; `KEY` alone is set and empty), `BTreeMap` and `HashMap`, and
-//!   the `Vec`s of those. Names are case-sensitive, as on Unix; the reference's Windows
+//!   the `Vec`s of those; [`EmptyEnv`] has no variables. Names are case-sensitive, as on Unix; the reference's Windows
 //!   case-insensitivity is not implemented.
 //!
 //! Unset and empty differ: `${v-w}` gives `w` only when `v` is unset, `${v:-w}` also when it is
@@ -102,6 +102,16 @@ impl Env for BTreeMap<String, String> {
 impl<S: BuildHasher> Env for HashMap<String, String, S> {
     fn get(&self, name: &str) -> Option<&str> {
         HashMap::get(self, name).map(String::as_str)
+    }
+}
+
+/// No variables at all, as the parser uses when it looks for heredoc markers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EmptyEnv;
+
+impl Env for EmptyEnv {
+    fn get(&self, _name: &str) -> Option<&str> {
+        None
     }
 }
 

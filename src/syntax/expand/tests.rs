@@ -537,6 +537,7 @@ fn env_implementations_agree() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let hash: HashMap<String, String> = map.clone().into_iter().collect();
+    assert_eq!(EmptyEnv.get("A"), None);
     let envs: [&dyn Env; 5] = [&pairs, &strs, &entries, &map, &hash];
     for env in envs {
         assert_eq!(env.get("A"), Some("2"));
@@ -560,6 +561,20 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(err.kind, ExpandErrorKind::TooDeep(MAX_NESTING));
     let ok = "${a:-".repeat(MAX_NESTING - 1) + "x" + &"}".repeat(MAX_NESTING - 1);
     assert_eq!(expand_word(&ok, &env_of(&[]), '\\').unwrap().value, "x");
+}
+
+#[test]
+fn deepest_allowed_nesting_fits_a_small_stack() {
+    // Each level goes through a double quote as well as `${...}`: the most frames per level.
+    let levels = MAX_NESTING - 1;
+    let word = "${a:-\"".repeat(levels) + "x" + &"\"}".repeat(levels);
+    let run = move || expand_word(&word, &EmptyEnv, '\\').map(|x| x.value);
+    // Half of a tokio worker's default stack, in an unoptimised build.
+    let handle = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(run)
+        .unwrap();
+    assert_eq!(handle.join().unwrap().unwrap(), "x");
 }
 
 fn arbitrary_env() -> impl Strategy<Value = Vec<(String, String)>> {
