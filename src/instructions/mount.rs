@@ -113,6 +113,10 @@ const MOUNT_KEYS: &[&str] = &[
 /// Splits one CSV record like Go's `encoding/csv` (fields separated by `,`, `"` quoting with
 /// `""` for a quote).
 pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
+    // go-csvvalue reports an empty record as io.EOF.
+    if value.is_empty() {
+        return Err(MountError::new("EOF"));
+    }
     let mut fields = Vec::new();
     let mut chars = value.char_indices().peekable();
     let mut field = String::new();
@@ -126,7 +130,7 @@ pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
                     None => {
                         return Err(MountError::new(format!(
                             "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
-                            col(start) + value[start..].chars().count()
+                            col(start) + 1
                         )))
                     }
                     Some((_, '"')) => {
@@ -148,9 +152,10 @@ pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
                 Some((_, ',')) => fields.push(field.clone()),
                 Some((i, _)) => {
                     return Err(MountError::new(format!(
-                    "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
-                    col(i)
-                )))
+                        "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
+                        // Go reports the column of the closing quote.
+                        col(i) - 1
+                    )));
                 }
             }
         } else {
@@ -544,7 +549,9 @@ mod tests {
             ("type=bind,targte=/x", "unexpected key 'targte' in 'targte=/x'"),
             ("type=tmpfs,size=lots", "invalid value for size: lots"),
             ("type=bind,target=\"x", "failed to parse csv mounts: parse error on line 1, column 18: bare \" in non-quoted-field"),
-            ("type=bind,\"target=x", "failed to parse csv mounts: parse error on line 1, column 20: extraneous or missing \" in quoted-field"),
+            ("type=bind,\"target=x", "failed to parse csv mounts: parse error on line 1, column 12: extraneous or missing \" in quoted-field"),
+            ("type=bind,\"src=a\"x", "failed to parse csv mounts: parse error on line 1, column 17: extraneous or missing \" in quoted-field"),
+            ("", "failed to parse csv mounts: EOF"),
         ];
         for (raw, want) in table {
             assert_eq!(mount(raw).unwrap_err(), want, "{raw}");

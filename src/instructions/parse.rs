@@ -628,7 +628,8 @@ impl NodeParser<'_> {
                 return Ok(Duration::ZERO);
             }
             let ns = parse_go_duration(&w.text).map_err(|e| {
-                Diagnostic::error(e, w.span)
+                let why = e.strip_prefix("time: ").unwrap_or(&e);
+                Diagnostic::error(format!("invalid --{name} duration: {why}"), w.span)
                     .with_label("expected a duration")
                     .with_hint("durations look like `30s`, `1m30s`, `500ms`")
             })?;
@@ -660,7 +661,7 @@ impl NodeParser<'_> {
                         "invalid syntax"
                     };
                     Diagnostic::error(
-                        format!("strconv.ParseInt: parsing {}: {why}", go_quote(&w.text)),
+                        format!("invalid --retries value {}: {why}", go_quote(&w.text)),
                         w.span,
                     )
                     .with_label("expected a whole number")
@@ -922,7 +923,7 @@ mod tests {
             ("FROM a\nSHELL /bin/sh -c\n", "2:7: SHELL requires the arguments to be in JSON form"),
             ("FROM a\nONBUILD ONBUILD RUN x\n", "2:9: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"),
             ("FROM a\nONBUILD FROM b\n", "2:9: FROM isn't allowed as an ONBUILD trigger"),
-            ("FROM a\nHEALTHCHECK --interval=10 CMD x\n", "2:24: time: missing unit in duration \"10\""),
+            ("FROM a\nHEALTHCHECK --interval=10 CMD x\n", "2:24: invalid --interval duration: missing unit in duration \"10\""),
             ("FROM a\nHEALTHCHECK --timeout=1us CMD x\n", "2:23: Interval \"timeout\" cannot be less than 1ms"),
             ("FROM a\nHEALTHCHECK --retries=-1 CMD x\n", "2:23: --retries cannot be negative (-1)"),
             ("FROM a\nHEALTHCHECK CMD\n", "2:16: Missing command after HEALTHCHECK CMD"),

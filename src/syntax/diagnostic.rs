@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use super::span::{LineIndex, LineRange, Position, Span};
 
+/// Longest source excerpt shown under a diagnostic, in characters.
+const MAX_SHOWN: usize = 120;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -142,13 +145,24 @@ impl Diagnostic {
             self.start.column.max(1)
         );
         let _ = writeln!(out, "{pad} |");
-        let line_span = index.line_span(source, line_no);
-        let text = String::from_utf8_lossy(&source[line_span.start..line_span.end]);
-        let text = text.replace('\t', "    ");
-        let _ = writeln!(out, "{line_no} | {text}");
-        // Underline from the start column to the end (or to the end of the first line when the
-        // span runs over several lines); tabs were widened above, so widen them here too.
+        let mut line_span = index.line_span(source, line_no);
+        // A BOM is not shown by editors: leave it out of the displayed line.
+        if line_span.start == 0 && source.starts_with(b"\xef\xbb\xbf") {
+            line_span.start = 3.min(line_span.end);
+        }
         let line_bytes = &source[line_span.start..line_span.end];
+        let text = String::from_utf8_lossy(line_bytes);
+        // Display cells: tabs widened to four spaces so the underline lines up.
+        let cells: Vec<String> = text
+            .chars()
+            .map(|c| {
+                if c == '\t' {
+                    "    ".to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
         let col_of = |offset: usize| -> usize {
             let upto = offset.clamp(line_span.start, line_span.end) - line_span.start;
             String::from_utf8_lossy(&line_bytes[..upto])
@@ -156,12 +170,25 @@ impl Diagnostic {
                 .map(|c| if c == '\t' { 4 } else { 1 })
                 .sum()
         };
-        let start_col = col_of(self.span.start);
-        let end_col = if self.end.line > line_no {
+        let mut start_col = col_of(self.span.start);
+        let mut end_col = if self.end.line > line_no {
             col_of(line_span.end)
         } else {
             col_of(self.span.end)
         };
+        let mut shown: String = cells.concat();
+        // Very long lines: show a window around the span.
+        let width: usize = shown.chars().count();
+        if width > MAX_SHOWN {
+            let from = start_col.saturating_sub(40).min(width - MAX_SHOWN);
+            let window: String = shown.chars().skip(from).take(MAX_SHOWN).collect();
+            let prefix = if from > 0 { "..." } else { "" };
+            let suffix = if from + MAX_SHOWN < width { "..." } else { "" };
+            shown = format!("{prefix}{window}{suffix}");
+            start_col = start_col - from + prefix.len();
+            end_col = (end_col.min(from + MAX_SHOWN) - from + prefix.len()).max(start_col);
+        }
+        let _ = writeln!(out, "{line_no} | {shown}");
         let carets = "^".repeat(end_col.saturating_sub(start_col).max(1));
         let label = self
             .label
@@ -195,5 +222,24 @@ mod tests {
             "error: unknown instruction `COPPY`\n --> Dockerfile:3:1\n  |\n3 | COPPY . /app\n  | ^^^^^ not a Dockerfile instruction\n  |\n  = help: did you mean `COPY`?\n"
         );
         assert_eq!(d.lines(), LineRange { start: 3, end: 3 });
+    }
+
+    #[test]
+    fn long_lines_are_windowed_and_bom_hidden() {
+        let mut src = b"\xef\xbb\xbfRUN ".to_vec();
+        src.extend(std::iter::repeat_n(b'x', 300));
+        src.extend(b" BAD y\n");
+        let index = LineIndex::new(&src);
+        let at = 3 + 4 + 300 + 1;
+        let d = Diagnostic::error("bad", Span::new(at, at + 3)).locate("Dockerfile", &src, &index);
+        assert_eq!((d.start.line, d.start.column), (1, 306));
+        let r = d.render(&src);
+        let lines: Vec<&str> = r.lines().collect();
+        assert!(
+            lines[3].starts_with("1 | ...") && lines[3].ends_with("BAD y"),
+            "{r}"
+        );
+        let caret = lines[4].find('^').unwrap();
+        assert_eq!(&lines[3][caret..caret + 3], "BAD");
     }
 }

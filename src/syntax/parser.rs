@@ -138,21 +138,58 @@ impl ParsedDockerfile {
 pub fn parse(source: &[u8], filename: &str) -> Result<ParsedDockerfile, Diagnostic> {
     let index = LineIndex::new(source);
     let locate = |d: Diagnostic| d.locate(filename, source, &index);
-    let text = match std::str::from_utf8(source) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.valid_up_to();
-            let len = e.error_len().unwrap_or(source.len() - at).max(1);
-            return Err(locate(
-                Diagnostic::error("the Dockerfile is not valid UTF-8", Span::new(at, at + len))
-                    .with_label("invalid UTF-8 byte sequence")
-                    .with_hint("save the file as UTF-8"),
-            ));
-        }
-    };
-    let mut parsed = LineParser::new(text).run().map_err(locate)?;
+    let text = utf8_text(source).map_err(locate)?;
+    let mut parsed = LineParser::new(&text).run().map_err(locate)?;
     parsed.warnings = parsed.warnings.into_iter().map(locate).collect();
     Ok(parsed)
+}
+
+/// The source as text. Invalid UTF-8 is an error, except inside comment lines, which the
+/// reference accepts and ignores: there each invalid byte becomes `?`, one byte for one, so
+/// offsets stay those of the source.
+fn utf8_text(source: &[u8]) -> Result<std::borrow::Cow<'_, str>, Diagnostic> {
+    if let Ok(t) = std::str::from_utf8(source) {
+        return Ok(std::borrow::Cow::Borrowed(t));
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut offset = 0;
+    for (i, raw) in source.split_inclusive(|b| *b == b'\n').enumerate() {
+        let body = if i == 0 {
+            raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw)
+        } else {
+            raw
+        };
+        let is_comment = body.trim_ascii_start().starts_with(b"#");
+        let mut rest = raw;
+        let mut at = offset;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(t) => {
+                    out.push_str(t);
+                    break;
+                }
+                Err(e) => {
+                    let good = e.valid_up_to();
+                    let bad = e.error_len().unwrap_or(rest.len() - good).max(1);
+                    if !is_comment {
+                        let start = at + good;
+                        return Err(Diagnostic::error(
+                            "the Dockerfile is not valid UTF-8",
+                            Span::new(start, start + bad),
+                        )
+                        .with_label("invalid UTF-8 byte sequence")
+                        .with_hint("save the file as UTF-8"));
+                    }
+                    out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
+                    out.extend(std::iter::repeat_n('?', bad));
+                    rest = &rest[good + bad..];
+                    at += good + bad;
+                }
+            }
+        }
+        offset += raw.len();
+    }
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 /// Longest physical line (newline included) the reference accepts.
@@ -508,6 +545,7 @@ impl<'a> LineParser<'a> {
         word_span: Span,
     ) -> Result<Heredoc, Diagnostic> {
         let mut content = String::new();
+        let first_body_line = self.next;
         let body_start = self.lines.get(self.next).map(|l| l.start);
         let mut body_end = body_start.unwrap_or(0);
         while self.next < self.lines.len() {
@@ -534,12 +572,36 @@ impl<'a> LineParser<'a> {
             content.push_str(line.text);
             body_end = line.start + line.text.len();
         }
-        Err(Diagnostic::error("unterminated heredoc", word_span)
-            .with_label(format!("no line `{}` ends this heredoc", word.name))
-            .with_hint(format!(
+        // A line that is the delimiter apart from blanks is the likely intended end.
+        let near_miss = self.lines[first_body_line.min(self.lines.len())..]
+            .iter()
+            .enumerate()
+            .find(|(_, l)| trim_newline(l.text).trim() == word.name);
+        let hint = match near_miss {
+            Some((i, l)) => {
+                let text = trim_newline(l.text);
+                let tabs_only =
+                    text.trim_end() == text && text.trim_start_matches('\t') == word.name;
+                format!(
+                    "line {} (`{}`) would end it, but the delimiter line must be exactly `{}`{}",
+                    first_body_line + i + 1,
+                    text.replace('\t', "\\t"),
+                    word.name,
+                    if tabs_only {
+                        "; use `<<-` to allow leading tabs"
+                    } else {
+                        " (remove the surrounding blanks)"
+                    }
+                )
+            }
+            None => format!(
                 "add a line containing only `{}` after the heredoc body",
                 word.name
-            )))
+            ),
+        };
+        Err(Diagnostic::error("unterminated heredoc", word_span)
+            .with_label(format!("no line `{}` ends this heredoc", word.name))
+            .with_hint(hint))
     }
 }
 
@@ -1102,6 +1164,13 @@ mod tests {
         let err = parse(b"FROM a\nRUN <<EOF\nx\n", "Dockerfile").unwrap_err();
         assert_eq!(err.message, "unterminated heredoc");
         assert_eq!((err.start.line, err.start.column), (2, 5));
+    }
+
+    #[test]
+    fn invalid_utf8_in_comments_is_accepted() {
+        let p = parse(b"# caf\xe9\nFROM a\n  # \xff\xfe\nRUN x\n", "Dockerfile").unwrap();
+        assert_eq!(p.nodes.len(), 2);
+        assert_eq!(p.nodes[1].keyword.span, Span::new(21, 24));
     }
 
     #[test]

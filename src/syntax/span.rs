@@ -117,7 +117,11 @@ impl LineIndex {
     pub fn position(&self, source: &[u8], offset: usize) -> Position {
         let offset = offset.min(self.len).min(source.len());
         let line = self.line_of(offset);
-        let start = self.line_starts[line - 1];
+        let mut start = self.line_starts[line - 1];
+        // Editors do not count a BOM as a column.
+        if start == 0 && offset >= 3 && source.starts_with(b"\xef\xbb\xbf") {
+            start = 3;
+        }
         // Count UTF-8 leading bytes so that columns are in characters; invalid bytes count as one.
         let column = source[start..offset]
             .iter()

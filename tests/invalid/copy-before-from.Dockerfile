@@ -1,0 +1,3 @@
+ARG V=1
+COPY a b
+FROM alpine

@@ -1,0 +1,3 @@
+# Escape=`
+# ESCAPE=`
+FROM alpine:3.20

@@ -1,0 +1,2 @@
+FROM alpine:3.20
+HEALTHCHECK --start-period=-5s CMD curl x

@@ -1,0 +1,2 @@
+# escape=\\
+FROM alpine:3.20

@@ -1,0 +1,2 @@
+LABEL a=b
+FROM alpine

@@ -1,0 +1,5 @@
+FROM alpine:3.20
+COPY <<ONE <<TWO /dst/
+one
+ONE
+two
