@@ -1,1 +1,21 @@
-//! placeholder: filled in by the gateway work
+//! The gateway layer: talks to BuildKit over the LLBBridge gRPC service on stdin/stdout.
+//!
+//! - `stdio`: the h2c connection over fds 0/1.
+//! - `bridge`: a typed LLBBridge client (Ping, Solve, ReadFile, ResolveImageConfig, Return).
+//! - `opts`: frontend options, raw (`BUILDKIT_FRONTEND_OPT_*`) then resolved.
+//! - `local_source`, `dockerignore`: reading the Dockerfile and `.dockerignore` from the client.
+//! - `conversion`: plan, resolve base images, convert.
+//! - `status`: errors as `google.rpc.Status` with BuildKit's typed details.
+//! - `frontend`: the whole flow, one Return per run.
+
+pub mod bridge;
+pub mod conversion;
+pub mod dockerignore;
+pub mod frontend;
+pub mod local_source;
+pub mod opts;
+pub mod status;
+pub mod stdio;
+
+pub use bridge::{Bridge, BridgeError, Caps};
+pub use frontend::{serve, FrontendError};

@@ -1,0 +1,230 @@
+//! A typed client for BuildKit's LLBBridge service: one method per RPC the frontend needs, each
+//! returning our own error that names the RPC. The connection itself comes from `stdio`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use tonic::transport::Channel;
+
+use crate::proto::google::rpc::Status;
+use crate::proto::moby::buildkit::v1::frontend as gw;
+use crate::proto::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
+use crate::proto::moby::buildkit::v1::types::WorkerRecord;
+use crate::proto::pb;
+
+/// BuildKit accepts 16 MiB messages each way (containerd's default); tonic's default is 4 MiB.
+pub const MAX_MESSAGE_SIZE: usize = 16 << 20;
+
+/// The Go client gives Ping 15 seconds (frontend/gateway/grpcclient/client.go).
+const PING_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Frontend API caps assumed when the daemon lists none (the frozen set of the first gateway API).
+const DEFAULT_FRONTEND_CAPS: &[&str] = &[
+    "solve.base",
+    "solve.inlinereturn",
+    "resolveimage",
+    "readfile",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("connecting to buildkitd over stdio: {0}")]
+    Connect(#[from] tonic::transport::Error),
+    #[error("opening stdin/stdout: {0}")]
+    Stdio(#[from] std::io::Error),
+    #[error("{rpc}: {}", .status.message())]
+    Rpc {
+        rpc: &'static str,
+        status: tonic::Status,
+    },
+    #[error("Ping: no answer from buildkitd within {} s", PING_TIMEOUT.as_secs())]
+    PingTimeout,
+    #[error("Solve returned no single ref")]
+    NoRef,
+}
+
+impl BridgeError {
+    fn rpc(rpc: &'static str) -> impl FnOnce(tonic::Status) -> BridgeError {
+        move |status| BridgeError::Rpc { rpc, status }
+    }
+}
+
+/// What the daemon told us in `Pong`.
+#[derive(Debug, Clone, Default)]
+pub struct Caps {
+    pub frontend: BTreeSet<String>,
+    pub llb: BTreeSet<String>,
+    pub workers: Vec<WorkerRecord>,
+}
+
+impl Caps {
+    fn from_pong(pong: gw::PongResponse) -> Caps {
+        let enabled = |caps: Vec<crate::proto::moby::buildkit::v1::apicaps::ApiCap>| {
+            caps.into_iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.id)
+                .collect::<BTreeSet<_>>()
+        };
+        let mut frontend = enabled(pong.frontend_api_caps);
+        if frontend.is_empty() {
+            frontend = DEFAULT_FRONTEND_CAPS
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+        }
+        Caps {
+            frontend,
+            llb: enabled(pong.llb_caps),
+            workers: pong.workers,
+        }
+    }
+
+    pub fn has_frontend(&self, id: &str) -> bool {
+        self.frontend.contains(id)
+    }
+}
+
+/// A base image's manifest digest and config, as ResolveImageConfig returns them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// The reference after source policies (usually the one asked for).
+    pub reference: String,
+    pub digest: String,
+    pub config: Vec<u8>,
+}
+
+/// The LLBBridge client. Cheap to clone: clones share the one HTTP/2 connection.
+#[derive(Clone)]
+pub struct Bridge {
+    client: LlbBridgeClient<Channel>,
+}
+
+impl Bridge {
+    pub fn new(channel: Channel) -> Bridge {
+        let client = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE);
+        Bridge { client }
+    }
+
+    /// Connects over this process's stdin/stdout.
+    pub async fn connect_stdio() -> Result<Bridge, BridgeError> {
+        let stream = super::stdio::stdio_stream()?;
+        Ok(Bridge::new(super::stdio::channel_over(stream).await?))
+    }
+
+    pub async fn ping(&self) -> Result<Caps, BridgeError> {
+        let mut client = self.client.clone();
+        let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(gw::PingRequest {}))
+            .await
+            .map_err(|_| BridgeError::PingTimeout)?
+            .map_err(BridgeError::rpc("Ping"))?;
+        Ok(Caps::from_pong(pong.into_inner()))
+    }
+
+    /// Solves `definition` and returns the id of its (lazy) result ref.
+    pub async fn solve(
+        &self,
+        definition: pb::Definition,
+        cache_imports: Vec<gw::CacheOptionsEntry>,
+    ) -> Result<String, BridgeError> {
+        let request = gw::SolveRequest {
+            definition: Some(definition),
+            // Without these two the daemon answers with the deprecated string-ref shapes.
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            cache_imports,
+            ..Default::default()
+        };
+        let response = self
+            .client
+            .clone()
+            .solve(request)
+            .await
+            .map_err(BridgeError::rpc("Solve"))?
+            .into_inner();
+        match response.result.and_then(|r| r.result) {
+            Some(gw::result::Result::Ref(r)) => Ok(r.id),
+            Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
+            // An empty definition gives an empty result: the scratch ref "".
+            None => Ok(response.r#ref),
+            Some(_) => Err(BridgeError::NoRef),
+        }
+    }
+
+    /// Reads a whole file from a solved ref. No `Range`: a range of length 0 would read nothing.
+    pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, BridgeError> {
+        let request = gw::ReadFileRequest {
+            r#ref: ref_id.to_string(),
+            file_path: path.to_string(),
+            range: None,
+        };
+        let response = self
+            .client
+            .clone()
+            .read_file(request)
+            .await
+            .map_err(BridgeError::rpc("ReadFile"))?;
+        Ok(response.into_inner().data)
+    }
+
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: Option<pb::Platform>,
+        resolve_mode: &str,
+        log_name: &str,
+    ) -> Result<ResolvedImage, BridgeError> {
+        let request = gw::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            platform,
+            resolve_mode: resolve_mode.to_string(),
+            log_name: log_name.to_string(),
+            ..Default::default()
+        };
+        let response = self
+            .client
+            .clone()
+            .resolve_image_config(request)
+            .await
+            .map_err(BridgeError::rpc("ResolveImageConfig"))?
+            .into_inner();
+        let resolved_reference = if response.r#ref.is_empty() {
+            reference.to_string()
+        } else {
+            response.r#ref
+        };
+        Ok(ResolvedImage {
+            reference: resolved_reference,
+            digest: response.digest,
+            config: response.config,
+        })
+    }
+
+    /// Hands the build result to BuildKit. Call once; exit right after.
+    pub async fn return_result(&self, result: gw::Result) -> Result<(), BridgeError> {
+        self.send_return(gw::ReturnRequest {
+            result: Some(result),
+            error: None,
+        })
+        .await
+    }
+
+    /// Hands a failure to BuildKit (the status code must not be 0: the daemon reads OK as success).
+    pub async fn return_error(&self, status: Status) -> Result<(), BridgeError> {
+        self.send_return(gw::ReturnRequest {
+            result: None,
+            error: Some(status),
+        })
+        .await
+    }
+
+    async fn send_return(&self, request: gw::ReturnRequest) -> Result<(), BridgeError> {
+        self.client
+            .clone()
+            .r#return(request)
+            .await
+            .map_err(BridgeError::rpc("Return"))?;
+        Ok(())
+    }
+}

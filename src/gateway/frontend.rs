@@ -1,0 +1,258 @@
+//! The frontend flow BuildKit drives (`dockerfile-llb frontend`): Ping, resolve options, read the
+//! Dockerfile from the client's `dockerfile` local, convert it (resolving base images between the two
+//! conversion phases), Solve, and Return the result or a located error. Exactly one Return per run.
+
+use std::collections::BTreeMap;
+
+use crate::proto::google::rpc::Status;
+use crate::proto::moby::buildkit::v1::frontend as gw;
+use crate::proto::pb;
+
+use super::bridge::{Bridge, BridgeError, Caps};
+use super::dockerignore;
+use super::local_source::{lowercase_dockerfile, LocalRead};
+use super::opts::{format_platform, BuildOpts, FrontendOpts, OptsError};
+use super::status::{error_status, unsupported_subrequest, ErrorSource};
+
+/// Everything that can end a build. Each becomes the Status sent with Return.
+#[derive(Debug, thiserror::Error)]
+pub enum FrontendError {
+    #[error(transparent)]
+    Opts(#[from] OptsError),
+    #[error("failed to read dockerfile: {0}")]
+    ReadDockerfile(BridgeError),
+    #[error("failed to read .dockerignore: {0}")]
+    ReadDockerignore(BridgeError),
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
+    /// A problem in the Dockerfile itself, located in it.
+    #[error("{message}")]
+    Dockerfile {
+        message: String,
+        location: Box<ErrorSource>,
+    },
+    #[error("unsupported request {0}")]
+    UnsupportedSubrequest(String),
+}
+
+impl FrontendError {
+    /// The Status for Return. Dockerfile errors use code Unknown like the reference, so clients print
+    /// the bare message (BuildKit prefixes other codes' names). A failed RPC keeps its code and typed
+    /// details (e.g. which vertex failed) so the client shows them as if no frontend were in between.
+    pub fn to_status(&self) -> Status {
+        match self {
+            FrontendError::Dockerfile { message, location } => {
+                error_status(tonic::Code::Unknown, message.clone(), Some(location))
+            }
+            FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
+            FrontendError::Opts(_) => {
+                error_status(tonic::Code::InvalidArgument, self.to_string(), None)
+            }
+            FrontendError::ReadDockerfile(e)
+            | FrontendError::ReadDockerignore(e)
+            | FrontendError::Bridge(e) => {
+                let mut status = error_status(tonic::Code::Unknown, self.to_string(), None);
+                if let BridgeError::Rpc { status: rpc, .. } = e {
+                    status.code = match rpc.code() {
+                        tonic::Code::Ok => tonic::Code::Unknown as i32,
+                        code => code as i32,
+                    };
+                    status.details = forwarded_details(rpc);
+                }
+                status
+            }
+        }
+    }
+}
+
+/// The typed details of a failed RPC (`grpc-status-details-bin` holds an encoded google.rpc.Status).
+fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
+    use prost::Message;
+    Status::decode(status.details())
+        .map(|s| s.details)
+        .unwrap_or_default()
+}
+
+/// The Dockerfile as read from the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileSource {
+    /// The name it was read under (the lower-case fallback if that was the one found).
+    pub filename: String,
+    pub data: Vec<u8>,
+    /// `<filename>.dockerignore`, which overrides the context's `.dockerignore`.
+    pub dockerignore: Option<Vec<u8>>,
+}
+
+/// The process's whole run as the image entrypoint: connect, build, Return once.
+pub async fn serve() -> Result<(), BridgeError> {
+    let bridge = Bridge::connect_stdio().await?;
+    let opts = FrontendOpts::from_env();
+    let session_id = std::env::var("BUILDKIT_SESSION_ID").unwrap_or_default();
+    let workers = std::env::var("BUILDKIT_WORKERS").ok();
+    match build(&bridge, &opts, &session_id, workers.as_deref()).await {
+        Ok(result) => bridge.return_result(result).await,
+        Err(err) => {
+            tracing::warn!(error = %err, "build failed");
+            bridge.return_error(err.to_status()).await
+        }
+    }
+}
+
+/// One build (or subrequest) from raw options to the Result to Return.
+pub async fn build(
+    bridge: &Bridge,
+    opts: &FrontendOpts,
+    session_id: &str,
+    workers_json: Option<&str>,
+) -> Result<gw::Result, FrontendError> {
+    let caps = bridge.ping().await?;
+    tracing::debug!(frontend_caps = ?caps.frontend, "ping");
+    let build_opts = BuildOpts::resolve(opts, session_id, workers_json)?;
+    if let Some(id) = &build_opts.request_id {
+        return Err(FrontendError::UnsupportedSubrequest(id.clone()));
+    }
+    let dockerfile = read_dockerfile(bridge, &build_opts).await?;
+    convert_and_solve(bridge, &caps, &build_opts, &dockerfile).await
+}
+
+/// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
+/// solve a `local://dockerfile` source that follows only the needed paths, then ReadFile it, falling
+/// back to the lower-case `dockerfile`.
+pub async fn read_dockerfile(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+) -> Result<DockerfileSource, FrontendError> {
+    let read = LocalRead::dockerfile(
+        &opts.dockerfile_local,
+        opts.session_for_local(&opts.dockerfile_local),
+        &opts.filename,
+    );
+    let ref_id = bridge
+        .solve(read.definition(), Vec::new())
+        .await
+        .map_err(FrontendError::ReadDockerfile)?;
+    let (filename, data) = match bridge.read_file(&ref_id, &opts.filename).await {
+        Ok(data) => (opts.filename.clone(), data),
+        Err(err) => {
+            let Some(lower) = lowercase_dockerfile(&opts.filename) else {
+                return Err(FrontendError::ReadDockerfile(err));
+            };
+            match bridge.read_file(&ref_id, &lower).await {
+                Ok(data) => (lower, data),
+                Err(_) => return Err(FrontendError::ReadDockerfile(err)),
+            }
+        }
+    };
+    let dockerignore = bridge
+        .read_file(&ref_id, &format!("{}.dockerignore", opts.filename))
+        .await
+        .ok();
+    Ok(DockerfileSource {
+        filename,
+        data,
+        dockerignore,
+    })
+}
+
+/// The exclude patterns for the main context: `<Dockerfile>.dockerignore` if present, otherwise the
+/// context's own `.dockerignore`, read with a source that transfers only that file. A missing file
+/// means no patterns.
+pub async fn context_excludes(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+) -> Result<Vec<String>, FrontendError> {
+    if let Some(data) = &dockerfile.dockerignore {
+        return Ok(dockerignore::exclude_patterns(data));
+    }
+    let read = LocalRead::context_dockerignore(
+        &opts.context_local,
+        opts.session_for_local(&opts.context_local),
+    );
+    let ref_id = bridge
+        .solve(read.definition(), Vec::new())
+        .await
+        .map_err(FrontendError::ReadDockerignore)?;
+    let data = bridge
+        .read_file(&ref_id, ".dockerignore")
+        .await
+        .unwrap_or_default();
+    Ok(dockerignore::exclude_patterns(&data))
+}
+
+/// What one platform's conversion produced.
+pub struct Built {
+    pub definition: pb::Definition,
+    pub image_config: Vec<u8>,
+}
+
+/// Converts for each target platform, solves, and shapes the Result: a single ref, or (multi-platform)
+/// a ref per platform with `refs.platforms` (frontend/dockerui/build.go).
+async fn convert_and_solve(
+    bridge: &Bridge,
+    caps: &Caps,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+) -> Result<gw::Result, FrontendError> {
+    let platforms: Vec<pb::Platform> = if opts.target_platforms.is_empty() {
+        vec![opts.build_platform.clone()]
+    } else {
+        opts.target_platforms.clone()
+    };
+    let mut result = gw::Result::default();
+    let mut refs = BTreeMap::new();
+    let mut platform_list = Vec::new();
+    for platform in &platforms {
+        let built = super::conversion::convert(bridge, caps, opts, dockerfile, platform).await?;
+        let ref_id = bridge
+            .solve(built.definition, opts.cache_imports.clone())
+            .await?;
+        if !opts.multi_platform {
+            result
+                .metadata
+                .insert("containerimage.config".to_string(), built.image_config);
+            result.result = Some(gw::result::Result::Ref(gw::Ref {
+                id: ref_id,
+                def: None,
+            }));
+            return Ok(result);
+        }
+        let id = format_platform(platform);
+        result
+            .metadata
+            .insert(format!("containerimage.config/{id}"), built.image_config);
+        refs.insert(
+            id.clone(),
+            gw::Ref {
+                id: ref_id,
+                def: None,
+            },
+        );
+        platform_list
+            .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(platform) }));
+    }
+    let mapping = serde_json::json!({ "Platforms": platform_list });
+    result.metadata.insert(
+        "refs.platforms".to_string(),
+        mapping.to_string().into_bytes(),
+    );
+    result.result = Some(gw::result::Result::Refs(gw::RefMap { refs }));
+    Ok(result)
+}
+
+/// An OCI platform as JSON (`architecture`, `os`, `variant`, omitted when empty).
+fn oci_platform_json(p: &pb::Platform) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    map.insert("architecture".into(), p.architecture.clone().into());
+    map.insert("os".into(), p.os.clone().into());
+    if !p.os_version.is_empty() {
+        map.insert("os.version".into(), p.os_version.clone().into());
+    }
+    if !p.os_features.is_empty() {
+        map.insert("os.features".into(), p.os_features.clone().into());
+    }
+    if !p.variant.is_empty() {
+        map.insert("variant".into(), p.variant.clone().into());
+    }
+    serde_json::Value::Object(map)
+}

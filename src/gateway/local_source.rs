@@ -1,0 +1,173 @@
+//! The small LLB graphs the gateway solves itself to read files the client shares: the Dockerfile
+//! (local `dockerfile`) and the context's `.dockerignore` (local `context`). Their attrs match the
+//! reference frontend's (frontend/dockerui/config.go `ReadEntrypoint`, `dockerIgnorePatterns`) so
+//! BuildKit's progress and caching look the same.
+
+use std::collections::BTreeMap;
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use crate::proto::pb;
+
+/// A `local://<name>` source to solve and read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalRead {
+    pub local_name: String,
+    pub session_id: String,
+    /// The only paths transferred (`local.followpaths`).
+    pub follow_paths: Vec<String>,
+    pub shared_key_hint: String,
+    /// Progress name, shown as `[internal] <name>`.
+    pub internal_name: String,
+}
+
+impl LocalRead {
+    /// Reading the Dockerfile: the file itself, `<file>.dockerignore`, and the lower-case
+    /// `dockerfile` spelling when the base name is `Dockerfile` (moby/moby#10858).
+    pub fn dockerfile(local_name: &str, session_id: &str, filename: &str) -> LocalRead {
+        let mut follow_paths = vec![filename.to_string(), format!("{filename}.dockerignore")];
+        if let Some(lower) = lowercase_dockerfile(filename) {
+            follow_paths.push(lower);
+        }
+        LocalRead {
+            local_name: local_name.to_string(),
+            session_id: session_id.to_string(),
+            follow_paths,
+            shared_key_hint: local_name.to_string(),
+            internal_name: format!("load build definition from {filename}"),
+        }
+    }
+
+    /// Reading the context's `.dockerignore` before the context itself is transferred.
+    pub fn context_dockerignore(local_name: &str, session_id: &str) -> LocalRead {
+        LocalRead {
+            local_name: local_name.to_string(),
+            session_id: session_id.to_string(),
+            follow_paths: vec![".dockerignore".to_string()],
+            shared_key_hint: format!("{local_name}-.dockerignore"),
+            internal_name: "load .dockerignore".to_string(),
+        }
+    }
+
+    /// The LLB: the source op, then the terminal op selecting its output.
+    pub fn definition(&self) -> pb::Definition {
+        let mut attrs = BTreeMap::new();
+        // JSON arrays of strings never fail to serialise.
+        let follow = serde_json::to_string(&self.follow_paths).unwrap_or_else(|_| "[]".to_string());
+        attrs.insert("local.followpaths".to_string(), follow);
+        attrs.insert(
+            "local.sharedkeyhint".to_string(),
+            self.shared_key_hint.clone(),
+        );
+        attrs.insert("local.differ".to_string(), "none".to_string());
+        if !self.session_id.is_empty() {
+            attrs.insert("local.session".to_string(), self.session_id.clone());
+        }
+        let source = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: format!("local://{}", self.local_name),
+                attrs,
+            })),
+            // The Go client always writes constraints, and no platform on local sources.
+            constraints: Some(pb::WorkerConstraints::default()),
+            ..Default::default()
+        };
+        let source_bytes = source.encode_to_vec();
+        let source_digest = op_digest(&source_bytes);
+        let terminal = pb::Op {
+            inputs: vec![pb::Input {
+                digest: source_digest.clone(),
+                index: 0,
+            }],
+            ..Default::default()
+        };
+        let metadata = pb::OpMetadata {
+            description: BTreeMap::from([(
+                "llb.customname".to_string(),
+                format!("[internal] {}", self.internal_name),
+            )]),
+            ..Default::default()
+        };
+        pb::Definition {
+            def: vec![source_bytes, terminal.encode_to_vec()],
+            metadata: BTreeMap::from([(source_digest, metadata)]),
+            source: None,
+        }
+    }
+}
+
+/// `dir/dockerfile` when `filename`'s base name is `Dockerfile`.
+pub fn lowercase_dockerfile(filename: &str) -> Option<String> {
+    let (dir, base) = match filename.rsplit_once('/') {
+        Some((dir, base)) => (Some(dir), base),
+        None => (None, filename),
+    };
+    (base == "Dockerfile").then(|| match dir {
+        Some(dir) => format!("{dir}/dockerfile"),
+        None => "dockerfile".to_string(),
+    })
+}
+
+/// `sha256:<hex>` of an op's exact bytes: how BuildKit names vertices.
+pub fn op_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn source_op(def: &pb::Definition) -> pb::SourceOp {
+        let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
+        match op.op {
+            Some(pb::op::Op::Source(s)) => s,
+            other => panic!("not a source op: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dockerfile_read_matches_the_reference_attrs() {
+        let def = LocalRead::dockerfile("dockerfile", "sess1", "Dockerfile").definition();
+        let src = source_op(&def);
+        assert_eq!(src.identifier, "local://dockerfile");
+        assert_eq!(
+            src.attrs["local.followpaths"],
+            r#"["Dockerfile","Dockerfile.dockerignore","dockerfile"]"#
+        );
+        assert_eq!(src.attrs["local.sharedkeyhint"], "dockerfile");
+        assert_eq!(src.attrs["local.differ"], "none");
+        assert_eq!(src.attrs["local.session"], "sess1");
+        let digest = op_digest(&def.def[0]);
+        assert_eq!(
+            def.metadata[&digest].description["llb.customname"],
+            "[internal] load build definition from Dockerfile"
+        );
+        let terminal = pb::Op::decode(def.def[1].as_slice()).unwrap();
+        assert_eq!(terminal.inputs, vec![pb::Input { digest, index: 0 }]);
+        assert_eq!(terminal.op, None);
+    }
+
+    #[test]
+    fn other_filenames_follow_no_lowercase_variant() {
+        let def = LocalRead::dockerfile("dockerfile", "s", "sub/app.Dockerfile").definition();
+        assert_eq!(
+            source_op(&def).attrs["local.followpaths"],
+            r#"["sub/app.Dockerfile","sub/app.Dockerfile.dockerignore"]"#
+        );
+        assert_eq!(
+            lowercase_dockerfile("sub/Dockerfile").as_deref(),
+            Some("sub/dockerfile")
+        );
+    }
+
+    #[test]
+    fn context_dockerignore_read() {
+        let def = LocalRead::context_dockerignore("context", "s").definition();
+        let src = source_op(&def);
+        assert_eq!(src.identifier, "local://context");
+        assert_eq!(src.attrs["local.followpaths"], r#"[".dockerignore"]"#);
+        assert_eq!(src.attrs["local.sharedkeyhint"], "context-.dockerignore");
+    }
+}

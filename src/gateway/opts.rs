@@ -1,0 +1,579 @@
+//! Frontend options: the raw `key=value` record BuildKit hands us (env `BUILDKIT_FRONTEND_OPT_<n>`), then
+//! the resolved form the build uses (frontend/dockerui/config.go `init`, attr.go). Unknown keys are
+//! ignored, as the reference does.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde::Deserialize;
+
+use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
+use crate::proto::pb;
+
+pub const DEFAULT_FILENAME: &str = "Dockerfile";
+pub const DEFAULT_LOCAL_DOCKERFILE: &str = "dockerfile";
+pub const DEFAULT_LOCAL_CONTEXT: &str = "context";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OptsError {
+    #[error("invalid frontend option {key}={value:?}: {reason}")]
+    Invalid {
+        key: String,
+        value: String,
+        reason: String,
+    },
+    #[error("invalid BUILDKIT_WORKERS: {0}")]
+    Workers(String),
+    #[error("conflicting config: returning multiple target platforms is not allowed")]
+    MultiPlatformConflict,
+}
+
+fn invalid(key: &str, value: &str, reason: impl Into<String>) -> OptsError {
+    OptsError::Invalid {
+        key: key.to_string(),
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The options exactly as written by the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontendOpts(pub BTreeMap<String, String>);
+
+impl FrontendOpts {
+    /// Reads `BUILDKIT_FRONTEND_OPT_<n>` variables; each is `key=value`, split on the first `=`.
+    pub fn from_env() -> FrontendOpts {
+        FrontendOpts::from_env_vars(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+    }
+
+    pub fn from_env_vars(vars: impl IntoIterator<Item = (String, String)>) -> FrontendOpts {
+        let mut opts = BTreeMap::new();
+        for (name, value) in vars {
+            let Some(n) = name.strip_prefix("BUILDKIT_FRONTEND_OPT_") else {
+                continue;
+            };
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let (key, value) = value.split_once('=').unwrap_or((value.as_str(), ""));
+            opts.insert(key.to_string(), value.to_string());
+        }
+        FrontendOpts(opts)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// Every option whose key starts with `prefix`, keyed by the rest.
+    pub fn with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
+            .collect()
+    }
+}
+
+/// `image-resolve-mode`, sent on to image sources and ResolveImageConfig.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResolveMode {
+    #[default]
+    Default,
+    Pull,
+    Local,
+}
+
+impl ResolveMode {
+    /// The `image.resolvemode` attr value and ResolveImageConfig's `ResolveMode`.
+    pub fn as_attr(self) -> &'static str {
+        match self {
+            ResolveMode::Default => "default",
+            ResolveMode::Pull => "pull",
+            ResolveMode::Local => "local",
+        }
+    }
+}
+
+/// `no-cache`: absent, present and empty (every stage), or a list of stage names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NoCache {
+    #[default]
+    Off,
+    AllStages,
+    Stages(Vec<String>),
+}
+
+impl NoCache {
+    /// Stage names match case-insensitively, like the reference's `IsNoCache`.
+    pub fn applies_to(&self, stage: &str) -> bool {
+        match self {
+            NoCache::Off => false,
+            NoCache::AllStages => true,
+            NoCache::Stages(names) => names.iter().any(|n| n.eq_ignore_ascii_case(stage)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraHost {
+    pub host: String,
+    pub ip: IpAddr,
+}
+
+/// The resolved options of one build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildOpts {
+    pub filename: String,
+    /// The local the Dockerfile is read from (`dockerfilekey` renames it).
+    pub dockerfile_local: String,
+    pub context_local: String,
+    pub context_subdir: Option<String>,
+    pub target: Option<String>,
+    pub build_args: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    /// The worker's platform: `BUILDKIT_WORKERS[0].Platforms[0]`.
+    pub build_platform: pb::Platform,
+    /// `platform`; empty means the build platform.
+    pub target_platforms: Vec<pb::Platform>,
+    pub multi_platform: bool,
+    pub image_resolve_mode: ResolveMode,
+    pub extra_hosts: Vec<ExtraHost>,
+    /// Bytes of the `/dev/shm` tmpfs added to each RUN; 0 means none.
+    pub shm_size: i64,
+    pub network_mode: pb::NetMode,
+    pub hostname: Option<String>,
+    pub no_cache: NoCache,
+    pub cache_imports: Vec<CacheOptionsEntry>,
+    /// `requestid`: a subrequest instead of a build.
+    pub request_id: Option<String>,
+    pub session_id: String,
+    /// `local-sessionid:<name>`: a session other than ours for that local.
+    pub local_session_ids: BTreeMap<String, String>,
+}
+
+impl BuildOpts {
+    pub fn resolve(
+        opts: &FrontendOpts,
+        session_id: &str,
+        workers_json: Option<&str>,
+    ) -> Result<BuildOpts, OptsError> {
+        let build_platform = default_build_platform(workers_json)?;
+        let target_platforms = match opts.get("platform") {
+            Some(v) if !v.is_empty() => parse_platforms("platform", v)?,
+            _ => Vec::new(),
+        };
+        let multi_platform = parse_multi_platform(opts, target_platforms.len() > 1)?;
+        let dockerfile_local = opts
+            .get("dockerfilekey")
+            .unwrap_or(DEFAULT_LOCAL_DOCKERFILE);
+        Ok(BuildOpts {
+            filename: opts.get("filename").unwrap_or(DEFAULT_FILENAME).to_string(),
+            dockerfile_local: dockerfile_local.to_string(),
+            context_local: DEFAULT_LOCAL_CONTEXT.to_string(),
+            context_subdir: non_empty(opts.get("contextsubdir")),
+            target: non_empty(opts.get("target")),
+            build_args: opts.with_prefix("build-arg:"),
+            labels: opts.with_prefix("label:"),
+            build_platform,
+            target_platforms,
+            multi_platform,
+            image_resolve_mode: parse_resolve_mode(opts.get("image-resolve-mode").unwrap_or(""))?,
+            extra_hosts: parse_extra_hosts(opts.get("add-hosts").unwrap_or(""))?,
+            shm_size: parse_shm_size(opts.get("shm-size").unwrap_or(""))?,
+            network_mode: parse_net_mode(opts.get("force-network-mode").unwrap_or(""))?,
+            hostname: non_empty(opts.get("hostname"))
+                .or_else(|| non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))),
+            no_cache: match opts.get("no-cache") {
+                None => NoCache::Off,
+                Some("") => NoCache::AllStages,
+                Some(v) => NoCache::Stages(v.split(',').map(str::to_string).collect()),
+            },
+            cache_imports: parse_cache_imports(opts)?,
+            request_id: non_empty(opts.get("requestid")),
+            session_id: session_id.to_string(),
+            local_session_ids: opts.with_prefix("local-sessionid:"),
+        })
+    }
+
+    /// The session that owns local `name`.
+    pub fn session_for_local(&self, name: &str) -> &str {
+        self.local_session_ids
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or(&self.session_id)
+    }
+
+    /// The platform the (single-platform) build targets.
+    pub fn target_platform(&self) -> &pb::Platform {
+        self.target_platforms
+            .first()
+            .unwrap_or(&self.build_platform)
+    }
+}
+
+fn non_empty(v: Option<&str>) -> Option<String> {
+    v.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// The worker list's JSON, as Go's `client.WorkerInfo` marshals it.
+#[derive(Deserialize)]
+struct WorkerInfo {
+    #[serde(rename = "Platforms", default)]
+    platforms: Vec<OciPlatform>,
+}
+
+#[derive(Deserialize)]
+struct OciPlatform {
+    #[serde(default)]
+    architecture: String,
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    variant: String,
+}
+
+fn default_build_platform(workers_json: Option<&str>) -> Result<pb::Platform, OptsError> {
+    let workers: Vec<WorkerInfo> = match workers_json {
+        Some(json) if !json.trim().is_empty() => {
+            serde_json::from_str(json).map_err(|e| OptsError::Workers(e.to_string()))?
+        }
+        _ => Vec::new(),
+    };
+    let first = workers
+        .into_iter()
+        .next()
+        .and_then(|w| w.platforms.into_iter().next());
+    Ok(match first {
+        Some(p) => pb::Platform {
+            architecture: p.architecture,
+            os: p.os,
+            variant: p.variant,
+            ..Default::default()
+        },
+        None => host_platform(),
+    })
+}
+
+/// containerd's `platforms.DefaultSpec()`, normalised, for when no worker is listed.
+pub fn host_platform() -> pb::Platform {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "arm" => "arm",
+        other => other,
+    };
+    let mut platform = pb::Platform {
+        architecture: arch.to_string(),
+        os: std::env::consts::OS.to_string(),
+        ..Default::default()
+    };
+    if arch == "arm" {
+        platform.variant = "v7".to_string();
+    }
+    platform
+}
+
+/// Parses a comma list of platforms, each normalised like containerd's `platforms.Parse`.
+pub fn parse_platforms(key: &str, value: &str) -> Result<Vec<pb::Platform>, OptsError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| parse_platform(p).map_err(|reason| invalid(key, value, reason)))
+        .collect()
+}
+
+/// One platform: `os/arch[/variant]`, or just `arch` (the OS is then the host's).
+pub fn parse_platform(spec: &str) -> Result<pb::Platform, String> {
+    if spec == "local" {
+        return Ok(host_platform());
+    }
+    let parts: Vec<&str> = spec.split('/').collect();
+    let (os, arch, variant) = match parts.as_slice() {
+        [arch] => (std::env::consts::OS, *arch, ""),
+        [os, arch] => (*os, *arch, ""),
+        [os, arch, variant] => (*os, *arch, *variant),
+        _ => return Err(format!("{spec:?}: expected os/arch[/variant]")),
+    };
+    if os.is_empty() || arch.is_empty() {
+        return Err(format!("{spec:?}: empty os or architecture"));
+    }
+    let os = os.to_ascii_lowercase();
+    let (arch, variant) = normalize_arch(&arch.to_ascii_lowercase(), &variant.to_ascii_lowercase());
+    Ok(pb::Platform {
+        architecture: arch,
+        os: if os == "macos" {
+            "darwin".to_string()
+        } else {
+            os
+        },
+        variant,
+        ..Default::default()
+    })
+}
+
+/// containerd `platforms.NormalizeArch`.
+fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
+    let (arch, variant) = match (arch, variant) {
+        ("i386" | "i686" | "386", _) => ("386", String::new()),
+        ("x86_64" | "x86-64" | "amd64", "v1") => ("amd64", String::new()),
+        ("x86_64" | "x86-64" | "amd64", v) => ("amd64", v.to_string()),
+        ("aarch64" | "arm64", "8" | "v8") => ("arm64", String::new()),
+        ("aarch64" | "arm64", v) => ("arm64", v.to_string()),
+        ("armhf", _) => ("arm", "v7".to_string()),
+        ("armel", _) => ("arm", "v6".to_string()),
+        ("arm", "") => ("arm", "v7".to_string()),
+        ("arm", v @ ("5" | "6" | "7" | "8")) => ("arm", format!("v{v}")),
+        (a, v) => (a, v.to_string()),
+    };
+    (arch.to_string(), variant)
+}
+
+/// `os/arch[/variant]`, containerd's `platforms.FormatAll` without os.version/features.
+pub fn format_platform(p: &pb::Platform) -> String {
+    let mut s = format!("{}/{}", p.os, p.architecture);
+    if !p.variant.is_empty() {
+        s.push('/');
+        s.push_str(&p.variant);
+    }
+    s
+}
+
+fn parse_multi_platform(opts: &FrontendOpts, several_targets: bool) -> Result<bool, OptsError> {
+    let (key, value) = match opts.get("build-arg:BUILDKIT_MULTI_PLATFORM") {
+        Some(v) if !v.is_empty() => ("build-arg:BUILDKIT_MULTI_PLATFORM", v),
+        _ => ("multi-platform", opts.get("multi-platform").unwrap_or("")),
+    };
+    if value.is_empty() {
+        return Ok(several_targets);
+    }
+    let requested = parse_go_bool(value).ok_or_else(|| invalid(key, value, "not a boolean"))?;
+    if !requested && several_targets {
+        return Err(OptsError::MultiPlatformConflict);
+    }
+    Ok(requested)
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_resolve_mode(v: &str) -> Result<ResolveMode, OptsError> {
+    match v {
+        "" | "default" => Ok(ResolveMode::Default),
+        "pull" => Ok(ResolveMode::Pull),
+        "local" => Ok(ResolveMode::Local),
+        _ => Err(invalid(
+            "image-resolve-mode",
+            v,
+            "expected default, pull or local",
+        )),
+    }
+}
+
+fn parse_extra_hosts(v: &str) -> Result<Vec<ExtraHost>, OptsError> {
+    v.split(',')
+        .filter(|f| !f.is_empty())
+        .map(|field| {
+            let lower = field.to_lowercase();
+            let (host, ip) = lower.split_once('=').ok_or_else(|| {
+                invalid("add-hosts", v, format!("invalid key-value pair {field}"))
+            })?;
+            let ip = ip
+                .parse()
+                .map_err(|_| invalid("add-hosts", v, format!("failed to parse IP {ip}")))?;
+            Ok(ExtraHost {
+                host: host.to_string(),
+                ip,
+            })
+        })
+        .collect()
+}
+
+fn parse_shm_size(v: &str) -> Result<i64, OptsError> {
+    if v.is_empty() {
+        return Ok(0);
+    }
+    v.parse()
+        .map_err(|_| invalid("shm-size", v, "expected a number of bytes"))
+}
+
+fn parse_net_mode(v: &str) -> Result<pb::NetMode, OptsError> {
+    match v {
+        "" | "sandbox" => Ok(pb::NetMode::Unset),
+        "host" => Ok(pb::NetMode::Host),
+        "none" => Ok(pb::NetMode::None),
+        _ => Err(invalid(
+            "force-network-mode",
+            v,
+            "expected none, host or sandbox",
+        )),
+    }
+}
+
+/// The controlapi JSON form; Go's decoder matches field names case-insensitively.
+#[derive(Deserialize)]
+struct CacheImportJson {
+    #[serde(rename = "Type", alias = "type", default)]
+    kind: String,
+    #[serde(rename = "Attrs", alias = "attrs", default)]
+    attrs: BTreeMap<String, String>,
+}
+
+fn parse_cache_imports(opts: &FrontendOpts) -> Result<Vec<CacheOptionsEntry>, OptsError> {
+    let mut out = Vec::new();
+    if let Some(json) = opts.get("cache-imports").filter(|v| !v.is_empty()) {
+        let entries: Vec<CacheImportJson> = serde_json::from_str(json)
+            .map_err(|e| invalid("cache-imports", json, e.to_string()))?;
+        out.extend(entries.into_iter().map(|e| CacheOptionsEntry {
+            r#type: e.kind,
+            attrs: e.attrs,
+        }));
+    }
+    // The legacy comma list of registry refs.
+    if let Some(refs) = opts.get("cache-from").filter(|v| !v.is_empty()) {
+        out.extend(refs.split(',').map(|r| CacheOptionsEntry {
+            r#type: "registry".to_string(),
+            attrs: BTreeMap::from([("ref".to_string(), r.to_string())]),
+        }));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn opts(pairs: &[&str]) -> FrontendOpts {
+        FrontendOpts::from_env_vars(
+            pairs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("BUILDKIT_FRONTEND_OPT_{i}"), p.to_string())),
+        )
+    }
+
+    const WORKERS: &str = r#"[{"ID":"w1","Labels":{},"Platforms":[{"architecture":"amd64","os":"linux"},{"architecture":"386","os":"linux"}]}]"#;
+
+    #[test]
+    fn env_values_split_on_first_equals_and_ignore_other_vars() {
+        let o = FrontendOpts::from_env_vars([
+            (
+                "BUILDKIT_FRONTEND_OPT_0".to_string(),
+                "build-arg:A=b=c".to_string(),
+            ),
+            (
+                "BUILDKIT_FRONTEND_OPT_1".to_string(),
+                "no-cache=".to_string(),
+            ),
+            ("BUILDKIT_SESSION_ID".to_string(), "s".to_string()),
+            ("BUILDKIT_FRONTEND_OPT_X".to_string(), "x=y".to_string()),
+        ]);
+        assert_eq!(o.get("build-arg:A"), Some("b=c"));
+        assert_eq!(o.get("no-cache"), Some(""));
+        assert_eq!(o.0.len(), 2);
+    }
+
+    #[test]
+    fn defaults_come_from_the_first_worker() {
+        let b = BuildOpts::resolve(&opts(&[]), "sess", Some(WORKERS)).unwrap();
+        assert_eq!(b.filename, "Dockerfile");
+        assert_eq!(b.dockerfile_local, "dockerfile");
+        assert_eq!(format_platform(&b.build_platform), "linux/amd64");
+        assert_eq!(format_platform(b.target_platform()), "linux/amd64");
+        assert!(!b.multi_platform);
+        assert_eq!(b.no_cache, NoCache::Off);
+    }
+
+    #[test]
+    fn build_options_are_resolved() {
+        let o = opts(&[
+            "filename=sub/Dockerfile.dev",
+            "target=final",
+            "build-arg:HTTP_PROXY=http://p",
+            "label:org.example=1",
+            "platform=linux/arm64/v8,linux/arm/7",
+            "no-cache=Base,final",
+            "add-hosts=MyHost=10.0.0.1,other=::1",
+            "shm-size=1048576",
+            "force-network-mode=none",
+            "image-resolve-mode=pull",
+            r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"r/c"}}]"#,
+            "cache-from=r/old",
+            "requestid=frontend.outline",
+            "local-sessionid:context=other",
+        ]);
+        let b = BuildOpts::resolve(&o, "sess", Some(WORKERS)).unwrap();
+        assert_eq!(b.filename, "sub/Dockerfile.dev");
+        assert_eq!(b.target.as_deref(), Some("final"));
+        assert_eq!(b.build_args["HTTP_PROXY"], "http://p");
+        assert_eq!(b.labels["org.example"], "1");
+        let platforms: Vec<String> = b.target_platforms.iter().map(format_platform).collect();
+        assert_eq!(platforms, ["linux/arm64", "linux/arm/v7"]);
+        assert!(b.multi_platform);
+        assert!(b.no_cache.applies_to("base"));
+        assert!(!b.no_cache.applies_to("other"));
+        assert_eq!(b.extra_hosts[0].host, "myhost");
+        assert_eq!(b.extra_hosts[1].ip, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(b.shm_size, 1_048_576);
+        assert_eq!(b.network_mode, pb::NetMode::None);
+        assert_eq!(b.image_resolve_mode, ResolveMode::Pull);
+        let refs: Vec<&str> = b
+            .cache_imports
+            .iter()
+            .map(|c| c.attrs["ref"].as_str())
+            .collect();
+        assert_eq!(refs, ["r/c", "r/old"]);
+        assert_eq!(b.request_id.as_deref(), Some("frontend.outline"));
+        assert_eq!(b.session_for_local("context"), "other");
+        assert_eq!(b.session_for_local("dockerfile"), "sess");
+    }
+
+    #[test]
+    fn no_cache_without_value_means_every_stage() {
+        let b = BuildOpts::resolve(&opts(&["no-cache="]), "s", None).unwrap();
+        assert!(b.no_cache.applies_to("anything"));
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        let err = BuildOpts::resolve(&opts(&["shm-size=64m"]), "s", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid frontend option shm-size=\"64m\": expected a number of bytes"
+        );
+        let err = BuildOpts::resolve(&opts(&["add-hosts=h=notanip"]), "s", None).unwrap_err();
+        assert!(
+            err.to_string().contains("failed to parse IP notanip"),
+            "{err}"
+        );
+        let err = BuildOpts::resolve(
+            &opts(&["platform=linux/amd64,linux/arm64", "multi-platform=false"]),
+            "s",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err, OptsError::MultiPlatformConflict);
+    }
+
+    #[test]
+    fn platforms_are_normalised() {
+        let f = |s: &str| format_platform(&parse_platform(s).unwrap());
+        assert_eq!(f("linux/x86_64"), "linux/amd64");
+        assert_eq!(f("linux/aarch64"), "linux/arm64");
+        assert_eq!(f("linux/armhf"), "linux/arm/v7");
+        assert_eq!(f("linux/arm/6"), "linux/arm/v6");
+        assert_eq!(f("windows/amd64"), "windows/amd64");
+        assert!(parse_platform("linux/amd64/v2/x").is_err());
+    }
+}
