@@ -18,6 +18,12 @@ fn reference_graph_snapshot() {
 }
 
 #[test]
+fn edge_cases_snapshot() {
+    let def = Definition::marshal(&llb_support::edge_cases_graph());
+    insta::assert_json_snapshot!("edge_cases", def.to_json());
+}
+
+#[test]
 fn scratch_is_an_empty_definition() {
     let def = Definition::marshal_opt(None);
     assert!(def.to_pb().def.is_empty());

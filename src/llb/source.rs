@@ -212,12 +212,51 @@ impl Source {
             .cap("source.http.perm")
     }
 
-    /// The owner of the downloaded file (`http.uid`, `http.gid`).
+    /// The owner of the downloaded file (`http.uid`, `http.gid`); zero IDs are left out, as
+    /// in the Go client.
     pub fn http_chown(self, uid: u32, gid: u32) -> Source {
-        // The Go constant really is spelt "soruce.http.uidgid" (solver/pb/caps.go).
-        self.attr("http.uid", uid.to_string())
-            .attr("http.gid", gid.to_string())
-            .cap("soruce.http.uidgid")
+        let mut source = self;
+        if uid != 0 {
+            source = source.attr("http.uid", uid.to_string());
+        }
+        if gid != 0 {
+            source = source.attr("http.gid", gid.to_string());
+        }
+        if uid != 0 || gid != 0 {
+            // The Go constant really is spelt "soruce.http.uidgid" (solver/pb/caps.go).
+            source = source.cap("soruce.http.uidgid");
+        }
+        source
+    }
+
+    /// The secret holding an `Authorization` header for the download (`http.authheadersecret`).
+    pub fn http_auth_header_secret(self, secret: impl Into<String>) -> Source {
+        self.attr("http.authheadersecret", secret)
+            .cap("source.http.auth")
+    }
+
+    /// The secrets git reads a token and a header from (`git.authtokensecret`,
+    /// `git.authheadersecret`). The Go client always sets them (to `GIT_AUTH_TOKEN` and
+    /// `GIT_AUTH_HEADER` by default) and asks for `source.git.httpauth` only when the user chose
+    /// them: add that cap with [`OpOptions::cap`] in that case.
+    pub fn git_auth_secrets(self, token: impl Into<String>, header: impl Into<String>) -> Source {
+        self.attr("git.authtokensecret", token)
+            .attr("git.authheadersecret", header)
+    }
+
+    /// Skips submodules (`git.skipsubmodules`).
+    pub fn git_skip_submodules(self) -> Source {
+        self.attr("git.skipsubmodules", "true")
+            .cap("source.git.skipsubmodules")
+    }
+
+    /// For ssh remotes: the known hosts and the ssh agent to use (`git.knownsshhosts`,
+    /// `git.mountsshsock`).
+    pub fn git_ssh(self, known_hosts: impl Into<String>, ssh_id: impl Into<String>) -> Source {
+        self.attr("git.knownsshhosts", known_hosts)
+            .cap("source.git.knownsshhosts")
+            .attr("git.mountsshsock", ssh_id)
+            .cap("source.git.mountsshsock")
     }
 
     fn scheme(&self) -> &str {

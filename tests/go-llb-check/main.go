@@ -6,8 +6,9 @@
 // Usage: go-llb-check check < definition.pb
 // Prints one line per problem and exits 1 if there is any; prints "ok <n> ops" otherwise.
 //
-// go-llb-check reference > definition.pb writes the definition of a fixed graph built with
-// BuildKit's Go client (reference.go), which our Rust tests rebuild and compare digest by digest.
+// go-llb-check reference <name> > definition.pb writes the definition of a fixed graph built
+// with BuildKit's Go client (reference.go), which our Rust tests rebuild and compare digest by
+// digest.
 package main
 
 import (
@@ -22,15 +23,15 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 2 && os.Args[1] == "reference" {
-		if err := writeReference(os.Stdout); err != nil {
+	if len(os.Args) == 3 && os.Args[1] == "reference" {
+		if err := writeReference(os.Args[2], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "reference:", err)
 			os.Exit(2)
 		}
 		return
 	}
 	if len(os.Args) != 2 || os.Args[1] != "check" {
-		fmt.Fprintln(os.Stderr, "usage: go-llb-check check|reference")
+		fmt.Fprintln(os.Stderr, "usage: go-llb-check check | go-llb-check reference all-ops|edge-cases")
 		os.Exit(2)
 	}
 	data, err := io.ReadAll(os.Stdin)

@@ -2,18 +2,42 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/protobuf/proto"
 )
 
-// writeReference builds a graph touching every op type, mount kind and map with BuildKit's Go
-// client and writes its pb.Definition. tests/llb_go.rs builds the same graph with our builder;
-// the digests must agree.
-func writeReference(w io.Writer) error {
-	ctx := context.Background()
+// writeReference writes the pb.Definition of a graph built with BuildKit's Go client.
+// tests/llb_support builds the same graphs with our builder; the digests must agree.
+func writeReference(name string, w io.Writer) error {
+	var head llb.State
+	switch name {
+	case "all-ops":
+		head = allOps()
+	case "edge-cases":
+		head = edgeCases()
+	default:
+		return fmt.Errorf("unknown reference graph %q", name)
+	}
+	def, err := head.Marshal(context.Background(), llb.LinuxAmd64)
+	if err != nil {
+		return err
+	}
+	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def.ToPB())
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(dt)
+	return err
+}
+
+// allOps touches every op type, mount kind and map.
+func allOps() llb.State {
 	img := llb.Image("alpine:3.20", llb.LinuxAmd64)
 	local := llb.Local("context",
 		llb.SessionID("session-1"),
@@ -69,16 +93,48 @@ func writeReference(w io.Writer) error {
 	)
 
 	merged := llb.Merge([]llb.State{img, files, out}, llb.WithCustomName("merge"))
-	diff := llb.Diff(img, merged, llb.WithCustomName("diff"))
+	return llb.Diff(img, merged, llb.WithCustomName("diff"))
+}
 
-	def, err := diff.Marshal(ctx, llb.LinuxAmd64)
-	if err != nil {
-		return err
-	}
-	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def.ToPB())
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(dt)
-	return err
+// edgeCases covers what allOps does not: git and http sources, scratch and read-only roots,
+// no-output and content-cache mounts, cache mounts with a source, relative file paths,
+// timestamps, CDI devices, shared ops with merged metadata.
+func edgeCases() llb.State {
+	arm := llb.Platform(ocispecs.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"})
+	img := llb.Image("busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000", arm, llb.WithLayerLimit(2), llb.ResolveModeForcePull)
+	git := llb.Git("https://github.com/moby/buildkit.git", "v0.26.3:frontend", llb.KeepGitDir(), llb.GitSkipSubmodules())
+	http := llb.HTTP("https://example.com/a.tar.gz", llb.Filename("a.tgz"), llb.Chmod(0o640), llb.Chown(1000, 0))
+
+	scratchRun := llb.Scratch().Run(
+		llb.Args([]string{"/true"}),
+		llb.AddMount("/bin", img, llb.Readonly),
+		llb.WithCgroupParent("builds"),
+		llb.WithCustomName("scratch root"),
+	)
+	readonlyRun := img.Run(
+		llb.Args([]string{"ls"}),
+		llb.ReadonlyRootFS(),
+		llb.AddMount("/src", git, llb.ForceNoOutput),
+		llb.AddMount("/dl", http, llb.ContentCache(llb.MountContentCacheOn)),
+		llb.AddMount("/cache", img, llb.AsPersistentCacheDir("c1", llb.CacheMountShared), llb.SourcePath("/var")),
+		llb.AddSecret("/s", llb.SecretID("s"), llb.SecretFileOpt(1, 2, 0o440)),
+		llb.AddSSHSocket(llb.SSHID("agent"), llb.SSHSocketOpt("/ssh.sock", 3, 4, 0o660), llb.SSHOptional),
+		llb.AddCDIDevice(llb.CDIDeviceName("vendor.com/gpu=all"), llb.CDIDeviceOptional),
+	)
+	work := scratchRun.AddMount("/work", llb.Scratch())
+
+	ts := time.Unix(1700000000, 42)
+	files := work.Dir("/w").File(
+		llb.Mkdir("sub/dir", 0o700, llb.WithCreatedTime(ts)).
+			Mkfile("sub/f", 0o644, nil, llb.WithCreatedTime(ts)).
+			Copy(readonlyRun.GetMount("/dl").Dir("/from"), "rel/*.txt", "to/", &llb.CopyInfo{CreatedTime: &ts, RequiredPaths: []string{"a"}}).
+			Copy(img, "/etc/passwd", "./p", &llb.CopyInfo{ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{Name: "nobody"}}}).
+			Rm("x").
+			Symlink("a", "b", llb.WithCreatedTime(ts)),
+		llb.WithCustomName("files"),
+	)
+	// The same op twice with different metadata: one digest, merged metadata.
+	twiceA := files.File(llb.Mkdir("/again", 0o755), llb.WithCustomName("first"), llb.WithExportCache())
+	twiceB := files.File(llb.Mkdir("/again", 0o755), llb.IgnoreCache)
+	return llb.Merge([]llb.State{twiceA, twiceB, readonlyRun.Root()})
 }

@@ -155,3 +155,91 @@ pub fn dockerfile() -> std::sync::Arc<SourceMap> {
         "FROM alpine\nWORKDIR /app\nCOPY . .\nRUN make\n",
     )
 }
+
+/// The `edgeCases` graph of tests/go-llb-check/reference.go: git and http sources, scratch and
+/// read-only roots, no-output and content-cache mounts, relative paths, timestamps, CDI, and
+/// one op built twice with different metadata.
+pub fn edge_cases_graph() -> Output {
+    let arm64 = Platform::new("linux", "arm64");
+    let image = Source::image(
+        normalize_image_ref(
+            "busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .unwrap(),
+    )
+    .platform(arm64.clone().with_variant("v8"))
+    .layer_limit(2)
+    .resolve_mode(ResolveMode::ForcePull)
+    .build();
+    let git = Source::git("github.com/moby/buildkit.git", "v0.26.3:frontend")
+        .keep_git_dir()
+        .git_full_url("https://github.com/moby/buildkit.git")
+        .git_auth_secrets("GIT_AUTH_TOKEN", "GIT_AUTH_HEADER")
+        .git_skip_submodules()
+        .build();
+    let http = Source::http("https://example.com/a.tar.gz")
+        .http_filename("a.tgz")
+        .http_perm(0o640)
+        .http_chown(1000, 0)
+        .build();
+    let scratch_run = Exec::new(["/true"])
+        .mount(Mount::bind("/bin", image.clone()).readonly())
+        .mount(Mount::bind("/work", None))
+        .cgroup_parent("builds")
+        .custom_name("scratch root")
+        .platform(Platform::new("linux", "amd64"))
+        .build()
+        .unwrap();
+    let readonly_run = Exec::new(["ls"])
+        .root(image.clone())
+        .readonly_root(true)
+        .mount(Mount::bind("/src", git).no_output())
+        .mount(Mount::bind("/dl", http).content_cache(ContentCache::On))
+        .mount(
+            Mount::cache("/cache", "c1", CacheSharing::Shared)
+                .from(image.clone())
+                .selector("/var"),
+        )
+        .secret(SecretMount::file("s", "/s").owner(1, 2).mode(0o440))
+        .ssh(
+            SshMount::new("agent")
+                .target("/ssh.sock")
+                .owner(3, 4)
+                .mode(0o660)
+                .optional(true),
+        )
+        .cdi_device("vendor.com/gpu=all", true)
+        .platform(arm64)
+        .build()
+        .unwrap();
+    let ts = 1_700_000_000 * 1_000_000_000 + 42;
+    let files = FileOp::new(scratch_run.mount("/work"))
+        .cwd("/w")
+        .mkdir(Mkdir::new("sub/dir", 0o700).timestamp(ts))
+        .mkfile(Mkfile::new("sub/f", 0o644, Vec::new()).timestamp(ts))
+        .copy(
+            Copy::new(readonly_run.mount("/dl"), "rel/*.txt", "to/")
+                .src_cwd("/from")
+                .timestamp(ts)
+                .required_paths(vec!["a".into()]),
+        )
+        .copy(Copy::new(image.clone(), "/etc/passwd", "./p").owner(Chown {
+            user: Some(UserRef::Name("nobody".into())),
+            group: None,
+        }))
+        .rm(Rm::new("x"))
+        .symlink(Symlink::new("a", "b").timestamp(ts))
+        .custom_name("files")
+        .build()
+        .unwrap();
+    let twice = |builder: fn(FileOp) -> FileOp| {
+        builder(FileOp::new(files.clone()).mkdir(Mkdir::new("/again", 0o755)))
+            .build()
+            .unwrap()
+    };
+    let first = twice(|op| op.custom_name("first").export_cache(true));
+    let second = twice(|op| op.ignore_cache(true));
+    Merge::new(vec![first, second, readonly_run.root().unwrap()])
+        .build()
+        .unwrap()
+}
