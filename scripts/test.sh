@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The project's single test command (README, .ci/run):
+#   env-up -> cargo test -> cargo test --features e2e (tests/) -> compare self-test -> scripts/e2e/*.sh
+# and env-down at the end, also when a step fails. Each step logs to $DFLLB_RUN/logs/<step>.log; a
+# failing step's log is shown. The last line is "N passed, N failed"; the exit status is 1 if any
+# step failed.
+#
+# Environment: by default a fresh one in /tmp/dfllb-test.XXXXXX, torn down at the end. With
+# DFLLB_RUN set to a running environment (e.g. after `source /tmp/dfllb-run/env.sh`), that one is
+# reused and left running.
+set -uo pipefail
+# Nobody chose an environment: use a private one, so a shared /tmp/dfllb-run is never touched.
+[ -n "${DFLLB_RUN:-}" ] || DFLLB_RUN=$(mktemp -u /tmp/dfllb-test.XXXXXX)
+export DFLLB_RUN
+source "$(dirname "$0")/lib.sh"
+cd "$DFLLB_ROOT"
+own_env=1
+if bash scripts/env-up.sh --check; then own_env=0; fi
+
+started=$SECONDS
+LOGS=$(mktemp -d /tmp/dfllb-test-logs.XXXXXX)
+passed=0 failed=0 failed_steps=()
+
+finish() {
+  local code=$?
+  if [ $own_env = 1 ]; then bash scripts/env-down.sh >>"$LOGS/env-down.log" 2>&1 || echo "env-down failed, see $LOGS/env-down.log"; fi
+  [ $failed = 0 ] && [ $code = 0 ] && rm -rf "$LOGS"
+  echo "total $((SECONDS - started))s${failed_steps[*]:+; failed: ${failed_steps[*]}}"
+  echo "$passed passed, $failed failed"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+# step NAME COMMAND...: runs COMMAND with its output in $LOGS/NAME.log, prints one line about it.
+step() {
+  local name=$1; shift
+  local t0=$SECONDS
+  if "$@" >"$LOGS/$name.log" 2>&1 </dev/null; then
+    passed=$((passed + 1))
+    printf 'ok    %-40s %4ss\n' "$name" $((SECONDS - t0))
+  else
+    failed=$((failed + 1)); failed_steps+=("$name")
+    printf 'FAIL  %-40s %4ss  (log: %s)\n' "$name" $((SECONDS - t0)) "$LOGS/$name.log"
+    echo "---- last lines of $name.log ----"
+    tail -n 60 "$LOGS/$name.log"
+    echo "----"
+  fi
+}
+
+echo "test environment: $DFLLB_RUN (logs in $LOGS)"
+step env-up bash scripts/env-up.sh
+if [ $failed != 0 ]; then exit 1; fi
+# shellcheck source=/dev/null
+source "$DFLLB_RUN/env.sh"
+
+step cargo-test cargo test --locked
+step cargo-test-e2e cargo test --locked --features e2e --test '*'
+step compare-selftest python3 scripts/compare_test.py
+for script in scripts/e2e/*.sh; do
+  step "e2e/$(basename "$script" .sh)" bash "$script"
+done
+[ $failed = 0 ]
