@@ -57,6 +57,6 @@ step cargo-test cargo test --locked
 step cargo-test-e2e cargo test --locked --features e2e --test '*'
 step compare-selftest python3 scripts/compare_test.py
 for script in scripts/e2e/*.sh; do
-  step "e2e/$(basename "$script" .sh)" bash "$script"
+  step "e2e-$(basename "$script" .sh)" bash "$script"
 done
 [ $failed = 0 ]
