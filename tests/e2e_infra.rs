@@ -11,18 +11,33 @@ use std::process::Command;
 fn hello_c_binary_from_scratch_image_runs() {
     let dir = tempfile::tempdir().unwrap();
     export(REFERENCE, &fixture("hello-c"), None, dir.path()).expect_code(0);
-    let out = Command::new(dir.path().join("rootfs/hello")).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from a multi-stage build\n");
+    let out = Command::new(dir.path().join("rootfs/hello"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello from a multi-stage build\n"
+    );
     let config: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
-    assert_eq!(config["config"]["Entrypoint"], serde_json::json!(["/hello"]));
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["/hello"])
+    );
 }
 
 #[test]
 fn reference_equals_reference_run_as_gateway() {
     let ctx = fixture("hello-c");
     let ctx = ctx.to_str().unwrap();
-    let out = compare(&["--context", ctx, "--left", REFERENCE, "--right", REFERENCE_GATEWAY]);
+    let out = compare(&[
+        "--context",
+        ctx,
+        "--left",
+        REFERENCE,
+        "--right",
+        REFERENCE_GATEWAY,
+    ]);
     out.expect_code(0);
     assert!(out.stdout.contains("equal"), "{}", out.stdout);
 }
@@ -42,6 +57,14 @@ fn changed_dockerfile_is_reported() {
     ]);
     out.expect_code(1);
     assert!(out.stdout.contains("config.Entrypoint"), "{}", out.stdout);
-    assert!(out.stdout.contains(r#"["/hello", "--changed"]"#), "{}", out.stdout);
-    assert!(out.stdout.contains("/hello: sha256 differ"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(r#"["/hello", "--changed"]"#),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("/hello: sha256 differ"),
+        "{}",
+        out.stdout
+    );
 }
