@@ -118,6 +118,22 @@ fn buildkit_re_marshals_every_op_to_our_bytes() {
 }
 
 #[test]
+fn random_graphs_are_go_canonical() {
+    for seed in 1..=5 {
+        let def = Definition::marshal(&llb_support::random_graph(seed, 300));
+        let (ok, stdout, stderr) = run(checker(), &["check"], &def.to_bytes());
+        let report = String::from_utf8_lossy(&stdout);
+        assert!(
+            ok,
+            "seed {seed}: go-llb-check found problems:\n{report}{stderr}"
+        );
+        // Built again from the same seed: the very same bytes.
+        let again = Definition::marshal(&llb_support::random_graph(seed, 300));
+        assert_eq!(def.to_bytes(), again.to_bytes(), "seed {seed}");
+    }
+}
+
+#[test]
 fn the_checker_notices_non_canonical_bytes() {
     // The same source op with its empty attr value dropped, as prost would write it.
     let op = pb::Op {

@@ -41,6 +41,11 @@ fn identical_graphs_marshal_to_identical_bytes() {
     let first = Definition::marshal(&llb_support::reference_graph()).to_bytes();
     let second = Definition::marshal(&llb_support::reference_graph()).to_bytes();
     assert_eq!(first, second);
+    let first = Definition::marshal(&llb_support::random_graph(42, 500)).to_bytes();
+    let second = Definition::marshal(&llb_support::random_graph(42, 500)).to_bytes();
+    assert_eq!(first, second);
+    let other_seed = Definition::marshal(&llb_support::random_graph(43, 500)).to_bytes();
+    assert_ne!(first, other_seed);
 }
 
 #[test]

@@ -243,3 +243,132 @@ pub fn edge_cases_graph() -> Output {
         .build()
         .unwrap()
 }
+
+/// A small deterministic random generator (xorshift), so random graphs are reproducible.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn bool(&mut self) -> bool {
+        self.next() & 1 == 1
+    }
+
+    /// Strings that stress the encoding: empty, non-ASCII, longer than 127 bytes.
+    pub fn text(&mut self) -> String {
+        match self.below(6) {
+            0 => String::new(),
+            1 => "ü-ß-✓".to_string(),
+            2 => "x".repeat(130 + self.below(200)),
+            3 => format!("/p/{}", self.next()),
+            4 => " spaces and \"quotes\"\n".to_string(),
+            _ => format!("v{}", self.below(10)),
+        }
+    }
+
+    pub fn number(&mut self) -> i64 {
+        match self.below(4) {
+            0 => 0,
+            1 => -1,
+            2 => i64::MAX - self.below(10) as i64,
+            _ => self.next() as i64,
+        }
+    }
+}
+
+/// A random graph of `n` ops of every kind with random fields, chained and shared at random.
+pub fn random_graph(seed: u64, n: usize) -> Output {
+    let mut rng = Rng::new(seed);
+    let mut outputs: Vec<Output> = vec![Source::image("docker.io/library/alpine:latest").build()];
+    for _ in 0..n {
+        let pick = |rng: &mut Rng, outputs: &[Output]| outputs[rng.below(outputs.len())].clone();
+        let next = match rng.below(6) {
+            0 => {
+                let mut attrs = std::collections::BTreeMap::new();
+                for _ in 0..rng.below(4) {
+                    attrs.insert(rng.text(), rng.text());
+                }
+                Source::raw(format!("local://{}", rng.text()), attrs)
+                    .description(rng.text(), rng.text())
+                    .build()
+            }
+            1 => {
+                let mut exec = Exec::new([rng.text(), rng.text()])
+                    .root(pick(&mut rng, &outputs))
+                    .env(rng.text(), rng.text())
+                    .cwd(format!("/{}", rng.text()))
+                    .user(rng.text())
+                    .ulimit(rng.text(), rng.number(), rng.number())
+                    .platform(Platform::new(rng.text(), rng.text()));
+                for _ in 0..rng.below(4) {
+                    let dest = format!("/m{}", rng.below(8));
+                    exec = exec.mount(match rng.below(3) {
+                        0 => Mount::bind(dest, Some(pick(&mut rng, &outputs)))
+                            .readonly_if(rng.bool())
+                            .selector(rng.text()),
+                        1 => Mount::cache(dest, rng.text(), CacheSharing::Private),
+                        _ => Mount::tmpfs(dest).size(rng.number()),
+                    });
+                }
+                if rng.bool() {
+                    exec = exec.secret(SecretMount::file(rng.text(), "/s").mode(rng.next() as u32));
+                }
+                let outputs = exec.build().unwrap();
+                outputs.root().unwrap()
+            }
+            2 | 3 => {
+                let mut file = FileOp::new(Some(pick(&mut rng, &outputs)));
+                for k in 0..1 + rng.below(4) {
+                    file = match rng.below(5) {
+                        0 => file.copy(
+                            Copy::new(
+                                if k > 0 && rng.bool() {
+                                    CopySource::Action(rng.below(k))
+                                } else {
+                                    CopySource::Output(Some(pick(&mut rng, &outputs)))
+                                },
+                                rng.text(),
+                                rng.text(),
+                            )
+                            .timestamp(rng.number())
+                            .include_patterns(vec![rng.text(), rng.text()])
+                            .mode(CopyMode::Bits(rng.next() as u32 & 0o7777))
+                            .owner(Chown::parse(&rng.text())),
+                        ),
+                        1 => file.mkdir(Mkdir::new(rng.text(), 0o755).make_parents(rng.bool())),
+                        2 => file.mkfile(Mkfile::new(rng.text(), 0o600, rng.text())),
+                        3 => file.rm(Rm::new(rng.text()).allow_wildcard(rng.bool())),
+                        _ => file.symlink(Symlink::new(rng.text(), rng.text())),
+                    };
+                }
+                file.ignore_cache(rng.bool()).build().unwrap()
+            }
+            4 => Merge::new(vec![pick(&mut rng, &outputs), pick(&mut rng, &outputs)])
+                .build()
+                .unwrap(),
+            _ => Diff::new(pick(&mut rng, &outputs), pick(&mut rng, &outputs)).build(),
+        };
+        outputs.push(next);
+    }
+    // Make everything reachable from the head.
+    let mut head = outputs.pop().unwrap();
+    for chunk in outputs.chunks(50) {
+        let mut inputs = chunk.to_vec();
+        inputs.push(head);
+        head = Merge::new(inputs).build().unwrap();
+    }
+    head
+}
