@@ -5,6 +5,23 @@
 //! bytes are exactly what BuildKit's Go client would write, so digests agree with BuildKit's.
 //! This layer knows LLB, not Dockerfiles.
 //!
+//! How it maps to the Go client (client/llb), whose output it reproduces byte for byte
+//! (tests/llb_go.rs compares both on reference graphs, digest by digest, metadata included):
+//! - `llb.Image/Local/Git/HTTP` → [`Source::image`] (give it a [`normalize_image_ref`]'d
+//!   reference), [`Source::local`], [`Source::git`], [`Source::http`], [`Source::raw`]; then
+//!   `.build()` → [`Output`]. Scratch is `None` wherever an `impl Into<Option<Output>>` is taken.
+//! - `State.Run` → [`Exec`] (`.root()`, `.mount(`[`Mount`]`)`, `.secret()`, `.ssh()`, ...);
+//!   `.build()?` → [`ExecOutputs`] with `.root()` and `.mount(dest)`.
+//! - `State.File(llb.Mkdir(..).Copy(..))` → [`FileOp::new`]`(base).mkdir(..).copy(..).build()?`;
+//!   [`CopySource::Action`] copies from an earlier action of the same op.
+//! - `llb.Merge/Diff` → [`Merge`] / [`Diff`] (`.finish()` gives the Go helpers' shortcuts).
+//! - `llb.WithCustomName`, `WithDescription`, `IgnoreCache`, `ProgressGroup`, platforms and
+//!   source locations → the [`OpOptions`] trait, on every builder.
+//! - `State` (env, dir, user, platform defaults) → [`State`], with `.exec(args)` and `.file()`.
+//! - `State.Marshal` → [`Definition::marshal`]; then `.into_pb()`, `.to_bytes()`, `.to_json()`.
+//! - The caps the Go client declares per op are added by the builders; others via
+//!   [`OpOptions::cap`].
+//!
 //! ```
 //! use dockerfile_llb::llb::{Copy, Definition, Exec, FileOp, OpOptions, Platform, Source};
 //! let platform = Platform::new("linux", "amd64");
