@@ -378,3 +378,16 @@ fn source_locations_are_grouped_by_digest_and_file() {
     assert_eq!(run_locations[1].ranges.len(), 2);
     assert!(source.locations.contains_key(base.digest().as_str()));
 }
+
+#[test]
+fn graphs_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Output>();
+    send_sync::<Definition>();
+    send_sync::<State>();
+    let head = image();
+    let marshaled = std::thread::spawn(move || Definition::marshal(&head))
+        .join()
+        .unwrap();
+    assert_eq!(marshaled.to_pb().def.len(), 2);
+}
