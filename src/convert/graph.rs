@@ -1,0 +1,273 @@
+//! The converter's own build graph, lowered to LLB (`crate::llb`) once every stage is dispatched.
+//!
+//! Why not build LLB nodes directly: LLB nodes are sealed with their digest when built, but the
+//! build context's source op (`local://context`) carries `local.followpaths`, the set of context
+//! paths that *every* dispatched stage copies — known only at the end (the reference patches it
+//! in through a mutable output). So dispatch builds these small `Arc` nodes with a
+//! [`OpKind::MainContext`] placeholder, and lowering maps each node to LLB exactly once.
+
+use std::sync::Arc;
+
+use super::args::ProxyEnv;
+use super::platform::Platform;
+
+/// A filesystem: the first output of an op, or `None` for scratch (empty).
+pub type Fs = Option<Arc<Op>>;
+
+/// One op of the build graph with its progress/description data.
+#[derive(Debug)]
+pub struct Op {
+    pub kind: OpKind,
+    pub meta: OpMeta,
+}
+
+/// Data carried in `OpMetadata` and the source map, not in the op itself.
+#[derive(Debug, Clone, Default)]
+pub struct OpMeta {
+    /// `llb.customname`: the progress line (`[build 2/4] RUN make`).
+    pub custom_name: Option<String>,
+    /// `com.docker.dockerfile.v1.command`: the instruction's source text.
+    pub dockerfile_command: Option<String>,
+    /// `ignore_cache` (the `no-cache` option).
+    pub ignore_cache: bool,
+    /// 1-based inclusive line range of the instruction in the Dockerfile.
+    pub location: Option<LineRange>,
+    /// Progress group (COPY --link's copy and merge share one).
+    pub progress_group: Option<ProgressGroup>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressGroup {
+    pub id: String,
+    pub name: String,
+    pub weak: bool,
+}
+
+#[derive(Debug)]
+pub enum OpKind {
+    /// `docker-image://<ref>` with the platform to pull.
+    Image {
+        reference: String,
+        platform: Platform,
+        resolve_mode: Option<String>,
+    },
+    /// The build context; its attrs are decided at lowering.
+    MainContext,
+    /// Any other source op (`local://`, `git://`, `https://`), attrs as given.
+    Source {
+        identifier: String,
+        attrs: Vec<(String, String)>,
+    },
+    Exec(Box<ExecSpec>),
+    /// A file op applying `actions` in order on `base`; its output is the last action's result.
+    File {
+        base: Fs,
+        actions: Vec<FileAction>,
+    },
+    Merge {
+        inputs: Vec<Fs>,
+    },
+}
+
+/// What `RUN` executes.
+#[derive(Debug, Clone)]
+pub struct ExecSpec {
+    pub root: Fs,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub user: String,
+    pub hostname: String,
+    pub extra_hosts: Vec<(String, String)>,
+    pub network: NetMode,
+    pub security: SecurityMode,
+    pub proxy_env: Option<ProxyEnv>,
+    pub mounts: Vec<MountSpec>,
+    pub platform: Platform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetMode {
+    #[default]
+    Sandbox,
+    Host,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecurityMode {
+    #[default]
+    Sandbox,
+    Insecure,
+}
+
+/// An extra mount of a RUN (`--mount`, the `/dev/shm` tmpfs, heredoc scripts).
+#[derive(Debug, Clone)]
+pub struct MountSpec {
+    pub dest: String,
+    pub source: Fs,
+    pub selector: String,
+    pub readonly: bool,
+    pub kind: MountKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountKind {
+    /// A bind mount; `output` false means its changes are dropped (`ForceNoOutput`).
+    Bind {
+        output: bool,
+    },
+    Cache {
+        id: String,
+        sharing: CacheSharing,
+    },
+    Tmpfs {
+        size: i64,
+    },
+    Secret {
+        id: String,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        optional: bool,
+    },
+    Ssh {
+        id: String,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        optional: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheSharing {
+    Shared,
+    Private,
+    Locked,
+}
+
+/// Owner of created files: by name (resolved in the base's /etc/passwd) or by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRef {
+    Name(String),
+    Id(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chown {
+    pub user: Option<UserRef>,
+    pub group: Option<UserRef>,
+}
+
+/// COPY/ADD `--chmod`: an octal mode or a symbolic mode string (`u+x`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyMode {
+    Octal(u32),
+    Symbolic(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum FileAction {
+    Copy(Box<CopySpec>),
+    Mkdir {
+        path: String,
+        mode: u32,
+        make_parents: bool,
+        owner: Option<Chown>,
+        timestamp: Option<i64>,
+    },
+    Mkfile {
+        path: String,
+        mode: u32,
+        data: Vec<u8>,
+        owner: Option<Chown>,
+        timestamp: Option<i64>,
+    },
+}
+
+/// One copy action: all paths already absolute and normalised as the reference sends them.
+#[derive(Debug, Clone)]
+pub struct CopySpec {
+    pub source: Fs,
+    pub src: String,
+    pub dest: String,
+    pub owner: Option<Chown>,
+    pub mode: Option<CopyMode>,
+    pub follow_symlink: bool,
+    pub dir_copy_contents: bool,
+    pub attempt_unpack: bool,
+    pub create_dest_path: bool,
+    pub allow_wildcard: bool,
+    pub allow_empty_wildcard: bool,
+    pub include_patterns: Vec<String>,
+    pub exclude_patterns: Vec<String>,
+    pub required_paths: Vec<String>,
+    pub timestamp: Option<i64>,
+}
+
+impl Op {
+    pub fn new(kind: OpKind, meta: OpMeta) -> Arc<Op> {
+        Arc::new(Op { kind, meta })
+    }
+}
+
+/// `llb.WithUser` / `ChownOpt` parsing: `user[:group]`, each part an id, `root` (0) or a name.
+pub fn parse_chown(spec: &str) -> Chown {
+    let part = |s: &str| -> UserRef {
+        if s == "root" {
+            return UserRef::Id(0);
+        }
+        match s.parse::<i32>() {
+            // Go parses as int32 and stores it through uint32.
+            Ok(id) => UserRef::Id(id as u32),
+            Err(_) => UserRef::Name(s.to_string()),
+        }
+    };
+    match spec.split_once(':') {
+        Some((user, group)) => Chown {
+            user: Some(part(user)),
+            group: Some(part(group)),
+        },
+        None => Chown {
+            user: Some(part(spec)),
+            group: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chown_parsing_follows_with_user() {
+        assert_eq!(
+            parse_chown("1000"),
+            Chown {
+                user: Some(UserRef::Id(1000)),
+                group: None
+            }
+        );
+        assert_eq!(
+            parse_chown("app:root"),
+            Chown {
+                user: Some(UserRef::Name("app".into())),
+                group: Some(UserRef::Id(0))
+            }
+        );
+        assert_eq!(
+            parse_chown("1:staff"),
+            Chown {
+                user: Some(UserRef::Id(1)),
+                group: Some(UserRef::Name("staff".into()))
+            }
+        );
+    }
+}
