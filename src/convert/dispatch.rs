@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::args::{is_non_env_arg, ProxyEnv};
 use super::env::{parse_key_value, EnvList};
 use super::graph::{
-    parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountSpec, NetMode, Op,
-    OpKind, OpMeta, SecurityMode,
+    parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode,
+    Op, OpKind, OpMeta, SecretEnv, SecurityMode,
 };
 use super::history::{duration_string, go_list, go_quote, go_quote_list, go_quote_rune};
 use super::image::{Empty, Healthcheck, ImageConfig};
@@ -64,6 +64,23 @@ pub struct RunDefaults {
     pub extra_hosts: Vec<(String, String)>,
     /// `/dev/shm` tmpfs size in bytes when > 0.
     pub shm_size: i64,
+}
+
+/// What one RUN executes, expanded.
+#[derive(Debug)]
+pub struct RunRequest<'a> {
+    pub args: Vec<String>,
+    /// Progress text (variables expanded, keyword upper-cased).
+    pub display: String,
+    /// The instruction as written (`com.docker.dockerfile.v1.command`).
+    pub dockerfile_command: String,
+    pub location: Option<LineRange>,
+    pub mounts: Vec<MountSpec>,
+    pub secret_env: Vec<SecretEnv>,
+    pub network: Option<NetMode>,
+    pub security: SecurityMode,
+    pub defaults: &'a RunDefaults,
+    pub target: &'a Platform,
 }
 
 /// Errors of a single instruction; the caller adds the location.
@@ -313,56 +330,58 @@ impl StageState {
     }
 
     /// RUN: execute `args` (already shell-wrapped if needed) on the stage's filesystem.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run(
-        &mut self,
-        args: Vec<String>,
-        display: &str,
-        dockerfile_command: &str,
-        location: Option<LineRange>,
-        mounts: Vec<MountSpec>,
-        network: Option<NetMode>,
-        security: SecurityMode,
-        defaults: &RunDefaults,
-        target: &Platform,
-    ) {
-        let platform = self.exec_platform(target);
-        let name = self.progress_name_for(display, Some(&platform));
-        let mut mounts = mounts;
-        if defaults.shm_size > 0 {
+    pub fn run(&mut self, req: RunRequest) {
+        let platform = self.exec_platform(req.target);
+        let name = self.progress_name_for(&req.display, Some(&platform));
+        let mut env = self.env.clone();
+        let mut mounts = req.mounts;
+        // SSH sockets without a target get numbered paths, and the first one becomes
+        // SSH_AUTH_SOCK unless set (client/llb ExecOp.Marshal).
+        let mut ssh_index = 0;
+        for m in mounts.iter_mut() {
+            if matches!(m.kind, MountKind::Ssh { .. }) {
+                if m.dest.is_empty() {
+                    m.dest = format!("/run/buildkit/ssh_agent.{ssh_index}");
+                }
+                if ssh_index == 0 {
+                    env.set_default("SSH_AUTH_SOCK", &m.dest);
+                }
+                ssh_index += 1;
+            }
+        }
+        if req.defaults.shm_size > 0 {
             mounts.push(MountSpec {
                 dest: "/dev/shm".to_string(),
                 source: None,
                 selector: String::new(),
                 readonly: false,
-                kind: super::graph::MountKind::Tmpfs {
-                    size: defaults.shm_size,
-                },
+                kind: MountKind::Tmpfs { size: req.defaults.shm_size },
             });
         }
         let spec = ExecSpec {
             root: self.fs.clone(),
-            args: args.clone(),
-            env: self.env.to_array(),
+            args: req.args.clone(),
+            env: env.to_array(),
             cwd: self.dir.clone(),
             user: self.user.clone(),
             hostname: self.hostname.clone(),
-            extra_hosts: defaults.extra_hosts.clone(),
-            network: network.unwrap_or(self.network),
-            security,
-            proxy_env: defaults.proxy_env.clone(),
+            extra_hosts: req.defaults.extra_hosts.clone(),
+            network: req.network.unwrap_or(self.network),
+            security: req.security,
+            proxy_env: req.defaults.proxy_env.clone(),
             mounts,
+            secret_env: req.secret_env,
             platform,
         };
         let meta = OpMeta {
             custom_name: Some(name),
-            dockerfile_command: Some(dockerfile_command.to_string()),
+            dockerfile_command: Some(req.dockerfile_command),
             ignore_cache: self.ignore_cache,
-            location,
+            location: req.location,
             progress_group: None,
         };
         self.fs = Some(Op::new(OpKind::Exec(Box::new(spec)), meta));
-        let message = format!("RUN {}", self.run_command_string(&args));
+        let message = format!("RUN {}", self.run_command_string(&req.args));
         self.commit(message, true, true);
     }
 

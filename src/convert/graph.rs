@@ -89,7 +89,16 @@ pub struct ExecSpec {
     pub security: SecurityMode,
     pub proxy_env: Option<ProxyEnv>,
     pub mounts: Vec<MountSpec>,
+    /// Secrets exposed as env vars (`--mount=type=secret,env=NAME`).
+    pub secret_env: Vec<SecretEnv>,
     pub platform: Platform,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretEnv {
+    pub id: String,
+    pub name: String,
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

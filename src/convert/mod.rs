@@ -1,5 +1,16 @@
-//! Convert: parsed Dockerfile stages -> LLB graph + image config, with the reference frontend's
-//! results (moby/buildkit frontend/dockerfile/dockerfile2llb, v0.26.3).
+//! Convert: a parsed Dockerfile -> an LLB definition and the image config, with the results of
+//! the reference frontend (moby/buildkit frontend/dockerfile/dockerfile2llb, v0.26.3).
+//!
+//! Two phases, so that the gateway can resolve base images concurrently and tests can answer
+//! from a table:
+//! 1. [`plan`]: which external images (normalised ref + platform) the selected target needs,
+//!    after expanding the global ARGs in FROM lines. Stages the target does not need are skipped.
+//! 2. [`convert`]: given each image's digest and config ([`ResolvedImages`]), dispatch every
+//!    needed stage once, in order, into a small build graph ([`graph`]), then lower it to LLB.
+//!
+//! Module map: `stages` (stage table, ARG scoping, target selection, reachability), `dispatch`
+//! (one function per instruction), `instruction` (expansion of each instruction's words with the
+//! stage env), `image` (config JSON), `lower` (graph -> `crate::llb`).
 
 pub mod args;
 pub mod dispatch;
@@ -8,5 +19,221 @@ pub mod expose;
 pub mod graph;
 pub mod history;
 pub mod image;
+mod instruction;
+mod lower;
 pub mod platform;
 pub mod reference;
+mod stages;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::instructions::Dockerfile;
+use crate::proto::pb;
+
+pub use graph::NetMode;
+pub use image::ImageConfig;
+pub use platform::Platform;
+
+/// Everything the build request says about how to convert (frontend opts, already parsed).
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    /// `target`: stage to build (case-insensitive); `None` builds the last stage.
+    pub target: Option<String>,
+    /// `build-arg:NAME=value`.
+    pub build_args: BTreeMap<String, String>,
+    /// `label:KEY=value`, added to the target image's labels.
+    pub labels: BTreeMap<String, String>,
+    /// `platform`; `None` means "the build platform", and then the image config keeps the base
+    /// image's os/arch (the reference's implicit target).
+    pub target_platform: Option<Platform>,
+    /// The worker's platform (`BUILDKIT_WORKERS[0].Platforms[0]`).
+    pub build_platform: Platform,
+    /// Prefix progress names with the platform (more than one platform requested).
+    pub multi_platform: bool,
+    /// `no-cache`: which stages ignore the cache for RUN/COPY/ADD.
+    pub no_cache: NoCache,
+    /// `BUILDKIT_SESSION_ID` (or `local-sessionid:context`): `local.session` of the context.
+    pub session_id: String,
+    /// Local name of the build context (`context`).
+    pub context_name: String,
+    /// `.dockerignore` patterns: `local.excludepatterns` of the context.
+    pub excludes: Vec<String>,
+    /// Dockerfile name and bytes, for the source map (`Definition.source`).
+    pub filename: String,
+    pub source: Vec<u8>,
+    /// The LLB of the Dockerfile's own source, recorded in the source map's `SourceInfo`.
+    pub source_definition: Option<pb::Definition>,
+    /// `add-hosts`: (host, ip) for every RUN.
+    pub extra_hosts: Vec<(String, String)>,
+    /// `shm-size` in bytes; > 0 adds a `/dev/shm` tmpfs to every RUN.
+    pub shm_size: i64,
+    /// `force-network-mode`.
+    pub network_mode: NetMode,
+    /// `hostname` for RUN containers.
+    pub hostname: String,
+    /// `image-resolve-mode`: `pull` or `local` go to `image.resolvemode`; `default` is omitted.
+    pub image_resolve_mode: Option<String>,
+    /// `BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
+    pub cache_mount_ns: String,
+    /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
+    pub source_date_epoch: Option<i64>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            target: None,
+            build_args: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            target_platform: None,
+            build_platform: Platform::host(),
+            multi_platform: false,
+            no_cache: NoCache::None,
+            session_id: String::new(),
+            context_name: "context".to_string(),
+            excludes: Vec::new(),
+            filename: "Dockerfile".to_string(),
+            source: Vec::new(),
+            source_definition: None,
+            extra_hosts: Vec::new(),
+            shm_size: 0,
+            network_mode: NetMode::Sandbox,
+            hostname: String::new(),
+            image_resolve_mode: None,
+            cache_mount_ns: String::new(),
+            source_date_epoch: None,
+        }
+    }
+}
+
+/// The `no-cache` option.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NoCache {
+    #[default]
+    None,
+    /// `no-cache=` (empty): every stage.
+    All,
+    /// `no-cache=a,b`: these stage names, case-insensitively.
+    Stages(BTreeSet<String>),
+}
+
+impl NoCache {
+    /// `dockerui.Client.IsNoCache` for a stage's name (empty for unnamed stages).
+    pub fn applies_to(&self, stage_name: &str) -> bool {
+        match self {
+            NoCache::None => false,
+            NoCache::All => true,
+            NoCache::Stages(names) => names.iter().any(|n| n.eq_ignore_ascii_case(stage_name)),
+        }
+    }
+}
+
+/// An external image the build needs: what to pass to `ResolveImageConfig`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImageRequest {
+    /// Normalised reference, e.g. `docker.io/library/alpine:3.20`.
+    pub reference: String,
+    pub platform: Platform,
+    /// The progress name of the resolve (`[internal] load metadata for docker.io/...`).
+    pub log_name: String,
+}
+
+/// What ResolveImageConfig said about one image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// Manifest digest; the source op is pinned `ref@digest` when present.
+    pub digest: Option<String>,
+    /// The image config JSON.
+    pub config: Vec<u8>,
+    /// The reference the resolver actually used, when a source policy rewrote it.
+    pub reference: Option<String>,
+}
+
+/// Answers for the requests of [`plan`], keyed by (reference, platform).
+#[derive(Debug, Clone, Default)]
+pub struct ResolvedImages {
+    images: BTreeMap<(String, Platform), ResolvedImage>,
+}
+
+impl ResolvedImages {
+    pub fn new() -> Self {
+        ResolvedImages::default()
+    }
+
+    pub fn insert(&mut self, request: &ImageRequest, image: ResolvedImage) {
+        self.images.insert((request.reference.clone(), request.platform.clone()), image);
+    }
+
+    pub fn get(&self, reference: &str, platform: &Platform) -> Option<&ResolvedImage> {
+        self.images.get(&(reference.to_string(), platform.clone()))
+    }
+}
+
+/// The conversion result.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    /// The marshalled LLB, terminal op last, with metadata and source map.
+    pub definition: pb::Definition,
+    /// The target stage's image config (`containerimage.config` is `image_config.to_json()`).
+    pub image_config: ImageConfig,
+    /// The platform the target was built for (for multi-platform result maps).
+    pub platform: Platform,
+}
+
+/// A conversion error, located in the Dockerfile when it comes from an instruction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConvertError {
+    pub message: String,
+    pub location: Option<ErrorLocation>,
+}
+
+/// Where an error is: the instruction's lines and, when known, the byte span of the word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorLocation {
+    /// 1-based, inclusive.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// Byte offsets in the Dockerfile of the offending word or instruction.
+    pub span: Option<crate::instructions::Span>,
+}
+
+impl ConvertError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ConvertError { message: message.into(), location: None }
+    }
+
+    pub(crate) fn at(message: impl Into<String>, lines: crate::instructions::LineRange, span: Option<crate::instructions::Span>) -> Self {
+        ConvertError {
+            message: message.into(),
+            location: Some(ErrorLocation { start_line: lines.start, end_line: lines.end, span }),
+        }
+    }
+
+    /// 1-based line and column (in bytes) of the error's start, given the Dockerfile bytes.
+    pub fn line_column(&self, source: &[u8]) -> Option<(usize, usize)> {
+        let loc = self.location?;
+        match loc.span {
+            Some(span) => {
+                let before = &source[..span.start.min(source.len())];
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let line_start = before.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0);
+                Some((line, span.start - line_start + 1))
+            }
+            None => Some((loc.start_line, 1)),
+        }
+    }
+}
+
+/// Phase 1: the external images the selected target needs.
+pub fn plan(df: &Dockerfile, opts: &ConvertOptions) -> Result<Vec<ImageRequest>, ConvertError> {
+    let build = stages::Build::prepare(df, opts)?;
+    Ok(build.image_requests())
+}
+
+/// Phase 2: the LLB definition and image config of the selected target.
+pub fn convert(df: &Dockerfile, opts: &ConvertOptions, images: &ResolvedImages) -> Result<Converted, ConvertError> {
+    let build = stages::Build::prepare(df, opts)?;
+    let dispatched = build.dispatch(images)?;
+    lower::lower(dispatched, opts)
+}

@@ -1,0 +1,589 @@
+//! The stage table (convert.go `toDispatchState` up to dispatch): global ARGs, FROM expansion,
+//! stage lookup by name (case-insensitive) or index, implicit stages for `COPY --from=<image>`
+//! and `RUN --mount,from=<image>`, target selection, reachability from the target, and the base
+//! images to resolve. Then [`Build::dispatch`] runs every reachable stage once, in order.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::instructions::{Command, Dockerfile, Instruction, LineRange, Span};
+use crate::syntax::expand::Expander;
+
+use super::args::{default_args, proxy_env_from_build_args};
+use super::dispatch::{Epoch, RunDefaults, StageState};
+use super::env::EnvList;
+use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
+use super::image::ImageConfig;
+use super::instruction;
+use super::platform::Platform;
+use super::reference::{normalize_image_name, ImageRef};
+use super::{ConvertError, ConvertOptions, ImageRequest, ResolvedImages};
+
+const EMPTY_IMAGE_NAME: &str = "scratch";
+
+/// One stage: from the Dockerfile, or implicit (an image named by `--from`).
+#[derive(Debug, Clone)]
+pub(crate) struct StageDecl {
+    /// Index into `Dockerfile::stages`, `None` for an implicit stage.
+    pub df_index: Option<usize>,
+    /// Lower-cased `AS` name.
+    pub name: Option<String>,
+    /// Name in progress lines: the stage name, `stage-N`, or empty for a lone stage.
+    pub progress_name: String,
+    /// FROM's image after ARG expansion (or the `--from` value).
+    pub base_name: String,
+    /// Base stage, for `FROM <earlier stage>`.
+    pub base: Option<usize>,
+    /// `FROM --platform`, expanded and parsed.
+    pub platform: Option<Platform>,
+    /// Stages read by COPY --from / RUN --mount from=, per command: (command index, stage).
+    pub deps: Vec<(usize, usize)>,
+    /// Steps counted in progress names (`[stage i/total]`).
+    pub cmd_total: usize,
+    pub ignore_cache: bool,
+    pub lines: LineRange,
+    pub span: Span,
+    /// FROM line as written (`com.docker.dockerfile.v1.command`); empty for implicit stages.
+    pub source_code: String,
+}
+
+/// A prepared build: the stage table and everything the target needs.
+pub(crate) struct Build<'a> {
+    pub df: &'a Dockerfile,
+    pub opts: &'a ConvertOptions,
+    pub expander: Expander,
+    pub target_platform: Platform,
+    pub implicit_target: bool,
+    pub global_args: EnvList,
+    pub decls: Vec<StageDecl>,
+    pub target: usize,
+    pub reachable: Vec<bool>,
+}
+
+/// The result of dispatching: every reachable stage's final state.
+pub(crate) struct Dispatched {
+    pub target: StageState,
+    pub context_paths: BTreeSet<String>,
+    pub main_context: Arc<Op>,
+    pub target_platform: Platform,
+}
+
+impl<'a> Build<'a> {
+    pub fn prepare(df: &'a Dockerfile, opts: &'a ConvertOptions) -> Result<Build<'a>, ConvertError> {
+        if df.stages.is_empty() {
+            return Err(ConvertError::new("dockerfile contains no stages to build"));
+        }
+        let expander = Expander::new(df.escape_token);
+        let implicit_target = opts.target_platform.is_none();
+        let target_platform = opts.target_platform.clone().unwrap_or_else(|| opts.build_platform.clone());
+        let target_name = match &opts.target {
+            Some(t) => t.clone(),
+            None => df.stages.last().and_then(|s| s.name.clone()).unwrap_or_default(),
+        };
+        let defaults = default_args(&opts.build_platform, &target_platform, &opts.build_args, &target_name);
+        let global_args = meta_args(df, opts, &expander, defaults)?;
+
+        let mut build = Build {
+            df,
+            opts,
+            expander,
+            target_platform,
+            implicit_target,
+            global_args,
+            decls: Vec::with_capacity(df.stages.len()),
+            target: 0,
+            reachable: Vec::new(),
+        };
+        build.declare_stages()?;
+        build.select_target()?;
+        build.link_dependencies()?;
+        build.check_cycles()?;
+        if build.decls.len() == 1 {
+            build.decls[0].progress_name.clear();
+        }
+        build.mark_reachable();
+        Ok(build)
+    }
+
+    /// FROM lines: expand with the global args, find base stages, count progress steps.
+    fn declare_stages(&mut self) -> Result<(), ConvertError> {
+        for (i, st) in self.df.stages.iter().enumerate() {
+            let located = |msg: String| ConvertError::at(msg, st.lines, Some(st.span));
+            let base = self
+                .expander
+                .expand_word(&st.from.image.text, &self.global_args)
+                .map_err(|e| located(e.to_string()))?
+                .value;
+            if base.is_empty() {
+                return Err(located(format!("base name ({}) should not be blank", st.from.image.text)));
+            }
+            let platform = match &st.from.platform {
+                None => None,
+                Some(word) => {
+                    let v = self.expander.expand_word(&word.text, &self.global_args).map_err(|e| {
+                        located(format!("failed to process arguments for platform {}: {e}", word.text))
+                    })?;
+                    if v.value.is_empty() {
+                        return Err(located(format!("empty platform value from expression {}", word.text)));
+                    }
+                    let p = Platform::parse(&v.value)
+                        .map_err(|e| located(format!("failed to parse platform {}: {e}", word.text)))?;
+                    Some(p)
+                }
+            };
+            let base_stage = self.find_exact(&base);
+            let mut cmd_total = usize::from(base != EMPTY_IMAGE_NAME && base_stage.is_none());
+            cmd_total += st
+                .commands
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.instruction,
+                        Instruction::Add(_) | Instruction::Copy(_) | Instruction::Run(_) | Instruction::Workdir(_)
+                    )
+                })
+                .count();
+            self.decls.push(StageDecl {
+                df_index: Some(i),
+                name: st.name.clone(),
+                progress_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
+                base_name: base,
+                base: base_stage,
+                platform,
+                deps: Vec::new(),
+                cmd_total,
+                ignore_cache: self.opts.no_cache.applies_to(st.name.as_deref().unwrap_or("")),
+                lines: st.lines,
+                span: st.span,
+                source_code: st.original.trim().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `statesByName[BaseName]`: FROM refers to an earlier stage by its exact (lower-case) name;
+    /// a later stage of the same name wins.
+    fn find_exact(&self, name: &str) -> Option<usize> {
+        self.decls.iter().rposition(|d| d.name.as_deref() == Some(name))
+    }
+
+    /// `findStateByName`: case-insensitive, the last stage of that name.
+    fn find_by_name(&self, name: &str) -> Option<usize> {
+        let lower = name.to_lowercase();
+        self.decls.iter().rposition(|d| d.name.as_deref() == Some(lower.as_str()))
+    }
+
+    fn select_target(&mut self) -> Result<(), ConvertError> {
+        self.target = match &self.opts.target {
+            None => self.decls.len() - 1,
+            Some(t) => self.find_by_name(t).ok_or_else(|| {
+                let names: Vec<&str> = self.decls.iter().filter_map(|d| d.name.as_deref()).collect();
+                let hint = crate::syntax::suggest::closest(&t.to_lowercase(), &names, true)
+                    .map(|s| format!(" (did you mean {s}?)"))
+                    .unwrap_or_default();
+                ConvertError::new(format!("target stage {t:?} could not be found{hint}"))
+            })?,
+        };
+        Ok(())
+    }
+
+    /// `toCommand`: stages named by COPY --from and RUN --mount from=.
+    fn link_dependencies(&mut self) -> Result<(), ConvertError> {
+        let stage_count = self.decls.len();
+        for s in 0..stage_count {
+            let Some(df_index) = self.decls[s].df_index else { continue };
+            let stage = &self.df.stages[df_index];
+            for (ci, cmd) in stage.commands.iter().enumerate() {
+                for from in command_sources(cmd)? {
+                    let dep = self.resolve_source(&from, cmd)?;
+                    self.decls[s].deps.push((ci, dep));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A `--from` value: a stage index, a stage name, or an image (a new implicit stage).
+    fn resolve_source(&mut self, from: &str, cmd: &Command) -> Result<usize, ConvertError> {
+        if let Ok(index) = from.parse::<i64>() {
+            return usize::try_from(index)
+                .ok()
+                .filter(|&i| i < self.decls.len())
+                .ok_or_else(|| ConvertError::at(format!("invalid stage index {index}"), cmd.lines, Some(cmd.span)));
+        }
+        if let Some(i) = self.find_by_name(from) {
+            return Ok(i);
+        }
+        self.decls.push(StageDecl {
+            df_index: None,
+            name: None,
+            progress_name: String::new(),
+            base_name: from.to_string(),
+            base: None,
+            platform: None,
+            deps: Vec::new(),
+            cmd_total: 0,
+            ignore_cache: false,
+            lines: cmd.lines,
+            span: cmd.span,
+            source_code: String::new(),
+        });
+        Ok(self.decls.len() - 1)
+    }
+
+    fn check_cycles(&self) -> Result<(), ConvertError> {
+        // Iterative DFS over deps (a base is always an earlier stage, so it cannot close a cycle).
+        let n = self.decls.len();
+        let mut state = vec![0u8; n]; // 0 new, 1 on path, 2 done
+        for start in 0..n {
+            if state[start] != 0 {
+                continue;
+            }
+            let mut stack = vec![(start, 0usize)];
+            state[start] = 1;
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                if let Some(&(ci, dep)) = self.decls[node].deps.get(*next) {
+                    *next += 1;
+                    match state[dep] {
+                        1 => {
+                            let decl = &self.decls[start];
+                            let stage = &self.df.stages[decl.df_index.unwrap_or(0)];
+                            let cmd = self.decls[node].df_index.map(|d| &self.df.stages[d].commands[ci]);
+                            let lines = cmd.map(|c| c.lines).unwrap_or(stage.lines);
+                            return Err(ConvertError::at(
+                                format!("circular dependency detected on stage: {}", decl.progress_name),
+                                lines,
+                                cmd.map(|c| c.span),
+                            ));
+                        }
+                        0 => {
+                            state[dep] = 1;
+                            stack.push((dep, 0));
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[node] = 2;
+                    stack.pop();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn mark_reachable(&mut self) {
+        let mut reachable = vec![false; self.decls.len()];
+        let mut stack = vec![self.target];
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut reachable[i], true) {
+                continue;
+            }
+            if let Some(b) = self.decls[i].base {
+                stack.push(b);
+            }
+            stack.extend(self.decls[i].deps.iter().map(|&(_, d)| d));
+        }
+        self.reachable = reachable;
+    }
+
+    /// The platform an image base is pulled for.
+    fn base_platform(&self, decl: &StageDecl) -> Platform {
+        decl.platform.clone().unwrap_or_else(|| self.target_platform.clone())
+    }
+
+    fn parse_base(&self, decl: &StageDecl) -> Result<ImageRef, ConvertError> {
+        normalize_image_name(&decl.base_name).map_err(|e| {
+            ConvertError::at(format!("failed to parse stage name {:?}: {e}", decl.base_name), decl.lines, Some(decl.span))
+        })
+    }
+
+    fn log_name(&self, reference: &str, platform: &Platform) -> String {
+        let mut prefix = String::from("[");
+        if self.opts.multi_platform {
+            prefix.push_str(&platform.format_all());
+            prefix.push(' ');
+        }
+        format!("{prefix}internal] load metadata for {reference}")
+    }
+
+    /// Base images of the reachable stages, deduplicated, in stage order.
+    pub fn image_requests(&self) -> Vec<ImageRequest> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, decl) in self.decls.iter().enumerate() {
+            if !self.reachable[i] || decl.base.is_some() || decl.base_name == EMPTY_IMAGE_NAME {
+                continue;
+            }
+            let Ok(r) = self.parse_base(decl) else { continue };
+            let platform = self.base_platform(decl);
+            let reference = r.to_string();
+            if seen.insert((reference.clone(), platform.clone())) {
+                out.push(ImageRequest { log_name: self.log_name(&reference, &platform), reference, platform });
+            }
+        }
+        out
+    }
+
+    /// Dispatch every reachable stage once, in declaration order.
+    pub fn dispatch(self, images: &ResolvedImages) -> Result<Dispatched, ConvertError> {
+        let opts = self.opts;
+        let main_context = Op::new(OpKind::MainContext, OpMeta::default());
+        let run_defaults = RunDefaults {
+            proxy_env: proxy_env_from_build_args(&opts.build_args),
+            extra_hosts: opts.extra_hosts.clone(),
+            shm_size: opts.shm_size,
+        };
+        let epoch = opts.source_date_epoch.map(epoch_of);
+        let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
+        let mut context_paths = BTreeSet::new();
+
+        // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
+        for i in 0..self.decls.len() {
+            if self.reachable[i] && self.decls[i].df_index.is_none() {
+                done[i] = Some(self.base_state(&self.decls[i], images)?);
+            }
+        }
+        for i in 0..self.decls.len() {
+            if !self.reachable[i] || self.decls[i].df_index.is_none() {
+                continue;
+            }
+            let decl = &self.decls[i];
+            let mut st = match decl.base {
+                Some(b) => {
+                    let base = done[b].as_ref().ok_or_else(|| {
+                        ConvertError::at(format!("stage {} is not dispatched", decl.base_name), decl.lines, Some(decl.span))
+                    })?;
+                    let mut st = base.clone();
+                    st.image.config.on_build.clear();
+                    st.progress_name = decl.progress_name.clone();
+                    st.cmd_index = 0;
+                    st.cmd_set = false;
+                    st.context_paths.clear();
+                    st
+                }
+                None => self.base_state(decl, images)?,
+            };
+            st.cmd_total = decl.cmd_total;
+            st.ignore_cache = decl.ignore_cache;
+            st.prefix_platform = opts.multi_platform;
+            st.epoch = epoch.clone();
+            st.apply_base_config();
+            if !opts.hostname.is_empty() {
+                st.hostname = opts.hostname.clone();
+            }
+            st.network = opts.network_mode;
+
+            if let Some(df_index) = decl.df_index {
+                let stage = &self.df.stages[df_index];
+                let ctx = instruction::Context {
+                    expander: &self.expander,
+                    global_args: &self.global_args,
+                    build_args: &opts.build_args,
+                    run_defaults: &run_defaults,
+                    target_platform: &self.target_platform,
+                    main_context: &main_context,
+                    stage_name: &decl.progress_name,
+                    cache_mount_ns: &opts.cache_mount_ns,
+                };
+                for (ci, cmd) in stage.commands.iter().enumerate() {
+                    let sources: Vec<(Fs, bool)> = decl
+                        .deps
+                        .iter()
+                        .filter(|(c, _)| *c == ci)
+                        .map(|&(_, d)| match &done[d] {
+                            Some(s) => (s.fs.clone(), true),
+                            None => (None, false),
+                        })
+                        .collect();
+                    instruction::dispatch(&mut st, cmd, &sources, &ctx)?;
+                }
+            }
+            context_paths.extend(st.context_paths.iter().cloned());
+            done[i] = Some(st);
+        }
+
+        let mut target = done[self.target].take().ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
+        self.finish_image(&mut target);
+        Ok(Dispatched { target, context_paths, main_context, target_platform: self.target_platform })
+    }
+
+    /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`).
+    fn base_state(&self, decl: &StageDecl, images: &ResolvedImages) -> Result<StageState, ConvertError> {
+        if decl.base_name == EMPTY_IMAGE_NAME {
+            let p = self.target_platform.clone();
+            let mut st = StageState::new(decl.progress_name.clone(), None, p.clone(), None, ImageConfig::empty(&p));
+            st.cmd_total = decl.cmd_total;
+            return Ok(st);
+        }
+        let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
+        let mut reference = self.parse_base(decl)?;
+        let mut platform = self.base_platform(decl);
+        let resolved = images
+            .get(&reference.to_string(), &platform)
+            .ok_or_else(|| located(format!("{}: base image was not resolved", decl.base_name)))?;
+        if let Some(r) = &resolved.reference {
+            if *r != reference.to_string() {
+                reference = ImageRef::parse_normalized(r).map_err(|e| located(format!("failed to parse ref {r:?}: {e}")))?;
+            }
+        }
+        let mut img = ImageConfig::from_json(&resolved.config).map_err(|e| located(format!("failed to parse image config: {e}")))?;
+        img.created = None;
+        if decl.platform.is_none() && self.implicit_target {
+            platform = auto_detect_platform(&img, &platform, &self.opts.build_platform);
+        }
+        if let Some(d) = &resolved.digest {
+            reference = reference.with_digest(d).map_err(|e| located(e.to_string()))?;
+        }
+        let pinned = reference.to_string();
+        let is_scratch = img.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty()) && img.history.iter().all(|h| h.empty_layer);
+        let mut st = StageState::new(decl.progress_name.clone(), None, platform.clone(), None, img);
+        st.cmd_total = decl.cmd_total;
+        st.prefix_platform = self.opts.multi_platform;
+        if !is_scratch {
+            let name = st.progress_name_for(&format!("FROM {pinned}"), Some(&platform));
+            let meta = OpMeta {
+                custom_name: Some(name),
+                dockerfile_command: Some(decl.source_code.clone()),
+                location: Some(OpLines { start: decl.lines.start as u32, end: decl.lines.end as u32 }),
+                ..OpMeta::default()
+            };
+            let kind = OpKind::Image {
+                reference: pinned,
+                platform: platform.clone(),
+                resolve_mode: self.opts.image_resolve_mode.clone().filter(|m| m != "default"),
+            };
+            st.fs = Some(Op::new(kind, meta));
+            st.state_platform = Some(platform.normalize());
+        }
+        Ok(st)
+    }
+
+    /// Labels from the request, and the target platform in the config when it was explicit.
+    fn finish_image(&self, target: &mut StageState) {
+        for (k, v) in &self.opts.labels {
+            target.image.config.labels.insert(k.clone(), v.clone());
+        }
+        if !self.implicit_target {
+            let tp = &self.target_platform;
+            let same = tp.os == target.image.os && tp.architecture == target.image.architecture;
+            target.image.os = tp.os.clone();
+            target.image.architecture = tp.architecture.clone();
+            if !tp.variant.is_empty() || !same {
+                target.image.variant = tp.variant.clone();
+            }
+            if !tp.os_version.is_empty() || !same {
+                target.image.os_version = tp.os_version.clone();
+            }
+            if tp.os_features.is_some() {
+                target.image.os_features = tp.os_features.clone();
+            }
+        }
+        let p = target.image.platform().normalize();
+        target.image.os = p.os;
+        target.image.architecture = p.architecture;
+        target.image.variant = p.variant;
+    }
+}
+
+/// `buildMetaArgs`: the ARGs before the first FROM, each a build-arg or its expanded default.
+fn meta_args(df: &Dockerfile, opts: &ConvertOptions, expander: &Expander, mut args: EnvList) -> Result<EnvList, ConvertError> {
+    for meta in &df.meta_args {
+        for def in &meta.arg.args {
+            let key = &def.key.text;
+            let value = match opts.build_args.get(key) {
+                Some(v) => Some(v.clone()),
+                None => match &def.value {
+                    Some(w) => Some(
+                        expander
+                            .expand_word(&w.text, &args)
+                            .map_err(|e| ConvertError::at(e.to_string(), meta.lines, Some(w.span)))?
+                            .value,
+                    ),
+                    None => None,
+                },
+            };
+            if let Some(v) = value {
+                args.add_or_replace(key, &v);
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// `--from` values of a command as written: COPY's, and every RUN mount's (`scratch` if none).
+fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {
+    match &cmd.instruction {
+        Instruction::Copy(c) => match &c.from {
+            None => Ok(Vec::new()),
+            Some(from) => {
+                // The reference refuses anything that expansion would change.
+                let literal = Expander::default()
+                    .expand_word(&from.text, &EnvList::new())
+                    .map(|e| e.value == from.text)
+                    .unwrap_or(false);
+                if !literal {
+                    return Err(ConvertError::at(
+                        "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+                        cmd.lines,
+                        Some(from.span),
+                    ));
+                }
+                Ok(vec![from.text.clone()])
+            }
+        },
+        Instruction::Run(r) => {
+            let mut out = Vec::with_capacity(r.mounts.len());
+            for raw in &r.mounts {
+                let m = crate::instructions::parse_mount(&raw.text, &mut |v: &str| Ok(v.to_string()))
+                    .map_err(|e| ConvertError::at(e.message, cmd.lines, Some(raw.span)))?;
+                out.push(if m.from.is_empty() { EMPTY_IMAGE_NAME.to_string() } else { m.from });
+            }
+            Ok(out)
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// `autoDetectPlatform`: keep the target unless the image is for another platform the workers run.
+fn auto_detect_platform(img: &ImageConfig, target: &Platform, build: &Platform) -> Platform {
+    if target.os == img.os && target.architecture == img.architecture {
+        return target.clone();
+    }
+    if build.os == img.os && build.architecture == img.architecture {
+        return build.clone();
+    }
+    target.clone()
+}
+
+fn epoch_of(seconds: i64) -> Epoch {
+    Epoch { unix_nanos: seconds.saturating_mul(1_000_000_000), rfc3339: rfc3339_utc(seconds) }
+}
+
+/// `time.Time` JSON of a UTC instant with whole seconds: `2006-01-02T15:04:05Z`.
+fn rfc3339_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_of_epoch() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}
