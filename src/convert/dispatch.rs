@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::args::{is_non_env_arg, ProxyEnv};
 use super::env::{parse_key_value, EnvList};
 use super::graph::{
-    parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode,
-    Op, OpKind, OpMeta, SecretEnv, SecurityMode,
+    parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec,
+    NetMode, Op, OpKind, OpMeta, SecurityMode,
 };
 use super::history::{duration_string, go_list, go_quote, go_quote_list, go_quote_rune};
 use super::image::{Empty, Healthcheck, ImageConfig};
@@ -76,7 +76,6 @@ pub struct RunRequest<'a> {
     pub dockerfile_command: String,
     pub location: Option<LineRange>,
     pub mounts: Vec<MountSpec>,
-    pub secret_env: Vec<SecretEnv>,
     pub network: Option<NetMode>,
     pub security: SecurityMode,
     pub defaults: &'a RunDefaults,
@@ -333,35 +332,23 @@ impl StageState {
     pub fn run(&mut self, req: RunRequest) {
         let platform = self.exec_platform(req.target);
         let name = self.progress_name_for(&req.display, Some(&platform));
-        let mut env = self.env.clone();
+        // SSH sockets without a target are numbered, and SSH_AUTH_SOCK set, by the LLB layer.
         let mut mounts = req.mounts;
-        // SSH sockets without a target get numbered paths, and the first one becomes
-        // SSH_AUTH_SOCK unless set (client/llb ExecOp.Marshal).
-        let mut ssh_index = 0;
-        for m in mounts.iter_mut() {
-            if matches!(m.kind, MountKind::Ssh { .. }) {
-                if m.dest.is_empty() {
-                    m.dest = format!("/run/buildkit/ssh_agent.{ssh_index}");
-                }
-                if ssh_index == 0 {
-                    env.set_default("SSH_AUTH_SOCK", &m.dest);
-                }
-                ssh_index += 1;
-            }
-        }
         if req.defaults.shm_size > 0 {
             mounts.push(MountSpec {
                 dest: "/dev/shm".to_string(),
                 source: None,
                 selector: String::new(),
                 readonly: false,
-                kind: MountKind::Tmpfs { size: req.defaults.shm_size },
+                kind: MountKind::Tmpfs {
+                    size: req.defaults.shm_size,
+                },
             });
         }
         let spec = ExecSpec {
             root: self.fs.clone(),
             args: req.args.clone(),
-            env: env.to_array(),
+            env: self.env.to_array(),
             cwd: self.dir.clone(),
             user: self.user.clone(),
             hostname: self.hostname.clone(),
@@ -370,7 +357,6 @@ impl StageState {
             security: req.security,
             proxy_env: req.defaults.proxy_env.clone(),
             mounts,
-            secret_env: req.secret_env,
             platform,
         };
         let meta = OpMeta {

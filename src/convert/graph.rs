@@ -89,16 +89,7 @@ pub struct ExecSpec {
     pub security: SecurityMode,
     pub proxy_env: Option<ProxyEnv>,
     pub mounts: Vec<MountSpec>,
-    /// Secrets exposed as env vars (`--mount=type=secret,env=NAME`).
-    pub secret_env: Vec<SecretEnv>,
     pub platform: Platform,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretEnv {
-    pub id: String,
-    pub name: String,
-    pub optional: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,8 +130,10 @@ pub enum MountKind {
     Tmpfs {
         size: i64,
     },
+    /// A secret file at `dest` (none when `dest` is empty) and/or env var `env`.
     Secret {
         id: String,
+        env: Option<String>,
         uid: u32,
         gid: u32,
         mode: u32,

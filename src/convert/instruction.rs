@@ -13,7 +13,8 @@ use super::dispatch::{clean_path, join_path, CopyRequest, RunDefaults, StageStat
 use super::env::EnvList;
 use super::expose::parse_ports;
 use super::graph::{
-    CacheSharing, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op, OpKind, OpMeta, SecretEnv, SecurityMode,
+    CacheSharing, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op, OpKind, OpMeta,
+    SecurityMode,
 };
 use super::image::Healthcheck;
 use super::platform::Platform;
@@ -39,7 +40,12 @@ impl Env for EnvList {
 
 /// Dispatch one command. `sources` are the filesystems of the stages its `--from`s name, in
 /// order, each with whether that stage is already dispatched.
-pub(crate) fn dispatch(st: &mut StageState, cmd: &Command, sources: &[(Fs, bool)], ctx: &Context) -> Result<(), ConvertError> {
+pub(crate) fn dispatch(
+    st: &mut StageState,
+    cmd: &Command,
+    sources: &[(Fs, bool)],
+    ctx: &Context,
+) -> Result<(), ConvertError> {
     let err = |msg: String| ConvertError::at(msg, cmd.lines, Some(cmd.span));
     let word = |st: &StageState, w: &Word| -> Result<String, ConvertError> {
         ctx.expander
@@ -47,7 +53,10 @@ pub(crate) fn dispatch(st: &mut StageState, cmd: &Command, sources: &[(Fs, bool)
             .map(|e| e.value)
             .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(w.span)))
     };
-    let location = Some(LineRange { start: cmd.lines.start as u32, end: cmd.lines.end as u32 });
+    let location = Some(LineRange {
+        start: cmd.lines.start as u32,
+        end: cmd.lines.end as u32,
+    });
     match &cmd.instruction {
         Instruction::Env(e) => {
             let pairs = expand_pairs(st, &e.pairs, &word)?;
@@ -131,14 +140,35 @@ pub(crate) fn dispatch(st: &mut StageState, cmd: &Command, sources: &[(Fs, bool)
                 }
                 None => (Some(Arc::clone(ctx.main_context)), true),
             };
-            let req = copy_request(st, cmd, false, &c.sources, &c.contents, &c.dest, c.chown.as_ref(), c.chmod.as_ref(), &c.excludes, &word, ctx)?;
-            st.copy(CopyRequest { source, from_context, parents: c.parents, location, ..req }).map_err(err)?;
+            let req = copy_request(
+                st,
+                cmd,
+                false,
+                &c.sources,
+                &c.contents,
+                &c.dest,
+                c.chown.as_ref(),
+                c.chmod.as_ref(),
+                &c.excludes,
+                &word,
+                ctx,
+            )?;
+            st.copy(CopyRequest {
+                source,
+                from_context,
+                parents: c.parents,
+                location,
+                ..req
+            })
+            .map_err(err)?;
         }
         Instruction::Add(a) => {
             for s in &a.sources {
                 let t = s.text.as_str();
                 if t.starts_with("http://") || t.starts_with("https://") || t.starts_with("git@") {
-                    return Err(err(format!("ADD from a remote source is not supported yet: {t}")));
+                    return Err(err(format!(
+                        "ADD from a remote source is not supported yet: {t}"
+                    )));
                 }
             }
             if let Some(c) = &a.checksum {
@@ -146,7 +176,19 @@ pub(crate) fn dispatch(st: &mut StageState, cmd: &Command, sources: &[(Fs, bool)
                     return Err(err("checksum requires HTTP(S) or Git sources".to_string()));
                 }
             }
-            let req = copy_request(st, cmd, true, &a.sources, &a.contents, &a.dest, a.chown.as_ref(), a.chmod.as_ref(), &a.excludes, &word, ctx)?;
+            let req = copy_request(
+                st,
+                cmd,
+                true,
+                &a.sources,
+                &a.contents,
+                &a.dest,
+                a.chown.as_ref(),
+                a.chmod.as_ref(),
+                &a.excludes,
+                &word,
+                ctx,
+            )?;
             st.copy(CopyRequest {
                 source: Some(Arc::clone(ctx.main_context)),
                 from_context: true,
@@ -162,15 +204,25 @@ pub(crate) fn dispatch(st: &mut StageState, cmd: &Command, sources: &[(Fs, bool)
 
 type WordFn<'w> = dyn Fn(&StageState, &Word) -> Result<String, ConvertError> + 'w;
 
-fn expand_pairs(st: &StageState, pairs: &[ins::KeyValue], word: &WordFn) -> Result<Vec<(String, String)>, ConvertError> {
+fn expand_pairs(
+    st: &StageState,
+    pairs: &[ins::KeyValue],
+    word: &WordFn,
+) -> Result<Vec<(String, String)>, ConvertError> {
     // Every pair is expanded before any is set: `ENV A=1 B=$A` sees the old A.
-    pairs.iter().map(|p| Ok((word(st, &p.key)?, word(st, &p.value)?))).collect()
+    pairs
+        .iter()
+        .map(|p| Ok((word(st, &p.key)?, word(st, &p.value)?)))
+        .collect()
 }
 
 /// `processCmdEnv` + `uppercaseCmd`: the instruction text with variables expanded (left as
 /// written when expansion fails), keyword upper-cased.
 fn display_name(expander: &Expander, text: &str, env: &dyn Env) -> String {
-    let expanded = expander.expand_word(text, env).map(|e| e.value).unwrap_or_else(|_| text.to_string());
+    let expanded = expander
+        .expand_word(text, env)
+        .map(|e| e.value)
+        .unwrap_or_else(|_| text.to_string());
     uppercase_cmd(&expanded)
 }
 
@@ -221,8 +273,14 @@ fn copy_request(
         srcs.push(word(st, s)?);
     }
     let dest = word(st, dest)?;
-    let chown = chown.map(|w| word(st, w)).transpose()?.filter(|s| !s.is_empty());
-    let chmod = chmod.map(|w| word(st, w)).transpose()?.filter(|s| !s.is_empty());
+    let chown = chown
+        .map(|w| word(st, w))
+        .transpose()?
+        .filter(|s| !s.is_empty());
+    let chmod = chmod
+        .map(|w| word(st, w))
+        .transpose()?
+        .filter(|s| !s.is_empty());
     // Heredoc bodies expand with `\` as escape and quotes kept (`ExpandRaw`).
     let raw = Expander::new('\\').skip_quotes(true);
     let mut inline = Vec::with_capacity(contents.len());
@@ -264,7 +322,9 @@ fn dispatch_run(
     let mut mounts = Vec::new();
     if !run.heredocs.is_empty() {
         if args.len() != 1 || !run.cmd.prepend_shell {
-            return Err(err(format!("parsing produced an invalid run command: {args:?}")));
+            return Err(err(format!(
+                "parsing produced an invalid run command: {args:?}"
+            )));
         }
         let single = matches!(parse_heredoc_word(args[0].trim()), Ok(Some(_)));
         let first = &run.heredocs[0];
@@ -283,7 +343,10 @@ fn dispatch_run(
                             timestamp: None,
                         }],
                     },
-                    OpMeta { custom_name: Some("[internal] preparing inline document".to_string()), ..OpMeta::default() },
+                    OpMeta {
+                        custom_name: Some("[internal] preparing inline document".to_string()),
+                        ..OpMeta::default()
+                    },
                 );
                 mounts.push(MountSpec {
                     dest: "/dev/pipes/".to_string(),
@@ -311,16 +374,18 @@ fn dispatch_run(
         args = st.with_shell(&args);
     }
 
-    let mut secret_env = Vec::new();
     let mut masked = Vec::new();
     for (i, raw) in run.mounts.iter().enumerate() {
         let env = st.env.clone();
         let m = crate::instructions::parse_mount(&raw.text, &mut |v: &str| {
-            ctx.expander.expand_word(v, &env).map(|e| e.value).map_err(|e| e.to_string())
+            ctx.expander
+                .expand_word(v, &env)
+                .map(|e| e.value)
+                .map_err(|e| e.to_string())
         })
         .map_err(|e| ConvertError::at(e.message, cmd.lines, Some(raw.span)))?;
         let source = sources.get(i).cloned().unwrap_or((None, true));
-        if let Some(spec) = run_mount(st, &m, source, ctx, &mut secret_env).map_err(err)? {
+        if let Some(spec) = run_mount(st, &m, source, ctx).map_err(err)? {
             mounts.push(spec);
         }
         if m.mount_type == MountType::Secret {
@@ -356,7 +421,6 @@ fn dispatch_run(
         dockerfile_command: cmd.source_code().to_string(),
         location,
         mounts,
-        secret_env,
         network,
         security,
         defaults: ctx.run_defaults,
@@ -367,7 +431,10 @@ fn dispatch_run(
 
 fn display_run(expander: &Expander, text: &str, env: &EnvList) -> String {
     let lex = expander.raw_quotes(true).skip_unset(true);
-    let expanded = lex.expand_word(text, env).map(|e| e.value).unwrap_or_else(|_| text.to_string());
+    let expanded = lex
+        .expand_word(text, env)
+        .map(|e| e.value)
+        .unwrap_or_else(|_| text.to_string());
     uppercase_cmd(&expanded)
 }
 
@@ -390,14 +457,13 @@ fn run_mount(
     m: &ins::Mount,
     (source_fs, dispatched): (Fs, bool),
     ctx: &Context,
-    secret_env: &mut Vec<SecretEnv>,
 ) -> Result<Option<MountSpec>, String> {
     let mut from = m.from.clone();
     if from.is_empty() && m.mount_type == MountType::Cache {
         from = "scratch".to_string();
     }
     match m.mount_type {
-        MountType::Secret => return Ok(secret_mount(m, secret_env)?),
+        MountType::Secret => return Ok(Some(secret_mount(m)?)),
         MountType::Ssh => return Ok(Some(ssh_mount(m, st)?)),
         _ => {}
     }
@@ -418,13 +484,20 @@ fn run_mount(
             MountKind::Tmpfs { size: m.size_limit }
         }
         MountType::Cache => {
-            let id = if m.cache_id.is_empty() { clean_path(&m.target) } else { m.cache_id.clone() };
+            let id = if m.cache_id.is_empty() {
+                clean_path(&m.target)
+            } else {
+                m.cache_id.clone()
+            };
             let sharing = match m.cache_sharing {
                 Some(ins::mount::CacheSharing::Private) => CacheSharing::Private,
                 Some(ins::mount::CacheSharing::Locked) => CacheSharing::Locked,
                 _ => CacheSharing::Shared,
             };
-            MountKind::Cache { id: format!("{}/{id}", ctx.cache_mount_ns), sharing }
+            MountKind::Cache {
+                id: format!("{}/{id}", ctx.cache_mount_ns),
+                sharing,
+            }
         }
         _ => MountKind::Bind { output: false },
     };
@@ -455,17 +528,26 @@ fn run_mount(
                     timestamp: None,
                 }],
             },
-            OpMeta { custom_name: Some("[internal] setting cache mount permissions".to_string()), ..OpMeta::default() },
+            OpMeta {
+                custom_name: Some("[internal] setting cache mount permissions".to_string()),
+                ..OpMeta::default()
+            },
         ));
         selector = "/cache".to_string();
     }
     if m.from.is_empty() && m.mount_type != MountType::Cache && m.mount_type != MountType::Tmpfs {
         st.context_paths.insert(join_path("/", &m.source));
     }
-    Ok(Some(MountSpec { dest: target, source, selector, readonly: m.read_only, kind }))
+    Ok(Some(MountSpec {
+        dest: target,
+        source,
+        selector,
+        readonly: m.read_only,
+        kind,
+    }))
 }
 
-fn secret_mount(m: &ins::Mount, secret_env: &mut Vec<SecretEnv>) -> Result<Option<MountSpec>, String> {
+fn secret_mount(m: &ins::Mount) -> Result<MountSpec, String> {
     let mut id = m.cache_id.clone();
     if !m.source.is_empty() {
         id = m.source.clone();
@@ -476,25 +558,34 @@ fn secret_mount(m: &ins::Mount, secret_env: &mut Vec<SecretEnv>) -> Result<Optio
         }
         id = base_name(&m.target);
     }
-    let mut target = (!m.target.is_empty()).then(|| m.target.clone());
-    if m.env.is_none() {
-        target = Some(if m.target.is_empty() { format!("/run/secrets/{}", base_name(&id)) } else { m.target.clone() });
+    // Without env= the secret is a file, by default under /run/secrets.
+    let mut dest = m.target.clone();
+    if m.env.is_none() && dest.is_empty() {
+        dest = format!("/run/secrets/{}", base_name(&id));
     }
     let (uid, gid, mode) = if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {
-        (m.uid.unwrap_or(0) as u32, m.gid.unwrap_or(0) as u32, m.mode.map(|x| x as u32).unwrap_or(0o400))
+        (
+            m.uid.unwrap_or(0) as u32,
+            m.gid.unwrap_or(0) as u32,
+            m.mode.map(|x| x as u32).unwrap_or(0o400),
+        )
     } else {
         (0, 0, 0o400)
     };
-    if let Some(name) = &m.env {
-        secret_env.push(SecretEnv { id: id.clone(), name: name.clone(), optional: !m.required });
-    }
-    Ok(target.map(|dest| MountSpec {
+    Ok(MountSpec {
         dest,
         source: None,
         selector: String::new(),
         readonly: false,
-        kind: MountKind::Secret { id, uid, gid, mode, optional: !m.required },
-    }))
+        kind: MountKind::Secret {
+            id,
+            env: m.env.clone(),
+            uid,
+            gid,
+            mode,
+            optional: !m.required,
+        },
+    })
 }
 
 fn ssh_mount(m: &ins::Mount, st: &StageState) -> Result<MountSpec, String> {
@@ -503,7 +594,11 @@ fn ssh_mount(m: &ins::Mount, st: &StageState) -> Result<MountSpec, String> {
     }
     let _ = st;
     let (uid, gid, mode) = if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {
-        (m.uid.unwrap_or(0) as u32, m.gid.unwrap_or(0) as u32, m.mode.map(|x| x as u32).unwrap_or(0o600))
+        (
+            m.uid.unwrap_or(0) as u32,
+            m.gid.unwrap_or(0) as u32,
+            m.mode.map(|x| x as u32).unwrap_or(0o600),
+        )
     } else {
         (0, 0, 0o600)
     };
@@ -512,7 +607,13 @@ fn ssh_mount(m: &ins::Mount, st: &StageState) -> Result<MountSpec, String> {
         source: None,
         selector: String::new(),
         readonly: false,
-        kind: MountKind::Ssh { id: m.cache_id.clone(), uid, gid, mode, optional: !m.required },
+        kind: MountKind::Ssh {
+            id: m.cache_id.clone(),
+            uid,
+            gid,
+            mode,
+            optional: !m.required,
+        },
     })
 }
 
@@ -520,7 +621,11 @@ fn ssh_mount(m: &ins::Mount, st: &StageState) -> Result<MountSpec, String> {
 fn base_name(p: &str) -> String {
     let trimmed = p.trim_end_matches('/');
     if trimmed.is_empty() {
-        return if p.is_empty() { ".".to_string() } else { "/".to_string() };
+        return if p.is_empty() {
+            ".".to_string()
+        } else {
+            "/".to_string()
+        };
     }
     trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
 }

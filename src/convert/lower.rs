@@ -1,8 +1,376 @@
-//! Lowering of the build graph to LLB (filled in when `crate::llb` lands).
+//! Lowering: the converter's build graph -> `crate::llb` nodes -> `pb::Definition`.
+//!
+//! Each graph node becomes exactly one LLB node (memoised by identity, post-order, iterative so
+//! long chains cannot overflow the stack). The build context placeholder becomes
+//! `local://context` with the reference's attrs: session, `.dockerignore` excludes,
+//! `local.followpaths` of every context path the dispatched stages read, shared key hint.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::llb::{self, OpOptions};
+
+use super::dispatch::clean_path;
+use super::graph::{
+    CacheSharing, Chown, CopyMode, FileAction, Fs, MountKind, MountSpec, NetMode, Op, OpKind,
+    OpMeta, SecurityMode, UserRef,
+};
+use super::platform::Platform;
 use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted};
 
-pub(crate) fn lower(d: Dispatched, _opts: &ConvertOptions) -> Result<Converted, ConvertError> {
-    let _ = (&d.context_paths, &d.main_context, &d.target.fs);
-    Ok(Converted { definition: Default::default(), image_config: d.target.image, platform: d.target_platform })
+pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
+    let source_map = llb::SourceMap::new(opts.filename.clone(), "Dockerfile", opts.source.clone());
+    let mut lowering = Lowering {
+        opts,
+        source_map,
+        follow_paths: follow_paths(&d.context_paths),
+        done: HashMap::new(),
+    };
+    let head = match &d.target.fs {
+        Some(op) => lowering.lower(op)?,
+        None => None,
+    };
+    let mut definition = llb::Definition::marshal_opt(head.as_ref()).into_pb();
+    if let (Some(source), Some(def)) = (definition.source.as_mut(), &opts.source_definition) {
+        for info in source
+            .infos
+            .iter_mut()
+            .filter(|i| i.filename == opts.filename)
+        {
+            info.definition = Some(def.clone());
+        }
+    }
+    Ok(Converted {
+        definition,
+        image_config: d.target.image,
+        platform: d.target_platform,
+    })
+}
+
+/// `normalizeContextPaths`: relative, sorted; none at all when the whole context is used.
+fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
+    if paths.contains("/") {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = paths
+        .iter()
+        .map(|p| clean_path(p.trim_start_matches('/')))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+struct Lowering<'a> {
+    opts: &'a ConvertOptions,
+    source_map: Arc<llb::SourceMap>,
+    follow_paths: Vec<String>,
+    /// Graph node -> its LLB output (`None` for an op whose result is empty).
+    done: HashMap<*const Op, Option<llb::Output>>,
+}
+
+impl Lowering<'_> {
+    /// Lower `root` and everything it reads, inputs first.
+    fn lower(&mut self, root: &Arc<Op>) -> Result<Option<llb::Output>, ConvertError> {
+        let mut stack: Vec<(Arc<Op>, bool)> = vec![(Arc::clone(root), false)];
+        while let Some((op, inputs_ready)) = stack.pop() {
+            let key = Arc::as_ptr(&op);
+            if self.done.contains_key(&key) {
+                continue;
+            }
+            if !inputs_ready {
+                stack.push((Arc::clone(&op), true));
+                for input in inputs(&op).into_iter().flatten() {
+                    if !self.done.contains_key(&Arc::as_ptr(input)) {
+                        stack.push((Arc::clone(input), false));
+                    }
+                }
+                continue;
+            }
+            let output = self.build(&op)?;
+            self.done.insert(key, output);
+        }
+        Ok(self.done.get(&Arc::as_ptr(root)).cloned().flatten())
+    }
+
+    fn fs(&self, fs: &Fs) -> Option<llb::Output> {
+        fs.as_ref()
+            .and_then(|op| self.done.get(&Arc::as_ptr(op)).cloned().flatten())
+    }
+
+    fn common<T: OpOptions>(&self, mut b: T, meta: &OpMeta) -> T {
+        if let Some(name) = &meta.custom_name {
+            b = b.custom_name(name.clone());
+        }
+        if let Some(cmd) = &meta.dockerfile_command {
+            b = b.description("com.docker.dockerfile.v1.command", cmd.clone());
+        }
+        if meta.ignore_cache {
+            b = b.ignore_cache(true);
+        }
+        if let Some(pg) = &meta.progress_group {
+            b = b.progress_group(pg.id.clone(), pg.name.clone(), pg.weak);
+        }
+        if let Some(loc) = meta.location {
+            b = b.location(
+                &self.source_map,
+                vec![llb::Range::lines(loc.start as i32, loc.end as i32)],
+            );
+        }
+        b
+    }
+
+    fn build(&self, op: &Op) -> Result<Option<llb::Output>, ConvertError> {
+        let llb_err = |e: llb::LlbError| ConvertError::new(e.to_string());
+        Ok(match &op.kind {
+            OpKind::Image {
+                reference,
+                platform,
+                resolve_mode,
+            } => {
+                let mut src =
+                    llb::Source::image(reference.clone()).platform(llb_platform(platform));
+                src = match resolve_mode.as_deref() {
+                    Some("pull") => src.resolve_mode(llb::ResolveMode::ForcePull),
+                    Some("local") => src.resolve_mode(llb::ResolveMode::PreferLocal),
+                    _ => src,
+                };
+                Some(self.common(src, &op.meta).build())
+            }
+            OpKind::MainContext => {
+                let opts = self.opts;
+                let mut src = llb::Source::local(opts.context_name.clone());
+                if !opts.session_id.is_empty() {
+                    src = src.session(opts.session_id.clone());
+                }
+                if !opts.excludes.is_empty() {
+                    src = src.exclude_patterns(&opts.excludes);
+                }
+                if !self.follow_paths.is_empty() {
+                    src = src.follow_paths(&self.follow_paths);
+                }
+                src = src
+                    .shared_key_hint(opts.context_name.clone())
+                    .custom_name("[internal] load build context");
+                Some(src.build())
+            }
+            OpKind::Source { identifier, attrs } => {
+                let src = llb::Source::raw(identifier.clone(), attrs.iter().cloned().collect());
+                Some(self.common(src, &op.meta).build())
+            }
+            OpKind::Exec(spec) => {
+                let mut e = llb::Exec::new(spec.args.clone())
+                    .root(self.fs(&spec.root))
+                    .env_list(spec.env.clone())
+                    .cwd(spec.cwd.clone())
+                    .user(spec.user.clone())
+                    .network(match spec.network {
+                        NetMode::Sandbox => llb::NetMode::Sandbox,
+                        NetMode::Host => llb::NetMode::Host,
+                        NetMode::None => llb::NetMode::None,
+                    })
+                    .security(match spec.security {
+                        SecurityMode::Sandbox => llb::SecurityMode::Sandbox,
+                        SecurityMode::Insecure => llb::SecurityMode::Insecure,
+                    })
+                    .platform(llb_platform(&spec.platform));
+                if !spec.hostname.is_empty() {
+                    e = e.hostname(spec.hostname.clone());
+                }
+                if let Some(p) = &spec.proxy_env {
+                    e = e.proxy_env(llb::ProxyEnv {
+                        http_proxy: p.http_proxy.clone(),
+                        https_proxy: p.https_proxy.clone(),
+                        ftp_proxy: p.ftp_proxy.clone(),
+                        no_proxy: p.no_proxy.clone(),
+                        all_proxy: p.all_proxy.clone(),
+                    });
+                }
+                for (host, ip) in &spec.extra_hosts {
+                    e = e.extra_host(host.clone(), ip.clone());
+                }
+                for m in &spec.mounts {
+                    e = self.mount(e, m);
+                }
+                let e = self.common(e, &op.meta);
+                e.build().map_err(llb_err)?.root()
+            }
+            OpKind::File { base, actions } => {
+                let mut f = llb::FileOp::new(self.fs(base));
+                for a in actions {
+                    f = match a {
+                        FileAction::Copy(c) => {
+                            let mut copy = llb::Copy::new(
+                                llb::CopySource::Output(self.fs(&c.source)),
+                                c.src.clone(),
+                                c.dest.clone(),
+                            )
+                            .owner_opt(c.owner.as_ref().map(llb_chown))
+                            .follow_symlinks(c.follow_symlink)
+                            .dir_contents_only(c.dir_copy_contents)
+                            .attempt_unpack(c.attempt_unpack)
+                            .create_dest_path(c.create_dest_path)
+                            .allow_wildcard(c.allow_wildcard)
+                            .allow_empty_wildcard(c.allow_empty_wildcard)
+                            .include_patterns(c.include_patterns.clone())
+                            .exclude_patterns(c.exclude_patterns.clone())
+                            .required_paths(c.required_paths.clone());
+                            if let Some(mode) = &c.mode {
+                                copy = copy.mode(match mode {
+                                    CopyMode::Octal(m) => llb::CopyMode::Bits(*m),
+                                    CopyMode::Symbolic(s) => llb::CopyMode::Symbolic(s.clone()),
+                                });
+                            }
+                            if let Some(ts) = c.timestamp {
+                                copy = copy.timestamp(ts);
+                            }
+                            f.copy(copy)
+                        }
+                        FileAction::Mkdir {
+                            path,
+                            mode,
+                            make_parents,
+                            owner,
+                            timestamp,
+                        } => {
+                            let mut m = llb::Mkdir::new(path.clone(), *mode)
+                                .make_parents(*make_parents)
+                                .owner_opt(owner.as_ref().map(llb_chown));
+                            if let Some(ts) = timestamp {
+                                m = m.timestamp(*ts);
+                            }
+                            f.mkdir(m)
+                        }
+                        FileAction::Mkfile {
+                            path,
+                            mode,
+                            data,
+                            owner,
+                            timestamp,
+                        } => {
+                            let mut m = llb::Mkfile::new(path.clone(), *mode, data.clone())
+                                .owner_opt(owner.as_ref().map(llb_chown));
+                            if let Some(ts) = timestamp {
+                                m = m.timestamp(*ts);
+                            }
+                            f.mkfile(m)
+                        }
+                    };
+                }
+                let f = self.common(f, &op.meta);
+                Some(f.build().map_err(llb_err)?)
+            }
+            OpKind::Merge { inputs } => {
+                let outs: Vec<llb::Output> = inputs.iter().filter_map(|i| self.fs(i)).collect();
+                let m = self.common(llb::Merge::new(outs), &op.meta);
+                Some(m.build().map_err(llb_err)?)
+            }
+        })
+    }
+
+    fn mount(&self, e: llb::Exec, m: &MountSpec) -> llb::Exec {
+        let source = self.fs(&m.source);
+        match &m.kind {
+            MountKind::Bind { output } => {
+                let mut mount = llb::Mount::bind(m.dest.clone(), source).readonly_if(m.readonly);
+                if !m.selector.is_empty() {
+                    mount = mount.selector(m.selector.clone());
+                }
+                if !m.readonly && !output {
+                    mount = mount.no_output();
+                }
+                e.mount(mount)
+            }
+            MountKind::Cache { id, sharing } => {
+                let sharing = match sharing {
+                    CacheSharing::Shared => llb::CacheSharing::Shared,
+                    CacheSharing::Private => llb::CacheSharing::Private,
+                    CacheSharing::Locked => llb::CacheSharing::Locked,
+                };
+                let mut mount = llb::Mount::cache(m.dest.clone(), id.clone(), sharing)
+                    .from(source)
+                    .readonly_if(m.readonly);
+                if !m.selector.is_empty() {
+                    mount = mount.selector(m.selector.clone());
+                }
+                e.mount(mount)
+            }
+            MountKind::Tmpfs { size } => e.mount(llb::Mount::tmpfs(m.dest.clone()).size(*size)),
+            MountKind::Secret {
+                id,
+                env,
+                uid,
+                gid,
+                mode,
+                optional,
+            } => {
+                let mut s = match (m.dest.is_empty(), env) {
+                    (true, Some(name)) => llb::SecretMount::env(id.clone(), name.clone()),
+                    (false, Some(name)) => {
+                        llb::SecretMount::file(id.clone(), m.dest.clone()).also_env(name.clone())
+                    }
+                    (_, None) => llb::SecretMount::file(id.clone(), m.dest.clone()),
+                };
+                s = s.owner(*uid, *gid).mode(*mode).optional(*optional);
+                e.secret(s)
+            }
+            MountKind::Ssh {
+                id,
+                uid,
+                gid,
+                mode,
+                optional,
+            } => {
+                let mut s = llb::SshMount::new(id.clone())
+                    .owner(*uid, *gid)
+                    .mode(*mode)
+                    .optional(*optional);
+                if !m.dest.is_empty() {
+                    s = s.target(m.dest.clone());
+                }
+                e.ssh(s)
+            }
+        }
+    }
+}
+
+fn inputs(op: &Op) -> Vec<&Fs> {
+    match &op.kind {
+        OpKind::Image { .. } | OpKind::MainContext | OpKind::Source { .. } => Vec::new(),
+        OpKind::Exec(spec) => std::iter::once(&spec.root)
+            .chain(spec.mounts.iter().map(|m| &m.source))
+            .collect(),
+        OpKind::File { base, actions } => std::iter::once(base)
+            .chain(actions.iter().filter_map(|a| match a {
+                FileAction::Copy(c) => Some(&c.source),
+                _ => None,
+            }))
+            .collect(),
+        OpKind::Merge { inputs } => inputs.iter().collect(),
+    }
+}
+
+fn llb_platform(p: &Platform) -> llb::Platform {
+    llb::Platform {
+        os: p.os.clone(),
+        architecture: p.architecture.clone(),
+        variant: p.variant.clone(),
+        os_version: p.os_version.clone(),
+        os_features: p.os_features.clone().unwrap_or_default(),
+    }
+}
+
+fn llb_user(u: &UserRef) -> llb::UserRef {
+    match u {
+        UserRef::Id(id) => llb::UserRef::Id(*id),
+        UserRef::Name(n) => llb::UserRef::Name(n.clone()),
+    }
+}
+
+fn llb_chown(c: &Chown) -> llb::Chown {
+    llb::Chown {
+        user: c.user.as_ref().map(llb_user),
+        group: c.group.as_ref().map(llb_user),
+    }
 }

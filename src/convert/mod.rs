@@ -161,7 +161,8 @@ impl ResolvedImages {
     }
 
     pub fn insert(&mut self, request: &ImageRequest, image: ResolvedImage) {
-        self.images.insert((request.reference.clone(), request.platform.clone()), image);
+        self.images
+            .insert((request.reference.clone(), request.platform.clone()), image);
     }
 
     pub fn get(&self, reference: &str, platform: &Platform) -> Option<&ResolvedImage> {
@@ -200,13 +201,24 @@ pub struct ErrorLocation {
 
 impl ConvertError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
-        ConvertError { message: message.into(), location: None }
-    }
-
-    pub(crate) fn at(message: impl Into<String>, lines: crate::instructions::LineRange, span: Option<crate::instructions::Span>) -> Self {
         ConvertError {
             message: message.into(),
-            location: Some(ErrorLocation { start_line: lines.start, end_line: lines.end, span }),
+            location: None,
+        }
+    }
+
+    pub(crate) fn at(
+        message: impl Into<String>,
+        lines: crate::instructions::LineRange,
+        span: Option<crate::instructions::Span>,
+    ) -> Self {
+        ConvertError {
+            message: message.into(),
+            location: Some(ErrorLocation {
+                start_line: lines.start,
+                end_line: lines.end,
+                span,
+            }),
         }
     }
 
@@ -217,7 +229,11 @@ impl ConvertError {
             Some(span) => {
                 let before = &source[..span.start.min(source.len())];
                 let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-                let line_start = before.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0);
+                let line_start = before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
                 Some((line, span.start - line_start + 1))
             }
             None => Some((loc.start_line, 1)),
@@ -232,7 +248,11 @@ pub fn plan(df: &Dockerfile, opts: &ConvertOptions) -> Result<Vec<ImageRequest>,
 }
 
 /// Phase 2: the LLB definition and image config of the selected target.
-pub fn convert(df: &Dockerfile, opts: &ConvertOptions, images: &ResolvedImages) -> Result<Converted, ConvertError> {
+pub fn convert(
+    df: &Dockerfile,
+    opts: &ConvertOptions,
+    images: &ResolvedImages,
+) -> Result<Converted, ConvertError> {
     let build = stages::Build::prepare(df, opts)?;
     let dispatched = build.dispatch(images)?;
     lower::lower(dispatched, opts)

@@ -69,18 +69,33 @@ pub(crate) struct Dispatched {
 }
 
 impl<'a> Build<'a> {
-    pub fn prepare(df: &'a Dockerfile, opts: &'a ConvertOptions) -> Result<Build<'a>, ConvertError> {
+    pub fn prepare(
+        df: &'a Dockerfile,
+        opts: &'a ConvertOptions,
+    ) -> Result<Build<'a>, ConvertError> {
         if df.stages.is_empty() {
             return Err(ConvertError::new("dockerfile contains no stages to build"));
         }
         let expander = Expander::new(df.escape_token);
         let implicit_target = opts.target_platform.is_none();
-        let target_platform = opts.target_platform.clone().unwrap_or_else(|| opts.build_platform.clone());
+        let target_platform = opts
+            .target_platform
+            .clone()
+            .unwrap_or_else(|| opts.build_platform.clone());
         let target_name = match &opts.target {
             Some(t) => t.clone(),
-            None => df.stages.last().and_then(|s| s.name.clone()).unwrap_or_default(),
+            None => df
+                .stages
+                .last()
+                .and_then(|s| s.name.clone())
+                .unwrap_or_default(),
         };
-        let defaults = default_args(&opts.build_platform, &target_platform, &opts.build_args, &target_name);
+        let defaults = default_args(
+            &opts.build_platform,
+            &target_platform,
+            &opts.build_args,
+            &target_name,
+        );
         let global_args = meta_args(df, opts, &expander, defaults)?;
 
         let mut build = Build {
@@ -115,19 +130,32 @@ impl<'a> Build<'a> {
                 .map_err(|e| located(e.to_string()))?
                 .value;
             if base.is_empty() {
-                return Err(located(format!("base name ({}) should not be blank", st.from.image.text)));
+                return Err(located(format!(
+                    "base name ({}) should not be blank",
+                    st.from.image.text
+                )));
             }
             let platform = match &st.from.platform {
                 None => None,
                 Some(word) => {
-                    let v = self.expander.expand_word(&word.text, &self.global_args).map_err(|e| {
-                        located(format!("failed to process arguments for platform {}: {e}", word.text))
-                    })?;
+                    let v = self
+                        .expander
+                        .expand_word(&word.text, &self.global_args)
+                        .map_err(|e| {
+                            located(format!(
+                                "failed to process arguments for platform {}: {e}",
+                                word.text
+                            ))
+                        })?;
                     if v.value.is_empty() {
-                        return Err(located(format!("empty platform value from expression {}", word.text)));
+                        return Err(located(format!(
+                            "empty platform value from expression {}",
+                            word.text
+                        )));
                     }
-                    let p = Platform::parse(&v.value)
-                        .map_err(|e| located(format!("failed to parse platform {}: {e}", word.text)))?;
+                    let p = Platform::parse(&v.value).map_err(|e| {
+                        located(format!("failed to parse platform {}: {e}", word.text))
+                    })?;
                     Some(p)
                 }
             };
@@ -139,7 +167,10 @@ impl<'a> Build<'a> {
                 .filter(|c| {
                     matches!(
                         c.instruction,
-                        Instruction::Add(_) | Instruction::Copy(_) | Instruction::Run(_) | Instruction::Workdir(_)
+                        Instruction::Add(_)
+                            | Instruction::Copy(_)
+                            | Instruction::Run(_)
+                            | Instruction::Workdir(_)
                     )
                 })
                 .count();
@@ -152,7 +183,10 @@ impl<'a> Build<'a> {
                 platform,
                 deps: Vec::new(),
                 cmd_total,
-                ignore_cache: self.opts.no_cache.applies_to(st.name.as_deref().unwrap_or("")),
+                ignore_cache: self
+                    .opts
+                    .no_cache
+                    .applies_to(st.name.as_deref().unwrap_or("")),
                 lines: st.lines,
                 span: st.span,
                 source_code: st.original.trim().to_string(),
@@ -164,20 +198,28 @@ impl<'a> Build<'a> {
     /// `statesByName[BaseName]`: FROM refers to an earlier stage by its exact (lower-case) name;
     /// a later stage of the same name wins.
     fn find_exact(&self, name: &str) -> Option<usize> {
-        self.decls.iter().rposition(|d| d.name.as_deref() == Some(name))
+        self.decls
+            .iter()
+            .rposition(|d| d.name.as_deref() == Some(name))
     }
 
     /// `findStateByName`: case-insensitive, the last stage of that name.
     fn find_by_name(&self, name: &str) -> Option<usize> {
         let lower = name.to_lowercase();
-        self.decls.iter().rposition(|d| d.name.as_deref() == Some(lower.as_str()))
+        self.decls
+            .iter()
+            .rposition(|d| d.name.as_deref() == Some(lower.as_str()))
     }
 
     fn select_target(&mut self) -> Result<(), ConvertError> {
         self.target = match &self.opts.target {
             None => self.decls.len() - 1,
             Some(t) => self.find_by_name(t).ok_or_else(|| {
-                let names: Vec<&str> = self.decls.iter().filter_map(|d| d.name.as_deref()).collect();
+                let names: Vec<&str> = self
+                    .decls
+                    .iter()
+                    .filter_map(|d| d.name.as_deref())
+                    .collect();
                 let hint = crate::syntax::suggest::closest(&t.to_lowercase(), &names, true)
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();
@@ -191,7 +233,9 @@ impl<'a> Build<'a> {
     fn link_dependencies(&mut self) -> Result<(), ConvertError> {
         let stage_count = self.decls.len();
         for s in 0..stage_count {
-            let Some(df_index) = self.decls[s].df_index else { continue };
+            let Some(df_index) = self.decls[s].df_index else {
+                continue;
+            };
             let stage = &self.df.stages[df_index];
             for (ci, cmd) in stage.commands.iter().enumerate() {
                 for from in command_sources(cmd)? {
@@ -209,7 +253,13 @@ impl<'a> Build<'a> {
             return usize::try_from(index)
                 .ok()
                 .filter(|&i| i < self.decls.len())
-                .ok_or_else(|| ConvertError::at(format!("invalid stage index {index}"), cmd.lines, Some(cmd.span)));
+                .ok_or_else(|| {
+                    ConvertError::at(
+                        format!("invalid stage index {index}"),
+                        cmd.lines,
+                        Some(cmd.span),
+                    )
+                });
         }
         if let Some(i) = self.find_by_name(from) {
             return Ok(i);
@@ -248,10 +298,15 @@ impl<'a> Build<'a> {
                         1 => {
                             let decl = &self.decls[start];
                             let stage = &self.df.stages[decl.df_index.unwrap_or(0)];
-                            let cmd = self.decls[node].df_index.map(|d| &self.df.stages[d].commands[ci]);
+                            let cmd = self.decls[node]
+                                .df_index
+                                .map(|d| &self.df.stages[d].commands[ci]);
                             let lines = cmd.map(|c| c.lines).unwrap_or(stage.lines);
                             return Err(ConvertError::at(
-                                format!("circular dependency detected on stage: {}", decl.progress_name),
+                                format!(
+                                    "circular dependency detected on stage: {}",
+                                    decl.progress_name
+                                ),
                                 lines,
                                 cmd.map(|c| c.span),
                             ));
@@ -288,12 +343,18 @@ impl<'a> Build<'a> {
 
     /// The platform an image base is pulled for.
     fn base_platform(&self, decl: &StageDecl) -> Platform {
-        decl.platform.clone().unwrap_or_else(|| self.target_platform.clone())
+        decl.platform
+            .clone()
+            .unwrap_or_else(|| self.target_platform.clone())
     }
 
     fn parse_base(&self, decl: &StageDecl) -> Result<ImageRef, ConvertError> {
         normalize_image_name(&decl.base_name).map_err(|e| {
-            ConvertError::at(format!("failed to parse stage name {:?}: {e}", decl.base_name), decl.lines, Some(decl.span))
+            ConvertError::at(
+                format!("failed to parse stage name {:?}: {e}", decl.base_name),
+                decl.lines,
+                Some(decl.span),
+            )
         })
     }
 
@@ -314,11 +375,17 @@ impl<'a> Build<'a> {
             if !self.reachable[i] || decl.base.is_some() || decl.base_name == EMPTY_IMAGE_NAME {
                 continue;
             }
-            let Ok(r) = self.parse_base(decl) else { continue };
+            let Ok(r) = self.parse_base(decl) else {
+                continue;
+            };
             let platform = self.base_platform(decl);
             let reference = r.to_string();
             if seen.insert((reference.clone(), platform.clone())) {
-                out.push(ImageRequest { log_name: self.log_name(&reference, &platform), reference, platform });
+                out.push(ImageRequest {
+                    log_name: self.log_name(&reference, &platform),
+                    reference,
+                    platform,
+                });
             }
         }
         out
@@ -351,7 +418,11 @@ impl<'a> Build<'a> {
             let mut st = match decl.base {
                 Some(b) => {
                     let base = done[b].as_ref().ok_or_else(|| {
-                        ConvertError::at(format!("stage {} is not dispatched", decl.base_name), decl.lines, Some(decl.span))
+                        ConvertError::at(
+                            format!("stage {} is not dispatched", decl.base_name),
+                            decl.lines,
+                            Some(decl.span),
+                        )
                     })?;
                     let mut st = base.clone();
                     st.image.config.on_build.clear();
@@ -402,16 +473,33 @@ impl<'a> Build<'a> {
             done[i] = Some(st);
         }
 
-        let mut target = done[self.target].take().ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
+        let mut target = done[self.target]
+            .take()
+            .ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
         self.finish_image(&mut target);
-        Ok(Dispatched { target, context_paths, main_context, target_platform: self.target_platform })
+        Ok(Dispatched {
+            target,
+            context_paths,
+            main_context,
+            target_platform: self.target_platform,
+        })
     }
 
     /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`).
-    fn base_state(&self, decl: &StageDecl, images: &ResolvedImages) -> Result<StageState, ConvertError> {
+    fn base_state(
+        &self,
+        decl: &StageDecl,
+        images: &ResolvedImages,
+    ) -> Result<StageState, ConvertError> {
         if decl.base_name == EMPTY_IMAGE_NAME {
             let p = self.target_platform.clone();
-            let mut st = StageState::new(decl.progress_name.clone(), None, p.clone(), None, ImageConfig::empty(&p));
+            let mut st = StageState::new(
+                decl.progress_name.clone(),
+                None,
+                p.clone(),
+                None,
+                ImageConfig::empty(&p),
+            );
             st.cmd_total = decl.cmd_total;
             return Ok(st);
         }
@@ -423,20 +511,31 @@ impl<'a> Build<'a> {
             .ok_or_else(|| located(format!("{}: base image was not resolved", decl.base_name)))?;
         if let Some(r) = &resolved.reference {
             if *r != reference.to_string() {
-                reference = ImageRef::parse_normalized(r).map_err(|e| located(format!("failed to parse ref {r:?}: {e}")))?;
+                reference = ImageRef::parse_normalized(r)
+                    .map_err(|e| located(format!("failed to parse ref {r:?}: {e}")))?;
             }
         }
-        let mut img = ImageConfig::from_json(&resolved.config).map_err(|e| located(format!("failed to parse image config: {e}")))?;
+        let mut img = ImageConfig::from_json(&resolved.config)
+            .map_err(|e| located(format!("failed to parse image config: {e}")))?;
         img.created = None;
         if decl.platform.is_none() && self.implicit_target {
             platform = auto_detect_platform(&img, &platform, &self.opts.build_platform);
         }
         if let Some(d) = &resolved.digest {
-            reference = reference.with_digest(d).map_err(|e| located(e.to_string()))?;
+            reference = reference
+                .with_digest(d)
+                .map_err(|e| located(e.to_string()))?;
         }
         let pinned = reference.to_string();
-        let is_scratch = img.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty()) && img.history.iter().all(|h| h.empty_layer);
-        let mut st = StageState::new(decl.progress_name.clone(), None, platform.clone(), None, img);
+        let is_scratch = img.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty())
+            && img.history.iter().all(|h| h.empty_layer);
+        let mut st = StageState::new(
+            decl.progress_name.clone(),
+            None,
+            platform.clone(),
+            None,
+            img,
+        );
         st.cmd_total = decl.cmd_total;
         st.prefix_platform = self.opts.multi_platform;
         if !is_scratch {
@@ -444,13 +543,20 @@ impl<'a> Build<'a> {
             let meta = OpMeta {
                 custom_name: Some(name),
                 dockerfile_command: Some(decl.source_code.clone()),
-                location: Some(OpLines { start: decl.lines.start as u32, end: decl.lines.end as u32 }),
+                location: Some(OpLines {
+                    start: decl.lines.start as u32,
+                    end: decl.lines.end as u32,
+                }),
                 ..OpMeta::default()
             };
             let kind = OpKind::Image {
                 reference: pinned,
                 platform: platform.clone(),
-                resolve_mode: self.opts.image_resolve_mode.clone().filter(|m| m != "default"),
+                resolve_mode: self
+                    .opts
+                    .image_resolve_mode
+                    .clone()
+                    .filter(|m| m != "default"),
             };
             st.fs = Some(Op::new(kind, meta));
             st.state_platform = Some(platform.normalize());
@@ -486,7 +592,12 @@ impl<'a> Build<'a> {
 }
 
 /// `buildMetaArgs`: the ARGs before the first FROM, each a build-arg or its expanded default.
-fn meta_args(df: &Dockerfile, opts: &ConvertOptions, expander: &Expander, mut args: EnvList) -> Result<EnvList, ConvertError> {
+fn meta_args(
+    df: &Dockerfile,
+    opts: &ConvertOptions,
+    expander: &Expander,
+    mut args: EnvList,
+) -> Result<EnvList, ConvertError> {
     for meta in &df.meta_args {
         for def in &meta.arg.args {
             let key = &def.key.text;
@@ -534,9 +645,14 @@ fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {
         Instruction::Run(r) => {
             let mut out = Vec::with_capacity(r.mounts.len());
             for raw in &r.mounts {
-                let m = crate::instructions::parse_mount(&raw.text, &mut |v: &str| Ok(v.to_string()))
-                    .map_err(|e| ConvertError::at(e.message, cmd.lines, Some(raw.span)))?;
-                out.push(if m.from.is_empty() { EMPTY_IMAGE_NAME.to_string() } else { m.from });
+                let m =
+                    crate::instructions::parse_mount(&raw.text, &mut |v: &str| Ok(v.to_string()))
+                        .map_err(|e| ConvertError::at(e.message, cmd.lines, Some(raw.span)))?;
+                out.push(if m.from.is_empty() {
+                    EMPTY_IMAGE_NAME.to_string()
+                } else {
+                    m.from
+                });
             }
             Ok(out)
         }
@@ -556,7 +672,10 @@ fn auto_detect_platform(img: &ImageConfig, target: &Platform, build: &Platform) 
 }
 
 fn epoch_of(seconds: i64) -> Epoch {
-    Epoch { unix_nanos: seconds.saturating_mul(1_000_000_000), rfc3339: rfc3339_utc(seconds) }
+    Epoch {
+        unix_nanos: seconds.saturating_mul(1_000_000_000),
+        rfc3339: rfc3339_utc(seconds),
+    }
 }
 
 /// `time.Time` JSON of a UTC instant with whole seconds: `2006-01-02T15:04:05Z`.
@@ -574,7 +693,12 @@ fn rfc3339_utc(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
