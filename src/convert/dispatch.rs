@@ -48,6 +48,8 @@ pub struct StageState {
     pub prefix_platform: bool,
     /// SOURCE_DATE_EPOCH as UnixNano for created files, RFC 3339 for history.
     pub epoch: Option<Epoch>,
+    /// The instruction being dispatched is an ONBUILD trigger (`ONBUILD ` in progress names).
+    pub onbuild: bool,
 }
 
 /// SOURCE_DATE_EPOCH in the two forms the reference writes.
@@ -113,6 +115,7 @@ impl StageState {
             context_paths: BTreeSet::new(),
             prefix_platform: false,
             epoch: None,
+            onbuild: false,
         }
     }
 
@@ -137,6 +140,9 @@ impl StageState {
         self.cmd_index += 1;
         let width = self.cmd_total.to_string().len();
         out.push_str(&format!("{:>width$}/{}] ", self.cmd_index, self.cmd_total));
+        if self.onbuild {
+            out.push_str("ONBUILD ");
+        }
         out.push_str(text);
         out
     }

@@ -64,7 +64,6 @@ pub(crate) struct Build<'a> {
 pub(crate) struct Dispatched {
     pub target: StageState,
     pub context_paths: BTreeSet<String>,
-    pub main_context: Arc<Op>,
     pub target_platform: Platform,
 }
 
@@ -444,6 +443,12 @@ impl<'a> Build<'a> {
             }
             st.network = opts.network_mode;
 
+            // ONBUILD triggers of the base (image config, or the base stage's ONBUILD lines) run
+            // first (convert.go `initOnBuildTriggers`), located at this stage's FROM.
+            let triggers = self.onbuild_triggers(decl, &st)?;
+            st.image.config.on_build.clear();
+            st.cmd_total += triggers.len();
+
             if let Some(df_index) = decl.df_index {
                 let stage = &self.df.stages[df_index];
                 let ctx = instruction::Context {
@@ -456,6 +461,12 @@ impl<'a> Build<'a> {
                     stage_name: &decl.progress_name,
                     cache_mount_ns: &opts.cache_mount_ns,
                 };
+                for trigger in &triggers {
+                    let sources = self.trigger_sources(trigger, &done)?;
+                    st.onbuild = true;
+                    instruction::dispatch(&mut st, trigger, &sources, &ctx)?;
+                    st.onbuild = false;
+                }
                 for (ci, cmd) in stage.commands.iter().enumerate() {
                     let sources: Vec<(Fs, bool)> = decl
                         .deps
@@ -480,9 +491,59 @@ impl<'a> Build<'a> {
         Ok(Dispatched {
             target,
             context_paths,
-            main_context,
             target_platform: self.target_platform,
         })
+    }
+
+    /// The base's ONBUILD triggers as commands located at this stage's FROM.
+    fn onbuild_triggers(&self, decl: &StageDecl, st: &StageState) -> Result<Vec<Command>, ConvertError> {
+        let expressions: Vec<String> = match decl.base.and_then(|b| self.decls[b].df_index) {
+            Some(base_df) => self.df.stages[base_df]
+                .commands
+                .iter()
+                .filter_map(|c| match &c.instruction {
+                    Instruction::Onbuild(o) => Some(o.expression.clone()),
+                    _ => None,
+                })
+                .collect(),
+            None => st.image.config.on_build.clone(),
+        };
+        let mut out = Vec::with_capacity(expressions.len());
+        for expr in expressions {
+            let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
+            if expr.trim().is_empty() {
+                return Err(located("onbuild trigger should be a single expression".to_string()));
+            }
+            let mut cmd = crate::instructions::parse_trigger(&expr, &self.opts.filename).map_err(|d| located(d.message.clone()))?;
+            cmd.lines = decl.lines;
+            cmd.span = decl.span;
+            out.push(cmd);
+        }
+        Ok(out)
+    }
+
+    /// `--from` stages of a trigger: only stages already dispatched can be named.
+    fn trigger_sources(&self, cmd: &Command, done: &[Option<StageState>]) -> Result<Vec<(Fs, bool)>, ConvertError> {
+        let mut out = Vec::new();
+        for from in command_sources(cmd)? {
+            let index = match from.parse::<usize>() {
+                Ok(i) => Some(i),
+                Err(_) => self.find_by_name(&from),
+            };
+            match index.and_then(|i| done.get(i)) {
+                Some(Some(s)) => out.push((s.fs.clone(), true)),
+                Some(None) => out.push((None, false)),
+                None if from == EMPTY_IMAGE_NAME => out.push((None, true)),
+                None => {
+                    return Err(ConvertError::at(
+                        format!("ONBUILD trigger refers to {from:?}, which is not a stage of this Dockerfile"),
+                        cmd.lines,
+                        Some(cmd.span),
+                    ))
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`).
