@@ -13,12 +13,15 @@ use prost::Message;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().context("usage: convert-llb <Dockerfile> [out.pb]")?;
+    let path = args
+        .next()
+        .context("usage: convert-llb <Dockerfile> [out.pb]")?;
     let out = args.next();
     let source = std::fs::read(&path).with_context(|| format!("reading {path}"))?;
 
     let start = Instant::now();
-    let df = parse_dockerfile(&source, &path).map_err(|d| anyhow::anyhow!("{}", d.render(&source)))?;
+    let df =
+        parse_dockerfile(&source, &path).map_err(|d| anyhow::anyhow!("{}", d.render(&source)))?;
     let parsed = start.elapsed();
 
     let opts = ConvertOptions {
@@ -37,7 +40,14 @@ fn main() -> Result<()> {
             r.platform.os,
             "0".repeat(64)
         );
-        images.insert(r, ResolvedImage { digest: Some(format!("sha256:{}", "1".repeat(64))), config: config.into_bytes(), reference: None });
+        images.insert(
+            r,
+            ResolvedImage {
+                digest: Some(format!("sha256:{}", "1".repeat(64))),
+                config: config.into_bytes(),
+                reference: None,
+            },
+        );
     }
     let converted = convert::convert(&df, &opts, &images)?;
     let converted_at = start.elapsed();

@@ -833,17 +833,17 @@ mod tests {
         s.arg_instruction(&[("V".into(), Some("1".into())), ("U".into(), None)]);
         let args = s.with_shell(&["make".to_string()]);
         let target = Platform::new("linux", "amd64");
-        s.run(
+        s.run(RunRequest {
             args,
-            "RUN make",
-            "RUN make",
-            None,
-            vec![],
-            None,
-            SecurityMode::Sandbox,
-            &RunDefaults::default(),
-            &target,
-        );
+            display: "RUN make".into(),
+            dockerfile_command: "RUN make".into(),
+            location: None,
+            mounts: vec![],
+            network: None,
+            security: SecurityMode::Sandbox,
+            defaults: &RunDefaults::default(),
+            target: &target,
+        });
         let h = s.image.history.last().unwrap();
         assert_eq!(h.created_by, "RUN |2 V=1 U= /bin/sh -c make # buildkit");
         assert!(!h.empty_layer);

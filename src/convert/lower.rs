@@ -20,7 +20,15 @@ use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted};
 
 pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
-    let source_map = llb::SourceMap::new(opts.filename.clone(), "Dockerfile", opts.source.clone());
+    let source_map = match &opts.source_definition {
+        Some(def) => llb::SourceMap::with_definition(
+            opts.filename.clone(),
+            "Dockerfile",
+            opts.source.clone(),
+            def.clone(),
+        ),
+        None => llb::SourceMap::new(opts.filename.clone(), "Dockerfile", opts.source.clone()),
+    };
     let mut lowering = Lowering {
         opts,
         source_map,
@@ -31,16 +39,7 @@ pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, C
         Some(op) => lowering.lower(op)?,
         None => None,
     };
-    let mut definition = llb::Definition::marshal_opt(head.as_ref()).into_pb();
-    if let (Some(source), Some(def)) = (definition.source.as_mut(), &opts.source_definition) {
-        for info in source
-            .infos
-            .iter_mut()
-            .filter(|i| i.filename == opts.filename)
-        {
-            info.definition = Some(def.clone());
-        }
-    }
+    let definition = llb::Definition::marshal_opt(head.as_ref()).into_pb();
     Ok(Converted {
         definition,
         image_config: d.target.image,

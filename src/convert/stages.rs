@@ -4,7 +4,6 @@
 //! images to resolve. Then [`Build::dispatch`] runs every reachable stage once, in order.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use crate::instructions::{Command, Dockerfile, Instruction, LineRange, Span};
 use crate::syntax::expand::Expander;
@@ -404,9 +403,9 @@ impl<'a> Build<'a> {
         let mut context_paths = BTreeSet::new();
 
         // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
-        for i in 0..self.decls.len() {
-            if self.reachable[i] && self.decls[i].df_index.is_none() {
-                done[i] = Some(self.base_state(&self.decls[i], images)?);
+        for (i, decl) in self.decls.iter().enumerate() {
+            if self.reachable[i] && decl.df_index.is_none() {
+                done[i] = Some(self.base_state(decl, images)?);
             }
         }
         for i in 0..self.decls.len() {
@@ -496,7 +495,11 @@ impl<'a> Build<'a> {
     }
 
     /// The base's ONBUILD triggers as commands located at this stage's FROM.
-    fn onbuild_triggers(&self, decl: &StageDecl, st: &StageState) -> Result<Vec<Command>, ConvertError> {
+    fn onbuild_triggers(
+        &self,
+        decl: &StageDecl,
+        st: &StageState,
+    ) -> Result<Vec<Command>, ConvertError> {
         let expressions: Vec<String> = match decl.base.and_then(|b| self.decls[b].df_index) {
             Some(base_df) => self.df.stages[base_df]
                 .commands
@@ -512,9 +515,12 @@ impl<'a> Build<'a> {
         for expr in expressions {
             let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
             if expr.trim().is_empty() {
-                return Err(located("onbuild trigger should be a single expression".to_string()));
+                return Err(located(
+                    "onbuild trigger should be a single expression".to_string(),
+                ));
             }
-            let mut cmd = crate::instructions::parse_trigger(&expr, &self.opts.filename).map_err(|d| located(d.message.clone()))?;
+            let mut cmd = crate::instructions::parse_trigger(&expr, &self.opts.filename)
+                .map_err(|d| located(d.message.clone()))?;
             cmd.lines = decl.lines;
             cmd.span = decl.span;
             out.push(cmd);
@@ -523,7 +529,11 @@ impl<'a> Build<'a> {
     }
 
     /// `--from` stages of a trigger: only stages already dispatched can be named.
-    fn trigger_sources(&self, cmd: &Command, done: &[Option<StageState>]) -> Result<Vec<(Fs, bool)>, ConvertError> {
+    fn trigger_sources(
+        &self,
+        cmd: &Command,
+        done: &[Option<StageState>],
+    ) -> Result<Vec<(Fs, bool)>, ConvertError> {
         let mut out = Vec::new();
         for from in command_sources(cmd)? {
             let index = match from.parse::<usize>() {
