@@ -80,6 +80,7 @@ build_go_tools buildkit github.com/moby/buildkit "$BUILDKIT_VERSION" \
 build_go_tools buildx github.com/docker/buildx "$BUILDX_VERSION" github.com/docker/buildx/cmd/buildx
 
 # buildx as a CLI plugin of the docker client on this machine.
-mkdir -p "$HOME/.docker/cli-plugins"
-ln -sf "$BIN/buildx" "$HOME/.docker/cli-plugins/docker-buildx"
+plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+mkdir -p "$plugins"
+ln -sf "$BIN/buildx" "$plugins/docker-buildx"
 log "tools ready in $BIN"
