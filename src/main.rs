@@ -1,10 +1,22 @@
-//! The one binary. `dockerfile-llb frontend` (also the default with no arguments) is the BuildKit
-//! gateway frontend: it speaks gRPC on stdin/stdout, so nothing else may ever be written to stdout.
+//! The one binary.
+//! - `frontend` (the default with no arguments, and the image's entrypoint): the BuildKit gateway
+//!   frontend. It speaks gRPC on stdin/stdout, so nothing else may ever be written to stdout.
+//! - `llb`: convert a Dockerfile offline and print the LLB for `buildctl build` (or as JSON).
+//! - `check`: parse and convert offline, printing diagnostics rustc-style.
 
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::{Parser, Subcommand};
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use prost::Message;
+
+use dockerfile_llb::convert::{self, reference, ConvertOptions, Platform};
+use dockerfile_llb::gateway::conversion::{convert_diagnostic, offline_images};
+use dockerfile_llb::instructions::{self, Dockerfile};
+use dockerfile_llb::llb;
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +33,47 @@ struct Cli {
 enum Command {
     /// Run as a BuildKit gateway frontend (the image's entrypoint): LLBBridge gRPC over stdin/stdout.
     Frontend,
+    /// Convert a Dockerfile to LLB without BuildKit and print the marshaled pb.Definition
+    /// (pipe it to `buildctl build --local context=.`), or a JSON dump with --json.
+    ///
+    /// Base images are not resolved over the network: each `FROM <image>` becomes an unpinned
+    /// `docker-image://` source (no @sha256 digest), and its config is taken as empty (the
+    /// platform's os/architecture and the default PATH; no ENV, WORKDIR, USER, SHELL or ONBUILD
+    /// from the image), unless `--image-config REF=path.json` supplies that image's config.
+    Llb(LlbArgs),
+    /// Parse the Dockerfile and convert it offline (like `llb`), printing warnings and errors
+    /// rustc-style. Exits 1 if there is an error.
+    Check(ConvertArgs),
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// The Dockerfile to read.
+    #[arg(short = 'f', long = "file", default_value = "Dockerfile")]
+    file: PathBuf,
+    /// The stage to build (default: the last one).
+    #[arg(long)]
+    target: Option<String>,
+    /// A build argument, KEY=VALUE (KEY alone takes the value from the environment). Repeatable.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    build_args: Vec<String>,
+    /// The target platform, e.g. linux/arm64 (default: this machine's).
+    #[arg(long)]
+    platform: Option<String>,
+    /// The config JSON of base image REF (an OCI image config, as stored in a registry), used
+    /// instead of an empty config. REF is normalised like FROM: `busybox` is
+    /// `docker.io/library/busybox:latest`. Repeatable.
+    #[arg(long = "image-config", value_name = "REF=PATH")]
+    image_configs: Vec<String>,
+}
+
+#[derive(Args)]
+struct LlbArgs {
+    #[command(flatten)]
+    convert: ConvertArgs,
+    /// Print the definition as readable JSON (ops decoded, digests, metadata) instead of protobuf.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -38,6 +91,8 @@ fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Frontend) {
         Command::Frontend => run_frontend(),
+        Command::Llb(args) => run_llb(&args),
+        Command::Check(args) => run_check(&args),
     }
 }
 
@@ -51,6 +106,139 @@ fn run_frontend() -> anyhow::Result<ExitCode> {
     runtime.shutdown_background();
     outcome.context("talking to buildkitd")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A Dockerfile read from disk and parsed, with the options to convert it offline.
+struct OfflineBuild {
+    filename: String,
+    source: Vec<u8>,
+    options: ConvertOptions,
+    image_configs: BTreeMap<String, Vec<u8>>,
+}
+
+impl OfflineBuild {
+    fn load(args: &ConvertArgs) -> anyhow::Result<OfflineBuild> {
+        let source = std::fs::read(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
+        let filename = args.file.display().to_string();
+        let target_platform = match &args.platform {
+            Some(p) => Some(Platform::parse(p)?.normalize()),
+            None => None,
+        };
+        let options = ConvertOptions {
+            target: args.target.clone(),
+            build_args: parse_build_args(&args.build_args)?,
+            target_platform,
+            build_platform: Platform::host(),
+            filename: filename.clone(),
+            source: source.clone(),
+            ..ConvertOptions::default()
+        };
+        Ok(OfflineBuild {
+            filename,
+            source,
+            options,
+            image_configs: read_image_configs(&args.image_configs)?,
+        })
+    }
+
+    /// Parse errors come back rendered, ready to print.
+    fn parse(&self) -> Result<Dockerfile, String> {
+        instructions::parse_dockerfile(&self.source, &self.filename)
+            .map_err(|d| d.render(&self.source))
+    }
+
+    fn convert(&self, parsed: &Dockerfile) -> Result<convert::Converted, String> {
+        let rendered =
+            |e: convert::ConvertError| match convert_diagnostic(&e, &self.filename, &self.source) {
+                Some(d) => d.render(&self.source),
+                None => format!("error: {}\n", e.message),
+            };
+        let requests = convert::plan(parsed, &self.options).map_err(rendered)?;
+        let images = offline_images(&requests, &self.image_configs);
+        convert::convert(parsed, &self.options, &images).map_err(rendered)
+    }
+}
+
+fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
+    let build = OfflineBuild::load(&args.convert)?;
+    let converted = match build.parse().and_then(|parsed| build.convert(&parsed)) {
+        Ok(converted) => converted,
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let json = llb::Definition::from_pb(converted.definition).to_json();
+        serde_json::to_writer_pretty(&mut stdout, &json)?;
+        writeln!(stdout)?;
+    } else {
+        stdout.write_all(&converted.definition.encode_to_vec())?;
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
+    let build = OfflineBuild::load(args)?;
+    let parsed = match build.parse() {
+        Ok(parsed) => parsed,
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    for warning in &parsed.warnings {
+        eprint!("{}", warning.render(&build.source));
+    }
+    if let Err(rendered) = build.convert(&parsed) {
+        eprint!("{rendered}");
+        return Ok(ExitCode::FAILURE);
+    }
+    eprintln!(
+        "{}: ok ({} warning(s))",
+        build.filename,
+        parsed.warnings.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `KEY=VALUE`, or `KEY` alone to take the value from the environment (as `docker build` does).
+fn parse_build_args(args: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for arg in args {
+        match arg.split_once('=') {
+            Some((key, value)) => {
+                out.insert(key.to_string(), value.to_string());
+            }
+            None => {
+                if let Ok(value) = std::env::var(arg) {
+                    out.insert(arg.clone(), value);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `REF=PATH` pairs, keyed by the normalised reference that `plan` asks for.
+fn read_image_configs(args: &[String]) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for arg in args {
+        let Some((image, path)) = arg.split_once('=') else {
+            bail!("--image-config {arg:?}: expected REF=PATH");
+        };
+        let normalized = reference::normalize_image_name(image)
+            .with_context(|| format!("--image-config {arg:?}: invalid image reference"))?;
+        let config =
+            std::fs::read(path).with_context(|| format!("--image-config: reading {path}"))?;
+        serde_json::from_slice::<serde_json::Value>(&config)
+            .with_context(|| format!("--image-config: {path} is not JSON"))?;
+        out.insert(normalized.to_string(), config);
+    }
+    Ok(out)
 }
 
 /// Logs go to stderr (buildkitd's log when we run as a frontend); stdout carries HTTP/2 frames.

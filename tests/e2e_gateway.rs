@@ -84,12 +84,45 @@ impl Build {
     fn log(&self) -> String {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
+
+    fn assert_ok(&self) {
+        assert!(self.output.status.success(), "buildctl failed:\n{}", self.log());
+    }
+
+    /// The image config of an `oci` export (index -> manifest -> config).
+    fn image_config(&self) -> serde_json::Value {
+        let blob = |digest: &str| {
+            let hex = digest.strip_prefix("sha256:").expect("sha256 digest");
+            let bytes = std::fs::read(self.out_dir.join("blobs/sha256").join(hex)).expect("blob");
+            serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON blob")
+        };
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(self.out_dir.join("index.json")).expect("index.json")).unwrap();
+        let manifest = blob(index["manifests"][0]["digest"].as_str().unwrap());
+        blob(manifest["config"]["digest"].as_str().unwrap())
+    }
 }
 
-/// `buildctl build` of `ctx` with `frontend_args`, exporting the result to a local directory.
+/// What the build exports.
+enum Export {
+    /// The root filesystem, into a directory.
+    Rootfs,
+    /// An OCI layout directory, to read the image config.
+    Oci,
+}
+
+/// `buildctl build` of `ctx` with `frontend_args`, exporting the rootfs to a local directory.
 fn build(ctx: &tempfile::TempDir, frontend_args: &[&str]) -> Build {
+    build_exporting(ctx, frontend_args, Export::Rootfs)
+}
+
+fn build_exporting(ctx: &tempfile::TempDir, frontend_args: &[&str], export: Export) -> Build {
     frontend_image();
     let out_dir = ctx.path().join("out");
+    let output_spec = match export {
+        Export::Rootfs => format!("type=local,dest={}", out_dir.display()),
+        Export::Oci => format!("type=oci,tar=false,dest={}", out_dir.display()),
+    };
     let output = buildctl()
         .arg("build")
         .args(frontend_args)
@@ -98,7 +131,7 @@ fn build(ctx: &tempfile::TempDir, frontend_args: &[&str]) -> Build {
         .arg("--local")
         .arg(format!("dockerfile={}", ctx.path().display()))
         .arg("--output")
-        .arg(format!("type=local,dest={}", out_dir.display()))
+        .arg(output_spec)
         .arg("--progress=plain")
         .output()
         .expect("running buildctl");
@@ -167,4 +200,90 @@ fn dockerfile_error_names_the_line() {
     assert!(log.contains("Dockerfile:2"), "{log}");
     // buildctl prints the lines around the error from the errdefs.Source detail.
     assert!(log.contains("   2 | >>> RUNN echo hi"), "{log}");
+}
+
+#[test]
+fn run_copy_and_image_config_follow_the_options() {
+    let ctx = context(&[
+        (
+            "Dockerfile",
+            "FROM busybox AS base\nARG GREETING=hello\nRUN echo \"$GREETING\" > /greeting\n\
+             FROM base AS final\nCOPY app/ /app/\nENV MODE=test\nWORKDIR /app\nCMD [\"cat\", \"/greeting\"]\n\
+             FROM busybox AS other\n",
+        ),
+        ("app/main.txt", "main\n"),
+        ("app/skip.log", "ignored\n"),
+        (".dockerignore", "**/*.log\n"),
+    ]);
+    let args = [
+        GATEWAY,
+        &["--opt", "target=final", "--opt", "build-arg:GREETING=bonjour", "--opt", "label:org.example.e2e=yes"],
+    ]
+    .concat();
+    let b = build(&ctx, &args);
+    b.assert_ok();
+    assert_eq!(std::fs::read_to_string(b.out_dir.join("greeting")).unwrap(), "bonjour\n");
+    assert!(b.out_dir.join("app/main.txt").exists());
+    assert!(!b.out_dir.join("app/skip.log").exists(), ".dockerignore not applied");
+    assert!(b.log().contains("[internal] load .dockerignore"), "{}", b.log());
+
+    let ctx_oci = context(&[("Dockerfile", "FROM busybox\nENV MODE=test\nWORKDIR /app\nCMD [\"sh\"]\n")]);
+    let b = build_exporting(&ctx_oci, &[GATEWAY, &["--opt", "label:org.example.e2e=yes"]].concat(), Export::Oci);
+    b.assert_ok();
+    let config = b.image_config();
+    assert_eq!(config["config"]["WorkingDir"], "/app");
+    assert_eq!(config["config"]["Cmd"], serde_json::json!(["sh"]));
+    assert_eq!(config["config"]["Labels"]["org.example.e2e"], "yes");
+    let env = config["config"]["Env"].as_array().unwrap();
+    assert!(env.iter().any(|e| e == "MODE=test"), "{env:?}");
+    assert_eq!(config["os"], "linux");
+}
+
+/// `buildctl build` with `requestid`; buildctl prints the subrequest's `result.txt` on stdout.
+fn subrequest_text(ctx: &tempfile::TempDir, frontend_args: &[&str], request: &str) -> String {
+    frontend_image();
+    let output = buildctl()
+        .arg("build")
+        .args(frontend_args)
+        .args(["--opt", &format!("requestid={request}")])
+        .arg("--local")
+        .arg(format!("context={}", ctx.path().display()))
+        .arg("--local")
+        .arg(format!("dockerfile={}", ctx.path().display()))
+        .output()
+        .expect("running buildctl");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn targets_subrequest_matches_the_reference() {
+    let ctx = context(&[(
+        "Dockerfile",
+        "FROM busybox AS base\n# final the shipped image\nFROM base AS final\nFROM scratch\n",
+    )]);
+    let ours = subrequest_text(&ctx, GATEWAY, "frontend.targets");
+    let reference = subrequest_text(&ctx, DOCKERFILE_V0, "frontend.targets");
+    assert!(ours.contains("final     the shipped image\n"), "{ours}");
+    assert_eq!(ours, reference);
+}
+
+#[test]
+fn describe_subrequest_lists_what_we_serve() {
+    let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
+    let ours = subrequest_text(&ctx, GATEWAY, "frontend.subrequests.describe");
+    assert_eq!(
+        ours,
+        "NAME                 VERSION DESCRIPTION\n\
+         targets              1.0.0   List all targets current build supports\n\
+         subrequests.describe 1.0.0   List available subrequest types\n"
+    );
+}
+
+#[test]
+fn unknown_subrequest_is_unsupported() {
+    let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
+    let b = build(&ctx, &[GATEWAY, &["--opt", "requestid=frontend.nonesuch"]].concat());
+    assert!(!b.output.status.success());
+    assert!(b.log().contains("unsupported request frontend.nonesuch"), "{}", b.log());
 }

@@ -1,142 +1,288 @@
-//! Glue between the gateway and the converter: plan the images a target needs, resolve them all
-//! concurrently with ResolveImageConfig, then convert.
-//!
-//! INTERIM: until `crate::convert` lands, this converts a Dockerfile of a single `FROM <image>` by
-//! hand, which is enough to prove the transport end to end on a real BuildKit. It is replaced by the
-//! real two-phase converter as soon as that is on main.
+//! Glue between the gateway and the converter (`crate::convert`): turn the build options into
+//! `ConvertOptions`, plan the external images the target needs, resolve them all concurrently with
+//! ResolveImageConfig, then convert. Converter and parser errors become located Dockerfile errors.
 
 use std::collections::BTreeMap;
 
-use prost::Message;
+use tokio::task::JoinSet;
 
+use crate::convert::image::History;
+use crate::convert::ImageConfig;
+use crate::convert::{
+    self, ConvertError, ConvertOptions, Converted, ImageRequest, Platform, ResolvedImage,
+    ResolvedImages,
+};
+use crate::instructions::Dockerfile;
 use crate::proto::pb;
+use crate::syntax::{Diagnostic, LineIndex};
 
-use super::bridge::{Bridge, Caps};
-use super::frontend::{Built, DockerfileSource, FrontendError};
-use super::local_source::op_digest;
-use super::opts::BuildOpts;
+use super::bridge::{Bridge, BridgeError};
+use super::frontend::{DockerfileSource, FrontendError};
+use super::opts::{BuildOpts, ResolveMode};
 use super::status::ErrorSource;
 
-pub async fn convert(
-    bridge: &Bridge,
-    _caps: &Caps,
+/// The converter's options for one platform of this build.
+pub fn convert_options(
     opts: &BuildOpts,
+    target_platform: Option<Platform>,
     dockerfile: &DockerfileSource,
-    platform: &pb::Platform,
-) -> Result<Built, FrontendError> {
-    let text = String::from_utf8_lossy(&dockerfile.data);
-    let mut base = None;
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let words: Vec<&str> = trimmed.split_whitespace().collect();
-        match words.as_slice() {
-            [from, image] if from.eq_ignore_ascii_case("FROM") && base.is_none() => {
-                base = Some(*image)
-            }
-            _ => {
-                return Err(dockerfile_error(
-                    dockerfile,
-                    index + 1,
-                    line.len(),
-                    format!("instruction not converted yet: {trimmed}"),
-                ))
-            }
-        }
-    }
-    let Some(image) = base else {
-        return Err(dockerfile_error(
-            dockerfile,
-            1,
-            0,
-            "the Dockerfile has no FROM".to_string(),
-        ));
-    };
-    let reference = normalize_docker_reference(image);
-    let resolved = bridge
-        .resolve_image_config(
-            &reference,
-            Some(platform.clone()),
-            opts.image_resolve_mode.as_attr(),
-            &format!("[internal] load metadata for {reference}"),
-        )
-        .await?;
-    let pinned = format!("{reference}@{}", resolved.digest);
-    let source = pb::Op {
-        op: Some(pb::op::Op::Source(pb::SourceOp {
-            identifier: format!("docker-image://{pinned}"),
-            attrs: BTreeMap::new(),
-        })),
-        platform: Some(platform.clone()),
-        constraints: Some(pb::WorkerConstraints::default()),
-        ..Default::default()
-    };
-    let bytes = source.encode_to_vec();
-    let digest = op_digest(&bytes);
-    let terminal = pb::Op {
-        inputs: vec![pb::Input {
-            digest: digest.clone(),
-            index: 0,
-        }],
-        ..Default::default()
-    };
-    let metadata = pb::OpMetadata {
-        description: BTreeMap::from([(
-            "llb.customname".to_string(),
-            format!("[1/1] FROM {pinned}"),
-        )]),
-        ignore_cache: opts.no_cache.applies_to(""),
-        ..Default::default()
-    };
-    Ok(Built {
-        definition: pb::Definition {
-            def: vec![bytes, terminal.encode_to_vec()],
-            metadata: BTreeMap::from([(digest, metadata)]),
-            source: None,
+    excludes: Vec<String>,
+) -> ConvertOptions {
+    ConvertOptions {
+        target: opts.target.clone(),
+        build_args: opts.build_args.clone(),
+        labels: opts.labels.clone(),
+        target_platform,
+        build_platform: opts.build_platform.clone(),
+        multi_platform: opts.multi_platform,
+        no_cache: opts.no_cache.clone(),
+        session_id: opts.session_for_local(&opts.context_local).to_string(),
+        context_name: opts.context_local.clone(),
+        excludes,
+        filename: dockerfile.filename.clone(),
+        source: dockerfile.data.clone(),
+        source_definition: Some(dockerfile.definition.clone()),
+        extra_hosts: opts
+            .extra_hosts
+            .iter()
+            .map(|h| (h.host.clone(), h.ip.to_string()))
+            .collect(),
+        shm_size: opts.shm_size,
+        network_mode: opts.network_mode,
+        hostname: opts.hostname.clone().unwrap_or_default(),
+        image_resolve_mode: match opts.image_resolve_mode {
+            ResolveMode::Default => None,
+            mode => Some(mode.as_attr().to_string()),
         },
-        image_config: resolved.config,
-    })
+        cache_mount_ns: opts.cache_mount_ns.clone(),
+        source_date_epoch: opts.source_date_epoch,
+    }
 }
 
-fn dockerfile_error(
+/// Plan, resolve, convert: the LLB and image config of one platform.
+pub async fn convert(
+    bridge: &Bridge,
+    parsed: &Dockerfile,
     dockerfile: &DockerfileSource,
-    line: usize,
-    end: usize,
-    what: String,
-) -> FrontendError {
-    let line = line as i32;
+    options: &ConvertOptions,
+    resolve_mode: ResolveMode,
+) -> Result<Converted, FrontendError> {
+    let located = |e: ConvertError| convert_error(e, dockerfile);
+    let requests = convert::plan(parsed, options).map_err(located)?;
+    let images = resolve_images(bridge, requests, resolve_mode).await?;
+    convert::convert(parsed, options, &images).map_err(located)
+}
+
+/// Resolves every requested image at once; HTTP/2 multiplexes the calls over the one connection.
+pub async fn resolve_images(
+    bridge: &Bridge,
+    requests: Vec<ImageRequest>,
+    resolve_mode: ResolveMode,
+) -> Result<ResolvedImages, BridgeError> {
+    let mut calls = JoinSet::new();
+    for request in requests {
+        let bridge = bridge.clone();
+        calls.spawn(async move {
+            let answer = bridge
+                .resolve_image_config(
+                    &request.reference,
+                    Some(request.platform.to_pb()),
+                    resolve_mode.as_attr(),
+                    &request.log_name,
+                )
+                .await;
+            (request, answer)
+        });
+    }
+    let mut images = ResolvedImages::new();
+    while let Some(joined) = calls.join_next().await {
+        // A resolve task only panics if the runtime is shutting down; treat it as a lost connection.
+        let (request, answer) = joined.map_err(|e| BridgeError::Rpc {
+            rpc: "ResolveImageConfig",
+            status: tonic::Status::cancelled(e.to_string()),
+        })?;
+        let image = answer?;
+        let reference = (image.reference != request.reference).then_some(image.reference);
+        images.insert(
+            &request,
+            ResolvedImage {
+                digest: (!image.digest.is_empty()).then_some(image.digest),
+                config: image.config,
+                reference,
+            },
+        );
+    }
+    Ok(images)
+}
+
+/// A converter error as a diagnostic in the Dockerfile, when the converter located it.
+pub fn convert_diagnostic(err: &ConvertError, filename: &str, source: &[u8]) -> Option<Diagnostic> {
+    let location = err.location?;
+    let index = LineIndex::new(source);
+    let span = location
+        .span
+        .unwrap_or_else(|| index.line_span(source, location.start_line));
+    Some(Diagnostic::error(err.message.clone(), span).locate(filename, source, &index))
+}
+
+/// A converter error: located in the Dockerfile when the converter knows the instruction.
+pub fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> FrontendError {
+    match convert_diagnostic(&err, &dockerfile.filename, &dockerfile.data) {
+        Some(diagnostic) => parse_error(diagnostic, dockerfile),
+        None => FrontendError::Convert(err.message),
+    }
+}
+
+/// A located error: the message names file:line:column, the detail carries the lines it covers.
+pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> FrontendError {
+    let lines = diagnostic.lines();
+    let range = pb::Range {
+        start: Some(pb::Position {
+            line: lines.start as i32,
+            character: diagnostic.start.column.saturating_sub(1) as i32,
+        }),
+        end: Some(pb::Position {
+            line: lines.end as i32,
+            character: diagnostic.end.column.saturating_sub(1) as i32,
+        }),
+    };
     FrontendError::Dockerfile {
-        message: format!("{}:{line}:1: {what}", dockerfile.filename),
+        message: diagnostic.to_string(),
         location: Box::new(ErrorSource {
             filename: dockerfile.filename.clone(),
             data: dockerfile.data.clone(),
-            ranges: vec![pb::Range {
-                start: Some(pb::Position { line, character: 0 }),
-                end: Some(pb::Position {
-                    line,
-                    character: end as i32,
-                }),
-            }],
+            ranges: vec![range],
         }),
     }
 }
 
-fn normalize_docker_reference(image: &str) -> String {
-    let (name, tag) = match image.rsplit_once(':') {
-        Some((n, t)) if !t.contains('/') => (n, Some(t)),
-        _ => (image, None),
-    };
-    let first = name.split('/').next().unwrap_or(name);
-    let has_domain =
-        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    let full = if has_domain {
-        name.to_string()
-    } else if name.contains('/') {
-        format!("docker.io/{name}")
-    } else {
-        format!("docker.io/library/{name}")
-    };
-    format!("{full}:{}", tag.unwrap_or("latest"))
+/// Answers for `plan`'s requests without BuildKit (the `llb` and `check` commands). An image in
+/// `supplied` (normalised reference -> config JSON) gets that config; any other gets the empty
+/// image of its platform. Either way the source stays unpinned (no digest). The empty image carries
+/// one non-empty history entry so it is not mistaken for `scratch`, which would drop its source.
+pub fn offline_images(
+    requests: &[ImageRequest],
+    supplied: &BTreeMap<String, Vec<u8>>,
+) -> ResolvedImages {
+    let mut images = ResolvedImages::new();
+    for request in requests {
+        let config = supplied
+            .get(&request.reference)
+            .cloned()
+            .unwrap_or_else(|| unresolved_image_config(&request.platform));
+        images.insert(
+            request,
+            ResolvedImage {
+                digest: None,
+                config,
+                reference: None,
+            },
+        );
+    }
+    images
+}
+
+fn unresolved_image_config(platform: &Platform) -> Vec<u8> {
+    let mut config = ImageConfig::empty(platform);
+    config.history = vec![History {
+        comment: "dockerfile-llb: base image not resolved (offline)".to_string(),
+        ..History::default()
+    }];
+    config.to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn dockerfile(text: &str) -> DockerfileSource {
+        DockerfileSource {
+            filename: "Dockerfile".to_string(),
+            data: text.as_bytes().to_vec(),
+            dockerignore: None,
+            definition: pb::Definition::default(),
+        }
+    }
+
+    fn convert_offline(
+        text: &str,
+        supplied: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<Converted, ConvertError> {
+        let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
+        let options = ConvertOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            source: text.as_bytes().to_vec(),
+            ..ConvertOptions::default()
+        };
+        let requests = convert::plan(&parsed, &options)?;
+        convert::convert(&parsed, &options, &offline_images(&requests, supplied))
+    }
+
+    fn image_identifiers(def: &pb::Definition) -> Vec<String> {
+        use prost::Message;
+        def.def
+            .iter()
+            .filter_map(|bytes| match pb::Op::decode(bytes.as_slice()).ok()?.op? {
+                pb::op::Op::Source(s) if s.identifier.starts_with("docker-image://") => {
+                    Some(s.identifier)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn offline_base_images_stay_unpinned_sources() {
+        let converted = convert_offline("FROM busybox\nRUN true\n", &BTreeMap::new()).unwrap();
+        assert_eq!(
+            image_identifiers(&converted.definition),
+            ["docker-image://docker.io/library/busybox:latest"]
+        );
+        assert_eq!(converted.image_config.os, "linux");
+    }
+
+    #[test]
+    fn supplied_image_config_is_used() {
+        let config = br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","FOO=bar"],"WorkingDir":"/srv"},"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}"#;
+        let supplied = BTreeMap::from([(
+            "docker.io/library/busybox:latest".to_string(),
+            config.to_vec(),
+        )]);
+        let converted = convert_offline("FROM busybox\n", &supplied).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&converted.image_config.to_json()).unwrap();
+        assert_eq!(json["config"]["WorkingDir"], "/srv");
+        assert_eq!(json["config"]["Env"][1], "FOO=bar");
+    }
+
+    #[test]
+    fn located_convert_errors_name_file_line_and_column() {
+        let text = "FROM busybox\nFROM ${NOPE}\n";
+        let err = convert_offline(text, &BTreeMap::new()).unwrap_err();
+        match convert_error(err, &dockerfile(text)) {
+            FrontendError::Dockerfile { message, location } => {
+                assert!(message.starts_with("Dockerfile:2:"), "{message}");
+                assert_eq!(location.ranges[0].start.unwrap().line, 2);
+            }
+            other => panic!("not located: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_errors_are_located() {
+        let text = "FROM busybox\nRUNN x\n";
+        let diagnostic =
+            crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap_err();
+        let status = parse_error(diagnostic, &dockerfile(text)).to_status();
+        assert!(
+            status
+                .message
+                .starts_with("Dockerfile:2:1: unknown instruction"),
+            "{}",
+            status.message
+        );
+        assert_eq!(status.code, tonic::Code::Unknown as i32);
+        assert_eq!(status.details.len(), 1);
+    }
 }

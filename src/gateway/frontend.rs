@@ -8,11 +8,16 @@ use crate::proto::google::rpc::Status;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
-use super::bridge::{Bridge, BridgeError, Caps};
+use crate::convert::Platform;
+use crate::instructions::{self, Dockerfile};
+
+use super::bridge::{Bridge, BridgeError};
+use super::conversion::{self, convert_options, parse_error};
 use super::dockerignore;
 use super::local_source::{lowercase_dockerfile, LocalRead};
-use super::opts::{format_platform, BuildOpts, FrontendOpts, OptsError};
+use super::opts::{BuildOpts, FrontendOpts, OptsError};
 use super::status::{error_status, unsupported_subrequest, ErrorSource};
+use super::subrequests;
 
 /// Everything that can end a build. Each becomes the Status sent with Return.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +30,9 @@ pub enum FrontendError {
     ReadDockerignore(BridgeError),
     #[error(transparent)]
     Bridge(#[from] BridgeError),
+    /// A conversion error the converter could not locate in the Dockerfile.
+    #[error("{0}")]
+    Convert(String),
     /// A problem in the Dockerfile itself, located in it.
     #[error("{message}")]
     Dockerfile {
@@ -45,6 +53,9 @@ impl FrontendError {
                 error_status(tonic::Code::Unknown, message.clone(), Some(location))
             }
             FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
+            FrontendError::Convert(message) => {
+                error_status(tonic::Code::Unknown, message.clone(), None)
+            }
             FrontendError::Opts(_) => {
                 error_status(tonic::Code::InvalidArgument, self.to_string(), None)
             }
@@ -74,13 +85,15 @@ fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
 }
 
 /// The Dockerfile as read from the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DockerfileSource {
     /// The name it was read under (the lower-case fallback if that was the one found).
     pub filename: String,
     pub data: Vec<u8>,
     /// `<filename>.dockerignore`, which overrides the context's `.dockerignore`.
     pub dockerignore: Option<Vec<u8>>,
+    /// The LLB it was read with, recorded in the build's source map.
+    pub definition: pb::Definition,
 }
 
 /// The process's whole run as the image entrypoint: connect, build, Return once.
@@ -108,11 +121,21 @@ pub async fn build(
     let caps = bridge.ping().await?;
     tracing::debug!(frontend_caps = ?caps.frontend, "ping");
     let build_opts = BuildOpts::resolve(opts, session_id, workers_json)?;
-    if let Some(id) = &build_opts.request_id {
-        return Err(FrontendError::UnsupportedSubrequest(id.clone()));
-    }
     let dockerfile = read_dockerfile(bridge, &build_opts).await?;
-    convert_and_solve(bridge, &caps, &build_opts, &dockerfile).await
+    let parse = || {
+        instructions::parse_dockerfile(&dockerfile.data, &dockerfile.filename)
+            .map_err(|d| parse_error(d, &dockerfile))
+    };
+    // Like the reference, subrequests are answered after the Dockerfile is read.
+    match build_opts.request_id.as_deref() {
+        None => {}
+        Some(subrequests::DESCRIBE) => return Ok(subrequests::describe()),
+        Some(subrequests::TARGETS) => return Ok(subrequests::targets(&parse()?, &dockerfile.data)),
+        Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
+    }
+    let parsed = parse()?;
+    let excludes = context_excludes(bridge, &build_opts, &dockerfile).await?;
+    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, excludes).await
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
@@ -127,8 +150,9 @@ pub async fn read_dockerfile(
         opts.session_for_local(&opts.dockerfile_local),
         &opts.filename,
     );
+    let definition = read.definition();
     let ref_id = bridge
-        .solve(read.definition(), Vec::new())
+        .solve(definition.clone(), Vec::new())
         .await
         .map_err(FrontendError::ReadDockerfile)?;
     let (filename, data) = match bridge.read_file(&ref_id, &opts.filename).await {
@@ -151,6 +175,7 @@ pub async fn read_dockerfile(
         filename,
         data,
         dockerignore,
+        definition,
     })
 }
 
@@ -180,47 +205,47 @@ pub async fn context_excludes(
     Ok(dockerignore::exclude_patterns(&data))
 }
 
-/// What one platform's conversion produced.
-pub struct Built {
-    pub definition: pb::Definition,
-    pub image_config: Vec<u8>,
-}
-
 /// Converts for each target platform, solves, and shapes the Result: a single ref, or (multi-platform)
 /// a ref per platform with `refs.platforms` (frontend/dockerui/build.go).
 async fn convert_and_solve(
     bridge: &Bridge,
-    caps: &Caps,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
+    parsed: &Dockerfile,
+    excludes: Vec<String>,
 ) -> Result<gw::Result, FrontendError> {
-    let platforms: Vec<pb::Platform> = if opts.target_platforms.is_empty() {
-        vec![opts.build_platform.clone()]
-    } else {
-        opts.target_platforms.clone()
-    };
     let mut result = gw::Result::default();
     let mut refs = BTreeMap::new();
     let mut platform_list = Vec::new();
-    for platform in &platforms {
-        let built = super::conversion::convert(bridge, caps, opts, dockerfile, platform).await?;
+    for platform in opts.platforms_to_build() {
+        let options = convert_options(opts, platform.clone(), dockerfile, excludes.clone());
+        let converted = conversion::convert(
+            bridge,
+            parsed,
+            dockerfile,
+            &options,
+            opts.image_resolve_mode,
+        )
+        .await?;
+        let image_config = converted.image_config.to_json();
         let ref_id = bridge
-            .solve(built.definition, opts.cache_imports.clone())
+            .solve(converted.definition, opts.cache_imports.clone())
             .await?;
         if !opts.multi_platform {
             result
                 .metadata
-                .insert("containerimage.config".to_string(), built.image_config);
+                .insert("containerimage.config".to_string(), image_config);
             result.result = Some(gw::result::Result::Ref(gw::Ref {
                 id: ref_id,
                 def: None,
             }));
             return Ok(result);
         }
-        let id = format_platform(platform);
+        let platform = platform.unwrap_or(converted.platform);
+        let id = platform.format_all();
         result
             .metadata
-            .insert(format!("containerimage.config/{id}"), built.image_config);
+            .insert(format!("containerimage.config/{id}"), image_config);
         refs.insert(
             id.clone(),
             gw::Ref {
@@ -229,7 +254,7 @@ async fn convert_and_solve(
             },
         );
         platform_list
-            .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(platform) }));
+            .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(&platform) }));
     }
     let mapping = serde_json::json!({ "Platforms": platform_list });
     result.metadata.insert(
@@ -241,15 +266,15 @@ async fn convert_and_solve(
 }
 
 /// An OCI platform as JSON (`architecture`, `os`, `variant`, omitted when empty).
-fn oci_platform_json(p: &pb::Platform) -> serde_json::Value {
+fn oci_platform_json(p: &Platform) -> serde_json::Value {
     let mut map = serde_json::Map::new();
     map.insert("architecture".into(), p.architecture.clone().into());
     map.insert("os".into(), p.os.clone().into());
     if !p.os_version.is_empty() {
         map.insert("os.version".into(), p.os_version.clone().into());
     }
-    if !p.os_features.is_empty() {
-        map.insert("os.features".into(), p.os_features.clone().into());
+    if let Some(features) = p.os_features.as_ref().filter(|f| !f.is_empty()) {
+        map.insert("os.features".into(), features.clone().into());
     }
     if !p.variant.is_empty() {
         map.insert("variant".into(), p.variant.clone().into());

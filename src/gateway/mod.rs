@@ -4,8 +4,9 @@
 //! - `bridge`: a typed LLBBridge client (Ping, Solve, ReadFile, ResolveImageConfig, Return).
 //! - `opts`: frontend options, raw (`BUILDKIT_FRONTEND_OPT_*`) then resolved.
 //! - `local_source`, `dockerignore`: reading the Dockerfile and `.dockerignore` from the client.
-//! - `conversion`: plan, resolve base images, convert.
+//! - `conversion`: build options to `ConvertOptions`; plan, resolve base images, convert; offline answers.
 //! - `status`: errors as `google.rpc.Status` with BuildKit's typed details.
+//! - `subrequests`: `requestid` answers (describe, targets).
 //! - `frontend`: the whole flow, one Return per run.
 
 pub mod bridge;
@@ -16,6 +17,7 @@ pub mod local_source;
 pub mod opts;
 pub mod status;
 pub mod stdio;
+pub mod subrequests;
 
 pub use bridge::{Bridge, BridgeError, Caps};
 pub use frontend::{serve, FrontendError};

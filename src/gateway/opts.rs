@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use serde::Deserialize;
 
+use crate::convert::{NetMode, NoCache, Platform};
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
-use crate::proto::pb;
 
 pub const DEFAULT_FILENAME: &str = "Dockerfile";
 pub const DEFAULT_LOCAL_DOCKERFILE: &str = "dockerfile";
@@ -22,6 +22,8 @@ pub enum OptsError {
         value: String,
         reason: String,
     },
+    #[error("invalid frontend option platform={value:?}: {reason}")]
+    Platform { value: String, reason: String },
     #[error("invalid BUILDKIT_WORKERS: {0}")]
     Workers(String),
     #[error("conflicting config: returning multiple target platforms is not allowed")]
@@ -97,26 +99,6 @@ impl ResolveMode {
     }
 }
 
-/// `no-cache`: absent, present and empty (every stage), or a list of stage names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum NoCache {
-    #[default]
-    Off,
-    AllStages,
-    Stages(Vec<String>),
-}
-
-impl NoCache {
-    /// Stage names match case-insensitively, like the reference's `IsNoCache`.
-    pub fn applies_to(&self, stage: &str) -> bool {
-        match self {
-            NoCache::Off => false,
-            NoCache::AllStages => true,
-            NoCache::Stages(names) => names.iter().any(|n| n.eq_ignore_ascii_case(stage)),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtraHost {
     pub host: String,
@@ -135,20 +117,24 @@ pub struct BuildOpts {
     pub build_args: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
     /// The worker's platform: `BUILDKIT_WORKERS[0].Platforms[0]`.
-    pub build_platform: pb::Platform,
-    /// `platform`; empty means the build platform.
-    pub target_platforms: Vec<pb::Platform>,
+    pub build_platform: Platform,
+    /// `platform`; empty means the build platform, with the base image's os/arch kept.
+    pub target_platforms: Vec<Platform>,
     pub multi_platform: bool,
     pub image_resolve_mode: ResolveMode,
     pub extra_hosts: Vec<ExtraHost>,
     /// Bytes of the `/dev/shm` tmpfs added to each RUN; 0 means none.
     pub shm_size: i64,
-    pub network_mode: pb::NetMode,
+    pub network_mode: NetMode,
     pub hostname: Option<String>,
     pub no_cache: NoCache,
     pub cache_imports: Vec<CacheOptionsEntry>,
     /// `requestid`: a subrequest instead of a build.
     pub request_id: Option<String>,
+    /// `build-arg:BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
+    pub cache_mount_ns: String,
+    /// `build-arg:SOURCE_DATE_EPOCH`, unix seconds.
+    pub source_date_epoch: Option<i64>,
     pub session_id: String,
     /// `local-sessionid:<name>`: a session other than ours for that local.
     pub local_session_ids: BTreeMap<String, String>,
@@ -162,7 +148,7 @@ impl BuildOpts {
     ) -> Result<BuildOpts, OptsError> {
         let build_platform = default_build_platform(workers_json)?;
         let target_platforms = match opts.get("platform") {
-            Some(v) if !v.is_empty() => parse_platforms("platform", v)?,
+            Some(v) if !v.is_empty() => parse_platforms(v)?,
             _ => Vec::new(),
         };
         let multi_platform = parse_multi_platform(opts, target_platforms.len() > 1)?;
@@ -187,12 +173,19 @@ impl BuildOpts {
             hostname: non_empty(opts.get("hostname"))
                 .or_else(|| non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))),
             no_cache: match opts.get("no-cache") {
-                None => NoCache::Off,
-                Some("") => NoCache::AllStages,
+                None => NoCache::None,
+                Some("") => NoCache::All,
                 Some(v) => NoCache::Stages(v.split(',').map(str::to_string).collect()),
             },
             cache_imports: parse_cache_imports(opts)?,
             request_id: non_empty(opts.get("requestid")),
+            cache_mount_ns: opts
+                .get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
+                .unwrap_or("")
+                .to_string(),
+            source_date_epoch: parse_source_date_epoch(
+                opts.get("build-arg:SOURCE_DATE_EPOCH").unwrap_or(""),
+            )?,
             session_id: session_id.to_string(),
             local_session_ids: opts.with_prefix("local-sessionid:"),
         })
@@ -206,11 +199,14 @@ impl BuildOpts {
             .unwrap_or(&self.session_id)
     }
 
-    /// The platform the (single-platform) build targets.
-    pub fn target_platform(&self) -> &pb::Platform {
-        self.target_platforms
-            .first()
-            .unwrap_or(&self.build_platform)
+    /// The platforms to build, each converted on its own: `None` is the implicit target (the
+    /// build platform, with the base image's os/arch kept in the config).
+    pub fn platforms_to_build(&self) -> Vec<Option<Platform>> {
+        if self.target_platforms.is_empty() {
+            vec![None]
+        } else {
+            self.target_platforms.iter().cloned().map(Some).collect()
+        }
     }
 }
 
@@ -235,7 +231,7 @@ struct OciPlatform {
     variant: String,
 }
 
-fn default_build_platform(workers_json: Option<&str>) -> Result<pb::Platform, OptsError> {
+fn default_build_platform(workers_json: Option<&str>) -> Result<Platform, OptsError> {
     let workers: Vec<WorkerInfo> = match workers_json {
         Some(json) if !json.trim().is_empty() => {
             serde_json::from_str(json).map_err(|e| OptsError::Workers(e.to_string()))?
@@ -247,100 +243,37 @@ fn default_build_platform(workers_json: Option<&str>) -> Result<pb::Platform, Op
         .next()
         .and_then(|w| w.platforms.into_iter().next());
     Ok(match first {
-        Some(p) => pb::Platform {
+        Some(p) => Platform {
             architecture: p.architecture,
             os: p.os,
             variant: p.variant,
-            ..Default::default()
-        },
-        None => host_platform(),
+            ..Platform::default()
+        }
+        .normalize(),
+        None => Platform::host(),
     })
 }
 
-/// containerd's `platforms.DefaultSpec()`, normalised, for when no worker is listed.
-pub fn host_platform() -> pb::Platform {
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "arm" => "arm",
-        other => other,
-    };
-    let mut platform = pb::Platform {
-        architecture: arch.to_string(),
-        os: std::env::consts::OS.to_string(),
-        ..Default::default()
-    };
-    if arch == "arm" {
-        platform.variant = "v7".to_string();
-    }
-    platform
-}
-
-/// Parses a comma list of platforms, each normalised like containerd's `platforms.Parse`.
-pub fn parse_platforms(key: &str, value: &str) -> Result<Vec<pb::Platform>, OptsError> {
+/// A comma list of platforms, each parsed and normalised like containerd's `platforms.Parse`.
+pub fn parse_platforms(value: &str) -> Result<Vec<Platform>, OptsError> {
     value
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| parse_platform(p).map_err(|reason| invalid(key, value, reason)))
+        .map(|p| {
+            let parsed = if p == "local" {
+                Ok(Platform::host())
+            } else {
+                Platform::parse(p)
+            };
+            parsed
+                .map(Platform::normalize)
+                .map_err(|e| OptsError::Platform {
+                    value: value.to_string(),
+                    reason: e.to_string(),
+                })
+        })
         .collect()
-}
-
-/// One platform: `os/arch[/variant]`, or just `arch` (the OS is then the host's).
-pub fn parse_platform(spec: &str) -> Result<pb::Platform, String> {
-    if spec == "local" {
-        return Ok(host_platform());
-    }
-    let parts: Vec<&str> = spec.split('/').collect();
-    let (os, arch, variant) = match parts.as_slice() {
-        [arch] => (std::env::consts::OS, *arch, ""),
-        [os, arch] => (*os, *arch, ""),
-        [os, arch, variant] => (*os, *arch, *variant),
-        _ => return Err(format!("{spec:?}: expected os/arch[/variant]")),
-    };
-    if os.is_empty() || arch.is_empty() {
-        return Err(format!("{spec:?}: empty os or architecture"));
-    }
-    let os = os.to_ascii_lowercase();
-    let (arch, variant) = normalize_arch(&arch.to_ascii_lowercase(), &variant.to_ascii_lowercase());
-    Ok(pb::Platform {
-        architecture: arch,
-        os: if os == "macos" {
-            "darwin".to_string()
-        } else {
-            os
-        },
-        variant,
-        ..Default::default()
-    })
-}
-
-/// containerd `platforms.NormalizeArch`.
-fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
-    let (arch, variant) = match (arch, variant) {
-        ("i386" | "i686" | "386", _) => ("386", String::new()),
-        ("x86_64" | "x86-64" | "amd64", "v1") => ("amd64", String::new()),
-        ("x86_64" | "x86-64" | "amd64", v) => ("amd64", v.to_string()),
-        ("aarch64" | "arm64", "8" | "v8") => ("arm64", String::new()),
-        ("aarch64" | "arm64", v) => ("arm64", v.to_string()),
-        ("armhf", _) => ("arm", "v7".to_string()),
-        ("armel", _) => ("arm", "v6".to_string()),
-        ("arm", "") => ("arm", "v7".to_string()),
-        ("arm", v @ ("5" | "6" | "7" | "8")) => ("arm", format!("v{v}")),
-        (a, v) => (a, v.to_string()),
-    };
-    (arch.to_string(), variant)
-}
-
-/// `os/arch[/variant]`, containerd's `platforms.FormatAll` without os.version/features.
-pub fn format_platform(p: &pb::Platform) -> String {
-    let mut s = format!("{}/{}", p.os, p.architecture);
-    if !p.variant.is_empty() {
-        s.push('/');
-        s.push_str(&p.variant);
-    }
-    s
 }
 
 fn parse_multi_platform(opts: &FrontendOpts, several_targets: bool) -> Result<bool, OptsError> {
@@ -407,17 +340,26 @@ fn parse_shm_size(v: &str) -> Result<i64, OptsError> {
         .map_err(|_| invalid("shm-size", v, "expected a number of bytes"))
 }
 
-fn parse_net_mode(v: &str) -> Result<pb::NetMode, OptsError> {
+fn parse_net_mode(v: &str) -> Result<NetMode, OptsError> {
     match v {
-        "" | "sandbox" => Ok(pb::NetMode::Unset),
-        "host" => Ok(pb::NetMode::Host),
-        "none" => Ok(pb::NetMode::None),
+        "" | "sandbox" => Ok(NetMode::Sandbox),
+        "host" => Ok(NetMode::Host),
+        "none" => Ok(NetMode::None),
         _ => Err(invalid(
             "force-network-mode",
             v,
             "expected none, host or sandbox",
         )),
     }
+}
+
+fn parse_source_date_epoch(v: &str) -> Result<Option<i64>, OptsError> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse()
+        .map(Some)
+        .map_err(|_| invalid("build-arg:SOURCE_DATE_EPOCH", v, "expected unix seconds"))
 }
 
 /// The controlapi JSON form; Go's decoder matches field names case-insensitively.
@@ -489,10 +431,10 @@ mod tests {
         let b = BuildOpts::resolve(&opts(&[]), "sess", Some(WORKERS)).unwrap();
         assert_eq!(b.filename, "Dockerfile");
         assert_eq!(b.dockerfile_local, "dockerfile");
-        assert_eq!(format_platform(&b.build_platform), "linux/amd64");
-        assert_eq!(format_platform(b.target_platform()), "linux/amd64");
+        assert_eq!(b.build_platform.format(), "linux/amd64");
+        assert_eq!(b.platforms_to_build(), [None]);
         assert!(!b.multi_platform);
-        assert_eq!(b.no_cache, NoCache::Off);
+        assert_eq!(b.no_cache, NoCache::None);
     }
 
     #[test]
@@ -511,6 +453,7 @@ mod tests {
             r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"r/c"}}]"#,
             "cache-from=r/old",
             "requestid=frontend.outline",
+            "build-arg:SOURCE_DATE_EPOCH=1700000000",
             "local-sessionid:context=other",
         ]);
         let b = BuildOpts::resolve(&o, "sess", Some(WORKERS)).unwrap();
@@ -518,7 +461,7 @@ mod tests {
         assert_eq!(b.target.as_deref(), Some("final"));
         assert_eq!(b.build_args["HTTP_PROXY"], "http://p");
         assert_eq!(b.labels["org.example"], "1");
-        let platforms: Vec<String> = b.target_platforms.iter().map(format_platform).collect();
+        let platforms: Vec<String> = b.target_platforms.iter().map(Platform::format).collect();
         assert_eq!(platforms, ["linux/arm64", "linux/arm/v7"]);
         assert!(b.multi_platform);
         assert!(b.no_cache.applies_to("base"));
@@ -526,7 +469,7 @@ mod tests {
         assert_eq!(b.extra_hosts[0].host, "myhost");
         assert_eq!(b.extra_hosts[1].ip, "::1".parse::<IpAddr>().unwrap());
         assert_eq!(b.shm_size, 1_048_576);
-        assert_eq!(b.network_mode, pb::NetMode::None);
+        assert_eq!(b.network_mode, NetMode::None);
         assert_eq!(b.image_resolve_mode, ResolveMode::Pull);
         let refs: Vec<&str> = b
             .cache_imports
@@ -535,6 +478,7 @@ mod tests {
             .collect();
         assert_eq!(refs, ["r/c", "r/old"]);
         assert_eq!(b.request_id.as_deref(), Some("frontend.outline"));
+        assert_eq!(b.source_date_epoch, Some(1_700_000_000));
         assert_eq!(b.session_for_local("context"), "other");
         assert_eq!(b.session_for_local("dockerfile"), "sess");
     }
@@ -568,12 +512,20 @@ mod tests {
 
     #[test]
     fn platforms_are_normalised() {
-        let f = |s: &str| format_platform(&parse_platform(s).unwrap());
-        assert_eq!(f("linux/x86_64"), "linux/amd64");
-        assert_eq!(f("linux/aarch64"), "linux/arm64");
-        assert_eq!(f("linux/armhf"), "linux/arm/v7");
-        assert_eq!(f("linux/arm/6"), "linux/arm/v6");
-        assert_eq!(f("windows/amd64"), "windows/amd64");
-        assert!(parse_platform("linux/amd64/v2/x").is_err());
+        let f = |s: &str| {
+            parse_platforms(s)
+                .unwrap()
+                .iter()
+                .map(Platform::format)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            f("linux/x86_64, linux/armhf"),
+            ["linux/amd64", "linux/arm/v7"]
+        );
+        assert!(matches!(
+            parse_platforms("linux/amd64/v2/x"),
+            Err(OptsError::Platform { .. })
+        ));
     }
 }
