@@ -79,3 +79,62 @@ fn testfile_line_numbers() {
         .collect();
     assert_eq!(lines, vec![(5, 5), (11, 12), (17, 31)]);
 }
+
+/// Randomly generated tricky Dockerfiles with the reference's answers recorded
+/// (tests/conformance/differential.json, produced by running BuildKit v0.26.3's
+/// `parser.Parse` and `instructions.Parse` on each input): we must parse exactly the inputs
+/// it parses, to the same dump, and accept exactly the ones it accepts.
+#[test]
+fn differential_cases_match_the_reference() {
+    #[derive(serde::Deserialize)]
+    struct Case {
+        input: String,
+        parsed: bool,
+        #[serde(default)]
+        dump: String,
+        accepted: bool,
+        #[serde(default)]
+        error: String,
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/differential.json");
+    let cases: Vec<Case> = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    assert!(cases.len() >= 500);
+    let mut failures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let ours = syntax::parse(case.input.as_bytes(), "Dockerfile");
+        match (&ours, case.parsed) {
+            (Ok(p), true) if p.dump() != case.dump => failures.push(format!(
+                "case {i} {:?}: dump differs\n--- reference\n{}--- ours\n{}",
+                case.input,
+                case.dump,
+                p.dump()
+            )),
+            (Ok(_), false) => failures.push(format!(
+                "case {i} {:?}: reference parser rejects ({}), we parse",
+                case.input, case.error
+            )),
+            (Err(e), true) => failures.push(format!(
+                "case {i} {:?}: reference parser accepts, we reject: {e}",
+                case.input
+            )),
+            _ => {}
+        }
+        let accepted = parse_dockerfile(case.input.as_bytes(), "Dockerfile");
+        if accepted.is_ok() != case.accepted && ours.is_ok() == case.parsed {
+            failures.push(format!(
+                "case {i} {:?}: reference {} ({}), ours {:?}",
+                case.input,
+                if case.accepted { "accepts" } else { "rejects" },
+                case.error,
+                accepted.err().map(|e| e.message.clone())
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

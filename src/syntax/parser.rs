@@ -1365,6 +1365,18 @@ mod tests {
         assert!(parse(ok.as_bytes(), "Dockerfile").is_ok());
     }
 
+    /// Deliberate divergence: the reference mangles non-ASCII bytes in flag values.
+    #[test]
+    fn non_ascii_flag_values_stay_intact() {
+        let p = parse(
+            "FROM a\nCOPY --chown=josé --\"x=é\" a b\n".as_bytes(),
+            "Dockerfile",
+        )
+        .unwrap();
+        let flags: Vec<&str> = p.nodes[1].flags.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(flags, vec!["--chown=josé", "--x=é"]);
+    }
+
     #[test]
     fn go_quoting() {
         assert_eq!(
