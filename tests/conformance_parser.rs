@@ -138,3 +138,187 @@ fn differential_cases_match_the_reference() {
         failures.join("\n")
     );
 }
+
+/// Our typed instructions in the line format of tests/conformance/refcheck (`typed`).
+fn typed_lines(df: &dockerfile_llb::instructions::Dockerfile) -> Vec<String> {
+    use dockerfile_llb::instructions::{
+        Arg, Instruction, KeyValue, NetworkMode, SecurityMode, SourceContent, Word,
+    };
+    use serde_json::{json, Value};
+    fn j(v: Value) -> String {
+        serde_json::to_string(&v).unwrap()
+    }
+    fn words(ws: &[Word]) -> Value {
+        json!(ws.iter().map(|w| w.text.clone()).collect::<Vec<_>>())
+    }
+    fn opt(w: &Option<Word>) -> String {
+        w.as_ref().map(|w| w.text.clone()).unwrap_or_default()
+    }
+    fn kvs(pairs: &[KeyValue]) -> Value {
+        json!(pairs
+            .iter()
+            .map(|p| json!({"Key": p.key.text, "Value": p.value.text, "NoDelim": p.no_delim}))
+            .collect::<Vec<_>>())
+    }
+    fn contents(cs: &[SourceContent]) -> Value {
+        json!(cs
+            .iter()
+            .map(|c| json!({"Path": c.path, "Data": c.data, "Expand": c.expand}))
+            .collect::<Vec<_>>())
+    }
+    fn arg_line(a: &Arg) -> String {
+        let mut s = "ARG".to_string();
+        for d in &a.args {
+            let v = d
+                .value
+                .as_ref()
+                .map(|v| v.text.clone())
+                .unwrap_or("<nil>".into());
+            s.push(' ');
+            s.push_str(&j(json!([d.key.text, v])));
+        }
+        s
+    }
+    let mut out: Vec<String> = df
+        .meta_args
+        .iter()
+        .map(|m| format!("META {}", arg_line(&m.arg)))
+        .collect();
+    for st in &df.stages {
+        out.push(format!(
+            "STAGE {}",
+            j(json!([
+                st.name.clone().unwrap_or_default(),
+                st.from.image.text,
+                opt(&st.from.platform)
+            ]))
+        ));
+        for c in &st.commands {
+            let line = match &c.instruction {
+                Instruction::Run(r) => {
+                    let files: Vec<Value> = r
+                        .heredocs
+                        .iter()
+                        .map(|h| json!([h.name, h.content, h.chomp]))
+                        .collect();
+                    let network = match r.network {
+                        NetworkMode::Default => "default",
+                        NetworkMode::None => "none",
+                        NetworkMode::Host => "host",
+                    };
+                    let security = match r.security {
+                        SecurityMode::Sandbox => "sandbox",
+                        SecurityMode::Insecure => "insecure",
+                    };
+                    let mut used = r.flags_used.clone();
+                    used.sort();
+                    format!(
+                        "RUN {} {} {} {} {}",
+                        j(words(&r.cmd.args)),
+                        r.cmd.prepend_shell,
+                        j(json!(files)),
+                        j(json!([network, security])),
+                        j(json!(used))
+                    )
+                }
+                Instruction::Cmd(x) => {
+                    format!("CMD {} {}", j(words(&x.cmd.args)), x.cmd.prepend_shell)
+                }
+                Instruction::Entrypoint(x) => {
+                    format!(
+                        "ENTRYPOINT {} {}",
+                        j(words(&x.cmd.args)),
+                        x.cmd.prepend_shell
+                    )
+                }
+                Instruction::Shell(x) => format!("SHELL {}", j(words(&x.shell))),
+                Instruction::Env(x) => format!("ENV {}", j(kvs(&x.pairs))),
+                Instruction::Label(x) => format!("LABEL {}", j(kvs(&x.pairs))),
+                Instruction::Arg(a) => arg_line(a),
+                Instruction::Workdir(x) => format!("WORKDIR {}", j(json!(x.path.text))),
+                Instruction::User(x) => format!("USER {}", j(json!(x.user.text))),
+                Instruction::Expose(x) => {
+                    // The reference sorts the ports; order carries no meaning.
+                    let mut ports: Vec<String> = x.ports.iter().map(|w| w.text.clone()).collect();
+                    ports.sort();
+                    format!("EXPOSE {}", j(json!(ports)))
+                }
+                Instruction::Volume(x) => format!("VOLUME {}", j(words(&x.paths))),
+                Instruction::StopSignal(x) => format!("STOPSIGNAL {}", j(json!(x.signal.text))),
+                Instruction::Healthcheck(h) => format!(
+                    "HEALTHCHECK {} {}",
+                    j(json!(h.test)),
+                    j(json!([
+                        h.interval.as_nanos() as i64,
+                        h.timeout.as_nanos() as i64,
+                        h.start_period.as_nanos() as i64,
+                        h.start_interval.as_nanos() as i64,
+                        h.retries
+                    ]))
+                ),
+                Instruction::Onbuild(o) => format!("ONBUILD {}", j(json!(o.expression))),
+                Instruction::Maintainer(m) => format!("MAINTAINER {}", j(json!(m.name.text))),
+                Instruction::Copy(c) => format!(
+                    "COPY {} {} {} {} {} {}",
+                    j(words(&c.sources)),
+                    j(contents(&c.contents)),
+                    j(json!(c.dest.text)),
+                    j(json!([opt(&c.from), opt(&c.chown), opt(&c.chmod)])),
+                    j(json!([c.link, c.parents])),
+                    j(words(&c.excludes))
+                ),
+                Instruction::Add(a) => format!(
+                    "ADD {} {} {} {} {} {} {}",
+                    j(words(&a.sources)),
+                    j(contents(&a.contents)),
+                    j(json!(a.dest.text)),
+                    j(json!([opt(&a.chown), opt(&a.chmod), opt(&a.checksum)])),
+                    a.link,
+                    j(json!([a.keep_git_dir, a.unpack])),
+                    j(words(&a.excludes))
+                ),
+            };
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// Accepted generated Dockerfiles with the reference's typed instructions recorded
+/// (tests/conformance/differential_typed.json): our typed layer must give the same values.
+#[test]
+fn typed_instructions_match_the_reference() {
+    #[derive(serde::Deserialize)]
+    struct Case {
+        input: String,
+        typed: Vec<String>,
+    }
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/differential_typed.json");
+    let cases: Vec<Case> = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    assert!(cases.len() >= 1000);
+    let mut failures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        match parse_dockerfile(case.input.as_bytes(), "Dockerfile") {
+            Ok(df) => {
+                let ours = typed_lines(&df);
+                if ours != case.typed {
+                    failures.push(format!(
+                        "case {i} {:?}:\n--- reference\n{}\n--- ours\n{}",
+                        case.input,
+                        case.typed.join("\n"),
+                        ours.join("\n")
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("case {i} {:?}: we reject: {e}", case.input)),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
