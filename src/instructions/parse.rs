@@ -71,6 +71,18 @@ pub fn parse_nodes(
     for node in nodes {
         if node.command() == "from" {
             let stage = parse_from(node)?;
+            if let Some(written) = &stage.from.name {
+                if written.text != written.text.to_lowercase() {
+                    warnings.push(
+                        Diagnostic::warning(
+                            format!("stage name `{}` should be lower case", written.text),
+                            written.span,
+                        )
+                        .with_label(format!("used as `{}`", written.text.to_lowercase()))
+                        .with_hint("stage names are case-insensitive and stored lower-cased; write them in lower case (StageNameCasing)"),
+                    );
+                }
+            }
             if let Some(name) = &stage.name {
                 if let Some(prev) = stages.iter().find(|s| s.name.as_ref() == Some(name)) {
                     let span = stage
@@ -135,6 +147,7 @@ fn parse_command_with_warnings(
         flags: &flags,
         upper: node.keyword.text.to_ascii_uppercase(),
     };
+    lint_node(node, warnings);
     let instruction = match node.command().as_str() {
         "run" => Instruction::Run(p.run()?),
         "cmd" => Instruction::Cmd(Cmd {
@@ -197,6 +210,62 @@ fn parse_command_with_warnings(
         original: node.original.clone(),
         comments: node.comments.clone(),
     })
+}
+
+/// Warnings the reference's linter gives for accepted instructions.
+fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
+    let command = node.command();
+    match command.as_str() {
+        "maintainer" => warnings.push(
+            Diagnostic::warning("the MAINTAINER instruction is deprecated", node.keyword.span)
+                .with_label("deprecated")
+                .with_hint(
+                    "use `LABEL org.opencontainers.image.authors=\"...\"` instead (MaintainerDeprecated)",
+                ),
+        ),
+        "env" | "label" => {
+            if let [key, value, sep] = node.args.as_slice() {
+                if sep.text.is_empty() {
+                    warnings.push(
+                        Diagnostic::warning(
+                            format!(
+                                "\"{} key value\" is a legacy form",
+                                node.keyword.text.to_uppercase()
+                            ),
+                            key.span.cover(value.span),
+                        )
+                        .with_label("legacy key value form")
+                        .with_hint(format!(
+                            "write `{} {}={}` (LegacyKeyValueFormat)",
+                            node.keyword.text.to_uppercase(),
+                            key.text,
+                            value.text
+                        )),
+                    );
+                }
+            }
+        }
+        "run" | "cmd" | "entrypoint" => {
+            // `CMD ['a']` is not JSON (single quotes), so it silently becomes a shell command.
+            if let [only] = node.args.as_slice() {
+                let t = only.text.trim();
+                if !node.json && t.starts_with('[') && t.ends_with(']') {
+                    warnings.push(
+                        Diagnostic::warning(
+                            format!(
+                                "{} arguments look like a JSON array but are not valid JSON; they run as a shell command",
+                                node.keyword.text.to_uppercase()
+                            ),
+                            only.span,
+                        )
+                        .with_label("not valid JSON")
+                        .with_hint("in exec form use double quotes and commas: [\"executable\", \"arg\"]"),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn unknown_instruction(node: &Node) -> Diagnostic {
@@ -1224,5 +1293,25 @@ mod tests {
             panic!()
         };
         assert_eq!(m.name.text, "Me <me@x>");
+    }
+
+    #[test]
+    fn lint_warnings() {
+        let df =
+            parse("FROM a AS Build\nMAINTAINER me\nENV A b\nCMD ['a']\nRUN [\"ok\"]\n").unwrap();
+        let got: Vec<String> = df
+            .warnings
+            .iter()
+            .map(|w| format!("{}:{}: {}", w.start.line, w.start.column, w.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "1:11: stage name `Build` should be lower case",
+                "2:1: the MAINTAINER instruction is deprecated",
+                "3:5: \"ENV key value\" is a legacy form",
+                "4:5: CMD arguments look like a JSON array but are not valid JSON; they run as a shell command",
+            ]
+        );
     }
 }
