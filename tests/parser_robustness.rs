@@ -194,3 +194,45 @@ fn every_prefix_of_a_rich_dockerfile_parses_or_fails_cleanly() {
         check(&src[..end], end);
     }
 }
+
+/// `ONBUILD ONBUILD ...` nests one parse level per word; a line may hold thousands of them.
+#[test]
+fn deeply_nested_onbuild_does_not_overflow_the_stack() {
+    let line = format!("FROM a\n{}RUN x\n", "ONBUILD ".repeat(8000));
+    let err = parse_dockerfile(line.as_bytes(), "Dockerfile").unwrap_err();
+    assert_eq!(
+        err.message,
+        "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
+    );
+}
+
+/// Nested JSON arrays recurse in a naive parser; Go's decoder gives up past 10000 levels
+/// (the reference then treats the text as a shell-form command).
+#[test]
+fn deeply_nested_json_does_not_overflow_the_stack() {
+    let deep = format!("FROM a\nCMD {}{}\n", "[".repeat(20000), "]".repeat(20000));
+    let df = parse_dockerfile(deep.as_bytes(), "Dockerfile").unwrap();
+    let cmd = &df.stages[0].commands[0];
+    assert_eq!(cmd.name(), "CMD");
+    let nested = format!(
+        "FROM a\nCMD [\"a\", {}{}]\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let err = parse_dockerfile(nested.as_bytes(), "Dockerfile").unwrap_err();
+    assert!(err
+        .message
+        .contains("arrays must be comprised of strings only"));
+}
+
+/// Variable references nest in the heredoc word lexer.
+#[test]
+fn deeply_nested_substitutions_do_not_overflow_the_stack() {
+    let deep = format!(
+        "FROM a\nRUN <<EOF {}x{}\nhi\nEOF\n",
+        "${a:-".repeat(10000),
+        "}".repeat(10000)
+    );
+    let result = std::panic::catch_unwind(|| parse_dockerfile(deep.as_bytes(), "Dockerfile"));
+    assert!(result.is_ok());
+}

@@ -117,7 +117,13 @@ struct ShellWords {
     raw_escapes: bool,
     /// Shared by nested scans, as in the reference (a nested `${x:-...}` resets it).
     buf: String,
+    /// Nesting of `${...}` scans, bounded to keep the recursion shallow.
+    depth: usize,
 }
+
+/// Deepest `${x:-${y:-...}}` nesting lexed; deeper input is reported as an error (and the
+/// line then has no heredocs), where the reference, without a limit, would go on.
+const MAX_NESTING: usize = 100;
 
 struct WordsAcc {
     words: Vec<String>,
@@ -133,6 +139,7 @@ impl ShellWords {
             raw_quotes,
             raw_escapes,
             buf: String::new(),
+            depth: 0,
         }
     }
 
@@ -172,9 +179,14 @@ impl ShellWords {
         stop: Option<char>,
         raw_escapes: bool,
     ) -> Result<(String, Vec<String>), String> {
+        if self.depth >= MAX_NESTING {
+            return Err("variable substitutions nested too deeply".into());
+        }
         let saved_raw = self.raw_escapes;
         self.raw_escapes = raw_escapes;
+        self.depth += 1;
         let r = self.stop_on_inner(stop);
+        self.depth -= 1;
         self.raw_escapes = saved_raw;
         r
     }

@@ -5,6 +5,9 @@
 //! valid JSON holding anything but strings is a hard error. This module follows those rules and
 //! also records where each string sits, so errors can point at one element.
 
+/// Deepest nesting Go's JSON decoder accepts.
+const MAX_DEPTH: usize = 10_000;
+
 /// Why the text is not an exec-form argument list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JsonArrayError {
@@ -117,18 +120,70 @@ impl Parser<'_> {
         }
     }
 
+    /// Checks one JSON value that is not a top-level string. Nesting may be deep, so arrays
+    /// and objects are tracked on an explicit stack rather than by recursion; like Go, more
+    /// than [`MAX_DEPTH`] levels (the outer array included) is a syntax error.
     fn value(&mut self) -> Option<()> {
-        self.ws();
-        match *self.s.get(self.pos)? {
-            b'"' => self.string().map(|_| ()),
-            b'[' => self.array().map(|_| ()),
-            b'{' => self.object(),
-            b't' => self.literal("true"),
-            b'f' => self.literal("false"),
-            b'n' => self.literal("null"),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => None,
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            self.ws();
+            match *self.s.get(self.pos)? {
+                c @ (b'[' | b'{') => {
+                    self.pos += 1;
+                    if open.len() + 2 > MAX_DEPTH {
+                        return None;
+                    }
+                    open.push(c);
+                    self.ws();
+                    let close = if c == b'[' { b']' } else { b'}' };
+                    if self.eat(close) {
+                        open.pop();
+                    } else {
+                        if c == b'{' {
+                            self.object_key()?;
+                        }
+                        continue;
+                    }
+                }
+                b'"' => {
+                    self.string()?;
+                }
+                b't' => self.literal("true")?,
+                b'f' => self.literal("false")?,
+                b'n' => self.literal("null")?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => return None,
+            }
+            // A value is complete: close finished containers, or go on after a comma.
+            loop {
+                let Some(&top) = open.last() else {
+                    return Some(());
+                };
+                self.ws();
+                if self.eat(b',') {
+                    if top == b'{' {
+                        self.object_key()?;
+                    }
+                    break;
+                }
+                let close = if top == b'[' { b']' } else { b'}' };
+                if !self.eat(close) {
+                    return None;
+                }
+                open.pop();
+            }
         }
+    }
+
+    /// `"key" :` inside an object.
+    fn object_key(&mut self) -> Option<()> {
+        self.ws();
+        if self.s.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        self.string()?;
+        self.ws();
+        self.eat(b':').then_some(())
     }
 
     fn literal(&mut self, word: &str) -> Option<()> {
@@ -137,34 +192,6 @@ impl Parser<'_> {
             Some(())
         } else {
             None
-        }
-    }
-
-    fn object(&mut self) -> Option<()> {
-        self.eat(b'{');
-        self.ws();
-        if self.eat(b'}') {
-            return Some(());
-        }
-        loop {
-            self.ws();
-            if self.s.get(self.pos) != Some(&b'"') {
-                return None;
-            }
-            self.string()?;
-            self.ws();
-            if !self.eat(b':') {
-                return None;
-            }
-            self.value()?;
-            self.ws();
-            if self.eat(b',') {
-                continue;
-            }
-            if self.eat(b'}') {
-                return Some(());
-            }
-            return None;
         }
     }
 
@@ -304,5 +331,20 @@ mod tests {
             Err(JsonArrayError::NotStringArray { .. })
         ));
         assert_eq!(values("[1, "), Err(JsonArrayError::NotJson));
+        assert!(matches!(
+            values(r#"[{"a": [1, {"b": null}], "c": {}}, "x"]"#),
+            Err(JsonArrayError::NotStringArray { .. })
+        ));
+        assert_eq!(values(r#"[{"a" 1}]"#), Err(JsonArrayError::NotJson));
+        assert_eq!(values(r#"[{"a": 1,}]"#), Err(JsonArrayError::NotJson));
+        assert_eq!(values("[[1], [2]"), Err(JsonArrayError::NotJson));
+        // Go's depth limit: 10000 levels including the outer array.
+        let at_limit = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(
+            values(&at_limit),
+            Err(JsonArrayError::NotStringArray { .. })
+        ));
+        let over = format!("{}{}", "[".repeat(10_001), "]".repeat(10_001));
+        assert_eq!(values(&over), Err(JsonArrayError::NotJson));
     }
 }

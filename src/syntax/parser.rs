@@ -497,7 +497,7 @@ impl<'a> LineParser<'a> {
                 );
             }
             let base_span = self.line_span(self.lines[first_index]);
-            let mut node = new_node_from_line(&logical, 0, logical.text.len(), self.escape)?;
+            let mut node = new_node_from_line(&logical, 0, logical.text.len(), self.escape, 0)?;
             node.comments = std::mem::take(&mut comments);
             if can_contain_heredoc(&node) && logical.text.contains("<<") {
                 let words = heredocs_from_line(&logical.text)
@@ -646,13 +646,19 @@ fn can_contain_heredoc(node: &Node) -> bool {
     matches!(target.command().as_str(), "add" | "copy" | "run") && !target.json
 }
 
+/// Deepest `ONBUILD ONBUILD ...` nesting parsed. The reference rejects any nesting (in its
+/// instructions layer), so refusing very deep ones here changes no verdict and keeps the
+/// recursion (parse, drop, dump) shallow.
+const MAX_ONBUILD_DEPTH: usize = 16;
+
 /// Splits `line[start..end]` (logical offsets) into keyword, flags and arguments and parses the
-/// arguments with the instruction's argument syntax.
+/// arguments with the instruction's argument syntax. `depth` counts enclosing ONBUILDs.
 fn new_node_from_line(
     line: &LogicalLine,
     start: usize,
     end: usize,
     escape: char,
+    depth: usize,
 ) -> Result<Node, Diagnostic> {
     let text = &line.text[start..end];
     let trimmed = text.trim();
@@ -706,7 +712,15 @@ fn new_node_from_line(
         }
         "onbuild" => {
             if !args.is_empty() {
-                let child = new_node_from_line(line, args_at, args_at + args.len(), escape)?;
+                if depth >= MAX_ONBUILD_DEPTH {
+                    return Err(Diagnostic::error(
+                        "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+                        node.keyword.span,
+                    )
+                    .with_label("ONBUILD nested too deeply"));
+                }
+                let child =
+                    new_node_from_line(line, args_at, args_at + args.len(), escape, depth + 1)?;
                 node.child = Some(Box::new(child));
             }
         }
