@@ -1,0 +1,58 @@
+//! Word expansion on arbitrary input: never panics, errors point inside the word, and the
+//! bookkeeping stays consistent.
+//!
+//! Input layout: byte 0 picks the escape character and the reference's switches; the rest,
+//! as UTF-8, is the word followed by NUL-separated `KEY=VALUE` variables.
+
+#![no_main]
+
+use dockerfile_llb::syntax::expand::{Expander, ExpandError};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let mut parts = text.split('\0');
+    let word = parts.next().unwrap_or_default();
+    let mut env: Vec<String> = parts.map(str::to_string).collect();
+    // Values with pattern and quoting characters, so substitutions have something to chew on.
+    env.extend(["P=*a?\\*".to_string(), "V=a*b\nab/c".to_string(), "E=".to_string()]);
+
+    let escape = if flags & 1 == 0 { '\\' } else { '`' };
+    let expander = Expander::new(escape)
+        .raw_quotes(flags & 2 != 0)
+        .raw_escapes(flags & 4 != 0)
+        .skip_unset(flags & 8 != 0)
+        .skip_quotes(flags & 16 != 0);
+
+    let single = expander.expand_word(word, &env);
+    let split = expander.expand_words(word, &env);
+    match (&single, &split) {
+        (Ok(expansion), Ok(_)) => {
+            assert!(expansion.used.is_disjoint(&expansion.unset));
+            let plain = !word.contains(['$', '\'', '"', escape, '\u{feff}']);
+            if plain {
+                assert_eq!(expansion.value, word, "a word without $, quotes or escapes");
+                assert!(expansion.used.is_empty() && expansion.unset.is_empty());
+            }
+        }
+        (Err(a), Err(b)) => {
+            // Both modes run the same scan, so they fail the same way.
+            assert_eq!(a, b);
+            check_span(word, a);
+        }
+        _ => panic!("modes disagree on {word:?}: {single:?} vs {split:?}"),
+    }
+});
+
+fn check_span(word: &str, err: &ExpandError) {
+    assert!(err.span.start <= err.span.end && err.span.end <= word.len());
+    assert!(word.is_char_boundary(err.span.start) && word.is_char_boundary(err.span.end));
+    assert_eq!(err.word, word);
+    // Display must not panic either.
+    let _ = err.to_string();
+}
