@@ -12,7 +12,7 @@ use super::args::{is_non_env_arg, ProxyEnv};
 use super::env::{parse_key_value, EnvList};
 use super::graph::{
     parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec,
-    NetMode, Op, OpKind, OpMeta, SecurityMode,
+    NetMode, Op, OpKind, OpMeta, ProgressGroup, SecurityMode,
 };
 use super::history::{duration_string, go_list, go_quote, go_quote_list, go_quote_rune};
 use super::image::{Empty, Healthcheck, ImageConfig};
@@ -564,19 +564,58 @@ impl StageState {
         message.push_str(&req.raw_dest);
 
         let meta = OpMeta {
-            custom_name: Some(name),
+            custom_name: Some(name.clone()),
             dockerfile_command: None,
             ignore_cache: self.ignore_cache,
             location: req.location,
             progress_group: None,
         };
-        self.fs = Some(Op::new(
-            OpKind::File {
-                base: self.fs.clone(),
-                actions,
-            },
-            meta,
-        ));
+        if req.link && req.merge_supported && req.chmod.is_none() {
+            // COPY --link: copy onto scratch and merge the result over the stage, both ops in
+            // one progress group; the names reuse this step's index (convert.go dispatchCopy).
+            // The reference's group id is random; ours is derived from the step for stable output.
+            let id = link_group_id(&self.progress_name, self.cmd_index, &name);
+            let copy = Op::new(
+                OpKind::File {
+                    base: None,
+                    actions,
+                },
+                OpMeta {
+                    progress_group: Some(ProgressGroup {
+                        id: id.clone(),
+                        name: name.clone(),
+                        weak: true,
+                    }),
+                    ..meta.clone()
+                },
+            );
+            self.cmd_index -= 1;
+            let link_name =
+                self.progress_name_for(&format!("LINK {}", req.display), Some(&platform));
+            let merge_meta = OpMeta {
+                custom_name: Some(link_name),
+                progress_group: Some(ProgressGroup {
+                    id,
+                    name,
+                    weak: false,
+                }),
+                ..meta
+            };
+            self.fs = Some(Op::new(
+                OpKind::Merge {
+                    inputs: vec![self.fs.clone(), Some(copy)],
+                },
+                merge_meta,
+            ));
+        } else {
+            self.fs = Some(Op::new(
+                OpKind::File {
+                    base: self.fs.clone(),
+                    actions,
+                },
+                meta,
+            ));
+        }
         if req.from_context {
             for src in &req.sources {
                 self.context_paths.insert(join_path("/", src));
@@ -605,9 +644,25 @@ pub struct CopyRequest {
     pub excludes: Vec<String>,
     pub parents: bool,
     pub unpack: Option<bool>,
+    /// `--link`.
+    pub link: bool,
+    /// The daemon supports MergeOp (the `mergeop` LLB cap), which `--link` needs.
+    pub merge_supported: bool,
     /// Progress text (`COPY src dest` with variables expanded).
     pub display: String,
     pub location: Option<LineRange>,
+}
+
+/// A stable progress-group id for a `COPY --link` step.
+fn link_group_id(stage: &str, index: usize, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{stage}\0{index}\0{name}").as_bytes());
+    digest
+        .iter()
+        .take(13)
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..25]
+        .to_string()
 }
 
 /// `defaultShell`.

@@ -30,6 +30,16 @@ pub(crate) struct Context<'a> {
     pub main_context: &'a Arc<Op>,
     pub stage_name: &'a str,
     pub cache_mount_ns: &'a str,
+    /// LLB caps of the daemon; `None` when unknown.
+    pub llb_caps: Option<&'a std::collections::BTreeSet<String>>,
+}
+
+impl Context<'_> {
+    /// Whether the daemon has an LLB cap (unknown caps count as missing, as the reference
+    /// does without a cap set).
+    pub fn supports(&self, cap: &str) -> bool {
+        self.llb_caps.is_some_and(|caps| caps.contains(cap))
+    }
 }
 
 impl Env for EnvList {
@@ -103,7 +113,10 @@ pub(crate) fn dispatch(
         }
         Instruction::Expose(e) => {
             let mut ports = Vec::new();
-            for p in &e.ports {
+            // The reference sorts the words as written, before expansion (parseExpose).
+            let mut words: Vec<&Word> = e.ports.iter().collect();
+            words.sort_by(|a, b| a.text.cmp(&b.text));
+            for p in words {
                 let words = ctx
                     .expander
                     .expand_words(&p.text, &st.env)
@@ -157,6 +170,8 @@ pub(crate) fn dispatch(
                 source,
                 from_context,
                 parents: c.parents,
+                link: c.link,
+                merge_supported: ctx.supports("mergeop"),
                 location,
                 ..req
             })
@@ -193,6 +208,8 @@ pub(crate) fn dispatch(
                 source: Some(Arc::clone(ctx.main_context)),
                 from_context: true,
                 unpack: a.unpack,
+                link: a.link,
+                merge_supported: ctx.supports("mergeop"),
                 location,
                 ..req
             })

@@ -159,9 +159,23 @@ impl Lowering<'_> {
                 Some(self.common(src, &op.meta).build())
             }
             OpKind::Exec(spec) => {
+                let mut env = spec.env.clone();
+                if let Some(caps) = &self.opts.llb_caps {
+                    // With known caps the Go client either declares that the daemon defaults
+                    // PATH, or sets it itself (client/llb ExecOp.Marshal).
+                    if !caps.contains("exec.meta.setsdefaultpath")
+                        && spec.platform.os != "windows"
+                        && !env.iter().any(|e| e.starts_with("PATH="))
+                    {
+                        env.push(format!(
+                            "PATH={}",
+                            super::image::default_path_env(&spec.platform.os)
+                        ));
+                    }
+                }
                 let mut e = llb::Exec::new(spec.args.clone())
                     .root(self.fs(&spec.root))
-                    .env_list(spec.env.clone())
+                    .env_list(env)
                     .cwd(spec.cwd.clone())
                     .user(spec.user.clone())
                     .network(match spec.network {
@@ -191,6 +205,14 @@ impl Lowering<'_> {
                 }
                 for m in &spec.mounts {
                     e = self.mount(e, m);
+                }
+                if self
+                    .opts
+                    .llb_caps
+                    .as_ref()
+                    .is_some_and(|c| c.contains("exec.meta.setsdefaultpath"))
+                {
+                    e = e.cap("exec.meta.setsdefaultpath");
                 }
                 let e = self.common(e, &op.meta);
                 e.build().map_err(llb_err)?.root()
@@ -261,9 +283,12 @@ impl Lowering<'_> {
                 Some(f.build().map_err(llb_err)?)
             }
             OpKind::Merge { inputs } => {
-                let outs: Vec<llb::Output> = inputs.iter().filter_map(|i| self.fs(i)).collect();
-                let m = self.common(llb::Merge::new(outs), &op.meta);
-                Some(m.build().map_err(llb_err)?)
+                // Scratch inputs drop out; one input left is that input (client/llb `Merge`).
+                let m = self.common(
+                    llb::Merge::filtered(inputs.iter().map(|i| self.fs(i))),
+                    &op.meta,
+                );
+                m.finish()
             }
         })
     }
@@ -276,7 +301,13 @@ impl Lowering<'_> {
                 if !m.selector.is_empty() {
                     mount = mount.selector(m.selector.clone());
                 }
-                if !m.readonly && !output {
+                // Without the cap the reference keeps the changes as an (unused) output.
+                let no_output_cap = self
+                    .opts
+                    .llb_caps
+                    .as_ref()
+                    .is_none_or(|c| c.contains("exec.mount.bind.readwrite-nooutput"));
+                if !m.readonly && !output && no_output_cap {
                     mount = mount.no_output();
                 }
                 e.mount(mount)

@@ -77,6 +77,10 @@ pub struct ConvertOptions {
     pub cache_mount_ns: String,
     /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
     pub source_date_epoch: Option<i64>,
+    /// LLB caps the daemon reports (Ping's `LLBCaps`, enabled ones). Decides what the reference
+    /// decides by cap: `exec.meta.setsdefaultpath` on every RUN, MergeOp for `COPY --link`,
+    /// no-output read-write bind mounts. `None`: unknown, as the reference without caps.
+    pub llb_caps: Option<BTreeSet<String>>,
 }
 
 impl Default for ConvertOptions {
@@ -102,6 +106,7 @@ impl Default for ConvertOptions {
             image_resolve_mode: None,
             cache_mount_ns: String::new(),
             source_date_epoch: None,
+            llb_caps: None,
         }
     }
 }
@@ -239,6 +244,94 @@ impl ConvertError {
             None => Some((loc.start_line, 1)),
         }
     }
+}
+
+/// The LLB cap IDs of BuildKit v0.26.3 (solver/pb/caps.go), for a daemon known to be current.
+pub fn all_llb_caps() -> BTreeSet<String> {
+    const CAPS: &[&str] = &[
+        "source.image",
+        "source.image.resolvemode",
+        "source.image.layerlimit",
+        "source.image.checksum",
+        "source.local",
+        "source.local.unique",
+        "source.local.sessionid",
+        "source.local.includepatterns",
+        "source.local.followpaths",
+        "source.local.excludepatterns",
+        "source.local.sharedkeyhint",
+        "source.local.differ",
+        "source.local.metadatatransfer",
+        "source.git",
+        "source.git.keepgitdir",
+        "source.git.fullurl",
+        "source.git.httpauth",
+        "source.git.knownsshhosts",
+        "source.git.mountsshsock",
+        "source.git.subdir",
+        "source.git.checksum",
+        "source.git.skipsubmodules",
+        "source.git.signatureverify",
+        "source.http",
+        "source.http.auth",
+        "source.http.checksum",
+        "source.http.perm",
+        "soruce.http.uidgid",
+        "source.http.header",
+        "source.ocilayout",
+        "source.buildop.llbfilename",
+        "exec.meta.base",
+        "exec.meta.cgroup.parent",
+        "exec.meta.network",
+        "exec.meta.proxyenv",
+        "exec.meta.security",
+        "exec.meta.security.devices.v1",
+        "exec.meta.setsdefaultpath",
+        "exec.meta.ulimit",
+        "exec.meta.cdi",
+        "exec.meta.removemountstubs.recursive",
+        "exec.mount.bind",
+        "exec.mount.bind.readwrite-nooutput",
+        "exec.mount.cache",
+        "exec.mount.cache.sharing",
+        "exec.mount.selector",
+        "exec.mount.tmpfs",
+        "exec.mount.tmpfs.size",
+        "exec.mount.secret",
+        "exec.mount.ssh",
+        "exec.mount.cache.content",
+        "exec.cgroup",
+        "exec.secretenv",
+        "exec.validexitcode",
+        "file.base",
+        "file.rm.wildcard",
+        "file.copy.includeexcludepatterns",
+        "file.copy.requiredpaths",
+        "file.rm.nofollowsymlink",
+        "file.copy.alwaysreplaceexistingdestpaths",
+        "file.copy.modestring",
+        "file.symlink.create",
+        "constraints",
+        "platform",
+        "meta.ignorecache",
+        "meta.description",
+        "meta.exportcache",
+        "cache.gha",
+        "cache.s3",
+        "cache.azblob",
+        "mergeop",
+        "diffop",
+        "exporter.image.annotations",
+        "exporter.image.attestations",
+        "exporter.sourcedateepoch",
+        "exporter.multiple",
+        "exporter.session",
+        "source.policy",
+        "source.policy.session",
+        "gc.freespacefilter",
+        "history.filter",
+    ];
+    CAPS.iter().map(|c| c.to_string()).collect()
 }
 
 /// Phase 1: the external images the selected target needs.

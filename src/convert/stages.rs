@@ -459,6 +459,7 @@ impl<'a> Build<'a> {
                     main_context: &main_context,
                     stage_name: &decl.progress_name,
                     cache_mount_ns: &opts.cache_mount_ns,
+                    llb_caps: opts.llb_caps.as_ref(),
                 };
                 for trigger in &triggers {
                     let sources = self.trigger_sources(trigger, &done)?;

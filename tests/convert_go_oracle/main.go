@@ -1,0 +1,143 @@
+// convert-go-oracle converts a Dockerfile with the reference frontend's own converter
+// (moby/buildkit v0.26.3 frontend/dockerfile/dockerfile2llb), so the Rust converter's output can
+// be compared with it op by op.
+//
+// Usage: convert-go-oracle <request.json>
+// request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...",
+//
+//	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
+//
+// Prints {"definition": <base64 pb.Definition>, "config": <base64 image config JSON>}.
+// The build context is `local://context` with the session, shared key hint and the follow
+// paths the converter computes (found by a first conversion), as dockerui.Client.MainContext
+// makes it for a real build. All LLB caps of v0.26.3 are enabled, as on a current daemon.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+type image struct {
+	Digest string `json:"digest"`
+	Config string `json:"config"`
+}
+
+type request struct {
+	Dockerfile string            `json:"dockerfile"`
+	Target     string            `json:"target"`
+	BuildArgs  map[string]string `json:"buildArgs"`
+	SessionID  string            `json:"sessionID"`
+	Images     map[string]image  `json:"images"`
+}
+
+type resolver struct{ images map[string]image }
+
+func (r resolver) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	img, ok := r.images[ref]
+	if !ok {
+		return "", "", nil, fmt.Errorf("no image %s in the table", ref)
+	}
+	return ref, digest.Digest(img.Digest), []byte(img.Config), nil
+}
+
+func convert(req request, mainContext *llb.State) (*pb.Definition, []byte, error) {
+	caps := pb.Caps.CapSet(pb.Caps.All())
+	dt := []byte(req.Dockerfile)
+	opt := dockerfile2llb.ConvertOpt{
+		Config: dockerui.Config{
+			Target:         req.Target,
+			BuildArgs:      req.BuildArgs,
+			BuildPlatforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}},
+		},
+		MainContext:  mainContext,
+		MetaResolver: resolver{req.Images},
+		LLBCaps:      &caps,
+		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", dt),
+	}
+	st, img, _, _, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	def, err := st.Marshal(context.Background(), llb.LocalUniqueID("oracle"))
+	if err != nil {
+		return nil, nil, err
+	}
+	config, err := json.Marshal(img)
+	if err != nil {
+		return nil, nil, err
+	}
+	return def.ToPB(), config, nil
+}
+
+// followPaths returns the local.followpaths attr of the context source, if any.
+func followPaths(def *pb.Definition) []string {
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			continue
+		}
+		if src := op.GetSource(); src != nil && src.Identifier == "local://context" {
+			var paths []string
+			if v, ok := src.Attrs[pb.AttrFollowPaths]; ok {
+				_ = json.Unmarshal([]byte(v), &paths)
+			}
+			return paths
+		}
+	}
+	return nil
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: convert-go-oracle <request.json>")
+		os.Exit(2)
+	}
+	raw, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var req request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	first, _, err := convert(req, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "convert:", err)
+		os.Exit(1)
+	}
+	opts := []llb.LocalOption{
+		llb.SessionID(req.SessionID),
+		llb.SharedKeyHint("context"),
+		dockerui.WithInternalName("load build context"),
+	}
+	if paths := followPaths(first); len(paths) > 0 {
+		opts = append(opts, llb.FollowPaths(paths))
+	}
+	mainContext := llb.Local("context", opts...)
+	def, config, err := convert(req, &mainContext)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "convert:", err)
+		os.Exit(1)
+	}
+	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	out, _ := json.Marshal(map[string][]byte{"definition": dt, "config": config})
+	fmt.Println(string(out))
+}

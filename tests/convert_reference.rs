@@ -1,0 +1,277 @@
+//! The converter against the reference converter itself: tests/convert_go_oracle runs BuildKit
+//! v0.26.3's dockerfile2llb on the same Dockerfile, options and resolved images, and every op
+//! (bytes, hence digest), every op's metadata, the source map and the image config JSON must be
+//! identical. Needs `go` (part of the project environment; modules come from the Go proxy/cache).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use base64::Engine;
+use dockerfile_llb::convert::{
+    self, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
+};
+use dockerfile_llb::instructions::parse_dockerfile;
+use dockerfile_llb::proto::pb;
+use prost::Message;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+fn oracle() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/convert_go_oracle");
+        let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("convert-go-oracle");
+        let status = Command::new("go")
+            .args(["build", "-o"])
+            .arg(&binary)
+            .arg(".")
+            .current_dir(&dir)
+            .env("GOFLAGS", "-mod=mod")
+            .status()
+            .expect("`go` must be installed: it is part of the project environment");
+        assert!(status.success(), "building tests/convert_go_oracle failed");
+        binary
+    })
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A registry-like config for every image: one layer, env, cmd; some with ONBUILD or workdir.
+fn image_config(reference: &str) -> String {
+    let mut config = json!({
+        "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", format!("IMAGE={reference}")],
+        "Cmd": ["sh"],
+    });
+    if reference.contains("nginx") {
+        config["WorkingDir"] = json!("/usr/share/nginx/html");
+        config["User"] = json!("nginx");
+        config["ExposedPorts"] = json!({"80/tcp": {}});
+    }
+    if reference.contains("onbuild") {
+        config["OnBuild"] = json!(["RUN echo triggered", "COPY . /app/"]);
+    }
+    json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "2024-10-01T00:00:00Z",
+        "config": config,
+        "rootfs": { "type": "layers", "diff_ids": [format!("sha256:{}", sha256_hex(reference.as_bytes()))] },
+        "history": [{ "created": "2024-10-01T00:00:00Z", "created_by": "base layer <&>" }]
+    })
+    .to_string()
+}
+
+struct Case<'a> {
+    dockerfile: &'a str,
+    target: Option<&'a str>,
+    build_args: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> Case<'a> {
+    fn new(dockerfile: &'a str) -> Self {
+        Case {
+            dockerfile,
+            target: None,
+            build_args: &[],
+        }
+    }
+}
+
+fn check(case: Case) {
+    let source = case.dockerfile.as_bytes();
+    let opts = ConvertOptions {
+        build_platform: Platform::new("linux", "amd64"),
+        session_id: "oracle-session".to_string(),
+        source: source.to_vec(),
+        target: case.target.map(str::to_string),
+        build_args: case
+            .build_args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        llb_caps: Some(dockerfile_llb::convert::all_llb_caps()),
+        ..ConvertOptions::default()
+    };
+    let df =
+        parse_dockerfile(source, "Dockerfile").unwrap_or_else(|d| panic!("parse: {}", d.message));
+    let requests: Vec<ImageRequest> =
+        convert::plan(&df, &opts).unwrap_or_else(|e| panic!("plan: {e}"));
+    let mut images = ResolvedImages::new();
+    let mut table = BTreeMap::new();
+    for r in &requests {
+        let digest = format!(
+            "sha256:{}",
+            sha256_hex(format!("manifest {}", r.reference).as_bytes())
+        );
+        let config = image_config(&r.reference);
+        images.insert(
+            r,
+            ResolvedImage {
+                digest: Some(digest.clone()),
+                config: config.clone().into_bytes(),
+                reference: None,
+            },
+        );
+        table.insert(
+            r.reference.clone(),
+            json!({ "digest": digest, "config": config }),
+        );
+    }
+    let ours = convert::convert(&df, &opts, &images).unwrap_or_else(|e| panic!("convert: {e}"));
+
+    let request = json!({
+        "dockerfile": case.dockerfile,
+        "target": case.target.unwrap_or(""),
+        "buildArgs": opts.build_args,
+        "sessionID": opts.session_id,
+        "images": table,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, request.to_string()).unwrap();
+    let out = Command::new(oracle()).arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b64 = |k: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(reply[k].as_str().unwrap())
+            .unwrap()
+    };
+    let theirs = pb::Definition::decode(&b64("definition")[..]).unwrap();
+    let their_config = String::from_utf8(b64("config")).unwrap();
+
+    compare_definitions(&ours.definition, &theirs);
+    let our_config = String::from_utf8(ours.image_config.to_json()).unwrap();
+    if our_config != their_config {
+        let at = our_config
+            .bytes()
+            .zip(their_config.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let from = at.saturating_sub(80);
+        panic!(
+            "image config differs at byte {at}:\n ours: ...{}\n  ref: ...{}",
+            &our_config[from..(at + 200).min(our_config.len())],
+            &their_config[from..(at + 200).min(their_config.len())]
+        );
+    }
+}
+
+fn describe(bytes: &[u8]) -> String {
+    format!("{:#?}", pb::Op::decode(bytes).unwrap())
+}
+
+fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition) {
+    let by_digest = |d: &pb::Definition| -> BTreeMap<String, Vec<u8>> {
+        d.def
+            .iter()
+            .map(|op| (format!("sha256:{}", sha256_hex(op)), op.clone()))
+            .collect()
+    };
+    let (a, b) = (by_digest(ours), by_digest(theirs));
+    let only_ours: Vec<String> = a
+        .keys()
+        .filter(|k| !b.contains_key(*k))
+        .map(|k| describe(&a[k]))
+        .collect();
+    let only_theirs: Vec<String> = b
+        .keys()
+        .filter(|k| !a.contains_key(*k))
+        .map(|k| describe(&b[k]))
+        .collect();
+    assert!(
+        only_ours.is_empty() && only_theirs.is_empty(),
+        "ops differ\n--- only ours:\n{}\n--- only reference:\n{}",
+        only_ours.join("\n"),
+        only_theirs.join("\n")
+    );
+    let keys: BTreeSet<&String> = ours.metadata.keys().chain(theirs.metadata.keys()).collect();
+    for k in keys {
+        assert_eq!(
+            ours.metadata.get(k),
+            theirs.metadata.get(k),
+            "metadata of {k} differs: {}",
+            describe(&a[k])
+        );
+    }
+    // The Go client also records an empty location list for ops without one (sourcemap.go
+    // `Add`); that carries no information, so compare the non-empty ones.
+    let locations = |d: &pb::Definition| -> BTreeMap<String, pb::Locations> {
+        d.source
+            .as_ref()
+            .map(|s| {
+                s.locations
+                    .iter()
+                    .filter(|(_, l)| !l.locations.is_empty())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        locations(ours),
+        locations(theirs),
+        "source locations differ"
+    );
+    let infos = |d: &pb::Definition| {
+        d.source
+            .as_ref()
+            .map(|s| s.infos.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(infos(ours), infos(theirs), "source infos differ");
+}
+
+#[test]
+fn multi_stage_patterns_match_reference() {
+    check(Case::new(
+        "FROM debian:bookworm-slim AS system_builder\nENV DEBIAN_FRONTEND=noninteractive\nRUN apt-get update\nWORKDIR /build\n\nFROM system_builder\nENV APP_HOME=/app\nWORKDIR $APP_HOME\nCOPY . .\nRUN make -C $APP_HOME\n",
+    ));
+    check(Case {
+        target: Some("system_builder"),
+        ..Case::new("FROM debian:bookworm-slim AS system_builder\nRUN apt-get update\nWORKDIR /build\nFROM system_builder\nCOPY . .\n")
+    });
+    check(Case::new(
+        "FROM python:3.12-slim AS backend-builder\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --prefix=/app/deps -r requirements.txt\nCOPY src/ ./src/\n\nFROM python:3.12-slim\nCOPY --from=backend-builder /app /app\nEXPOSE 8000\nCMD [\"python\", \"-m\", \"src.server\"]\n",
+    ));
+    check(Case::new(
+        "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY main.go .\nRUN go build -o /out/app main.go\n\nFROM alpine:3.20\nCOPY --from=0 /out/app /usr/local/bin/app\nCOPY --from=nginx:1.27 /etc/nginx/nginx.conf /etc/nginx/nginx.conf\nENTRYPOINT [\"/usr/local/bin/app\"]\n",
+    ));
+    check(Case::new(
+        "from node:20-alpine as build\nworkdir /app\ncopy package*.json ./\nrun npm ci\ncopy . .\nrun npm run build\n\nfrom nginx:alpine as server\ncopy --from=build /app/dist /usr/share/nginx/html\nexpose 80\n",
+    ));
+    let c = "FROM gcc:14 AS dev\nWORKDIR /src\nCOPY hello.c .\nRUN gcc -static -O2 -o hello hello.c\n\nFROM scratch AS release\nCOPY --from=dev /src/hello /hello\nENTRYPOINT [\"/hello\"]\n";
+    check(Case::new(c));
+    check(Case {
+        target: Some("dev"),
+        ..Case::new(c)
+    });
+}
+
+#[test]
+fn instructions_match_reference() {
+    check(Case {
+        build_args: &[("VERSION", "2"), ("HTTP_PROXY", "http://proxy:3128")],
+        ..Case::new(
+            "ARG VERSION=1\nARG BASE=alpine\nFROM ${BASE}:3.${VERSION}0 AS base\nARG VERSION\nARG OTHER=x${VERSION}\nENV A=1 B=\"two words\" C=$VERSION\nLABEL a=b \"c d\"=e\nUSER 1000:1000\nWORKDIR rel/dir\nWORKDIR ../other\nRUN echo $A $OTHER 'quoted $A' && ls\nRUN [\"sh\", \"-c\", \"echo exec\"]\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN echo after shell\nCOPY --chown=app:staff --chmod=0644 a.txt b*.txt /dst/\nCOPY --chmod=u+x script.sh .\nEXPOSE 80 443/udp 8000-8001\nVOLUME /data [\"/other\"]\nSTOPSIGNAL SIGQUIT\nHEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD curl -f http://localhost/ || exit 1\nMAINTAINER someone <a@b.c>\nONBUILD RUN echo child\nCMD echo shell form\nENTRYPOINT [\"/entry\"]\n",
+        )
+    });
+}
+
+#[test]
+fn single_stage_names_match_reference() {
+    check(Case::new(
+        "FROM alpine\nRUN echo hi\nCOPY . /src\nWORKDIR /src\n",
+    ));
+}
