@@ -56,6 +56,8 @@ pub fn convert_options(
         },
         cache_mount_ns: opts.cache_mount_ns.clone(),
         source_date_epoch: opts.source_date_epoch,
+        // Unknown caps: the converter behaves as the reference without a cap set.
+        llb_caps: None,
     }
 }
 
