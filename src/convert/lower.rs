@@ -112,10 +112,12 @@ impl Lowering<'_> {
             b = b.progress_group(pg.id.clone(), pg.name.clone(), pg.weak);
         }
         if let Some(loc) = meta.location {
-            b = b.location(
-                &self.source_map,
-                vec![llb::Range::lines(loc.start as i32, loc.end as i32)],
-            );
+            // One range per line, as the reference's parser.Node.Location (toRanges).
+            let end = loc.end.max(loc.start);
+            let ranges = (loc.start..=end)
+                .map(|l| llb::Range::lines(l as i32, l as i32))
+                .collect();
+            b = b.location(&self.source_map, ranges);
         }
         b
     }
