@@ -121,8 +121,11 @@ fn recorded_reference_cases() {
     use dockerfile_llb::syntax::expand::Expander;
     use serde_json::Value;
 
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance_shell/cases.jsonl");
+    // EXPAND_CASES points at a bigger recording for a longer differential run.
+    let custom = std::env::var_os("EXPAND_CASES").map(PathBuf::from);
+    let path = custom.clone().unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance_shell/cases.jsonl")
+    });
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
     let flag = |case: &Value, name: &str| case[name].as_bool().unwrap_or(false);
@@ -193,16 +196,19 @@ fn recorded_reference_cases() {
         };
         if got != want {
             failures.push(format!(
-                "cases.jsonl:{}: {word:?}\n  want {want}\n  got  {got}",
+                "line {}: {word:?}\n  want {want}\n  got  {got}",
                 index + 1
             ));
         }
     }
     eprintln!(
-        "cases.jsonl: {} passed, {} failed",
+        "{}: {} passed, {} failed",
+        path.display(),
         count - failures.len(),
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(count, 1200, "every recorded case ran");
+    if custom.is_none() {
+        assert_eq!(count, 1200, "every recorded case ran");
+    }
 }

@@ -26,6 +26,14 @@
 //! Unset and empty differ: `${v-w}` gives `w` only when `v` is unset, `${v:-w}` also when it is
 //! empty. Patterns (`${v#p}`, `${v%%p}`, `${v/p/r}`, ...) are globs (`*`, `?`, `\` escapes)
 //! matched in linear time, see `pattern.rs`.
+//!
+//! # Tests
+//!
+//! Unit and property tests in `tests.rs` and `pattern.rs`; the reference's tables and 1200
+//! words recorded from the reference lexer in `tests/conformance_shell.rs` (regenerate or
+//! fuzz differentially with `tests/conformance_shell/generate.py`, which needs Go and the
+//! BuildKit module); `fuzz/fuzz_targets/expand.rs` (`cd fuzz && cargo +nightly fuzz run
+//! expand`).
 
 mod go_text;
 mod lexer;
