@@ -318,3 +318,10 @@ fn copy_link_ops_match_reference() {
         "FROM alpine AS a\nRUN echo a > /a\nFROM alpine\nCOPY --link --from=a /a /a\nCOPY --link --chown=1:1 file /file\nCOPY --link --chmod=755 run.sh /usr/bin/\n",
     ));
 }
+
+#[test]
+fn add_urls_match_reference() {
+    check(Case::new(
+        "FROM alpine\nWORKDIR /opt\nADD https://example.com/pkg/tool.tar.gz?v=1 ./\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d --chmod=755 https://example.com/bin/tool /usr/local/bin/tool\nADD --unpack=true https://example.com/ /srv/\nADD local.txt https://example.com/other.txt /mixed/\n",
+    ));
+}

@@ -501,6 +501,41 @@ impl StageState {
         for src in &req.sources {
             message.push(' ');
             message.push_str(src);
+            if req.is_add && is_http_source(src) {
+                // ADD <url>: download to a file named after the URL's path, never unpacked
+                // unless --unpack says so.
+                let filename = url_file_name(src);
+                let http = Op::new(
+                    OpKind::Http {
+                        url: src.clone(),
+                        filename: filename.clone(),
+                        checksum: req.checksum.clone(),
+                    },
+                    OpMeta {
+                        custom_name: Some(name.clone()),
+                        dockerfile_command: Some(String::new()),
+                        ..OpMeta::default()
+                    },
+                );
+                actions.push(FileAction::Copy(Box::new(CopySpec {
+                    source: Some(http),
+                    src: clean_path(&join_path("/", &filename)),
+                    dest: dest.clone(),
+                    owner: owner.clone(),
+                    mode: mode.clone(),
+                    follow_symlink: false,
+                    dir_copy_contents: false,
+                    attempt_unpack: req.unpack.unwrap_or(false),
+                    create_dest_path: true,
+                    allow_wildcard: false,
+                    allow_empty_wildcard: false,
+                    include_patterns: Vec::new(),
+                    exclude_patterns: req.excludes.clone(),
+                    required_paths: Vec::new(),
+                    timestamp: None,
+                })));
+                continue;
+            }
             let (src_path, include_patterns, required_paths) = if req.parents {
                 parents_source(src)
             } else {
@@ -617,7 +652,11 @@ impl StageState {
             ));
         }
         if req.from_context {
-            for src in &req.sources {
+            for src in req
+                .sources
+                .iter()
+                .filter(|s| !(req.is_add && is_http_source(s)))
+            {
                 self.context_paths.insert(join_path("/", src));
             }
         }
@@ -644,6 +683,8 @@ pub struct CopyRequest {
     pub excludes: Vec<String>,
     pub parents: bool,
     pub unpack: Option<bool>,
+    /// ADD `--checksum` of a URL source.
+    pub checksum: Option<String>,
     /// `--link`.
     pub link: bool,
     /// The daemon supports MergeOp (the `mergeop` LLB cap), which `--link` needs.
@@ -651,6 +692,30 @@ pub struct CopyRequest {
     /// Progress text (`COPY src dest` with variables expanded).
     pub display: String,
     pub location: Option<LineRange>,
+}
+
+/// `isHTTPSource`: an http(s) URL that is not a git repository (those end in `.git`).
+pub fn is_http_source(src: &str) -> bool {
+    (src.starts_with("http://") || src.starts_with("https://")) && !url_path(src).ends_with(".git")
+}
+
+/// The path part of a URL (no scheme, host, query or fragment).
+fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    rest.find('/').map_or("", |i| &rest[i..])
+}
+
+/// The file name ADD gives a download: the URL path's last element, else `__unnamed__`.
+pub fn url_file_name(url: &str) -> String {
+    let path = url_path(url);
+    let trimmed = path.trim_end_matches('/');
+    let base = trimmed.rsplit('/').next().unwrap_or("");
+    if base.is_empty() || base == "." {
+        "__unnamed__".to_string()
+    } else {
+        base.to_string()
+    }
 }
 
 /// A stable progress-group id for a `COPY --link` step.
@@ -1039,6 +1104,20 @@ mod tests {
             "COPY --chown=node:node package*.json ./ # buildkit"
         );
         assert!(s.context_paths.contains("/package*.json"));
+    }
+
+    #[test]
+    fn add_url_file_names() {
+        assert_eq!(
+            url_file_name("https://example.com/pkg/app.tar.gz?x=1#frag"),
+            "app.tar.gz"
+        );
+        assert_eq!(url_file_name("https://example.com/"), "__unnamed__");
+        assert_eq!(url_file_name("https://example.com"), "__unnamed__");
+        assert_eq!(url_file_name("http://h/dir/"), "dir");
+        assert!(is_http_source("https://example.com/a"));
+        assert!(!is_http_source("https://github.com/moby/buildkit.git"));
+        assert!(!is_http_source("./local"));
     }
 
     #[test]

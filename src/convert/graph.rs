@@ -59,6 +59,12 @@ pub enum OpKind {
     },
     /// The build context; its attrs are decided at lowering.
     MainContext,
+    /// An `https://` download (ADD <url>).
+    Http {
+        url: String,
+        filename: String,
+        checksum: Option<String>,
+    },
     /// Any other source op (`local://`, `git://`, `https://`), attrs as given.
     Source {
         identifier: String,

@@ -180,14 +180,30 @@ pub(crate) fn dispatch(
         Instruction::Add(a) => {
             for s in &a.sources {
                 let t = s.text.as_str();
-                if t.starts_with("http://") || t.starts_with("https://") || t.starts_with("git@") {
+                let git = t.starts_with("git@")
+                    || t.starts_with("git://")
+                    || (t.contains("://")
+                        && !super::dispatch::is_http_source(t)
+                        && t.starts_with("http"));
+                if git {
                     return Err(err(format!(
-                        "ADD from a remote source is not supported yet: {t}"
+                        "ADD from a git repository is not supported yet: {t}"
                     )));
                 }
             }
-            if let Some(c) = &a.checksum {
-                if !c.text.is_empty() {
+            let checksum = a
+                .checksum
+                .as_ref()
+                .map(|w| word(st, w))
+                .transpose()?
+                .filter(|c| !c.is_empty());
+            if checksum.is_some() {
+                if a.sources.len() != 1 {
+                    return Err(err(
+                        "checksum can't be specified for multiple sources".to_string()
+                    ));
+                }
+                if !super::dispatch::is_http_source(&a.sources[0].text) {
                     return Err(err("checksum requires HTTP(S) or Git sources".to_string()));
                 }
             }
@@ -208,6 +224,7 @@ pub(crate) fn dispatch(
                 source: Some(Arc::clone(ctx.main_context)),
                 from_context: true,
                 unpack: a.unpack,
+                checksum,
                 link: a.link,
                 merge_supported: ctx.supports("mergeop"),
                 location,

@@ -156,6 +156,17 @@ impl Lowering<'_> {
                     .custom_name("[internal] load build context");
                 Some(src.build())
             }
+            OpKind::Http {
+                url,
+                filename,
+                checksum,
+            } => {
+                let mut src = llb::Source::http(url.clone()).http_filename(filename.clone());
+                if let Some(c) = checksum {
+                    src = src.checksum(c.clone());
+                }
+                Some(self.common(src, &op.meta).build())
+            }
             OpKind::Source { identifier, attrs } => {
                 let src = llb::Source::raw(identifier.clone(), attrs.iter().cloned().collect());
                 Some(self.common(src, &op.meta).build())
@@ -369,7 +380,10 @@ impl Lowering<'_> {
 
 fn inputs(op: &Op) -> Vec<&Fs> {
     match &op.kind {
-        OpKind::Image { .. } | OpKind::MainContext | OpKind::Source { .. } => Vec::new(),
+        OpKind::Image { .. }
+        | OpKind::MainContext
+        | OpKind::Source { .. }
+        | OpKind::Http { .. } => Vec::new(),
         OpKind::Exec(spec) => std::iter::once(&spec.root)
             .chain(spec.mounts.iter().map(|m| &m.source))
             .collect(),
