@@ -70,6 +70,8 @@ fn image_config(reference: &str) -> String {
 
 struct Case<'a> {
     dockerfile: &'a str,
+    /// `platform` opt; `None` builds for the build platform (linux/amd64).
+    platform: Option<&'a str>,
     target: Option<&'a str>,
     build_args: &'a [(&'a str, &'a str)],
 }
@@ -78,6 +80,7 @@ impl<'a> Case<'a> {
     fn new(dockerfile: &'a str) -> Self {
         Case {
             dockerfile,
+            platform: None,
             target: None,
             build_args: &[],
         }
@@ -105,6 +108,9 @@ fn run_case(case: Case, with_metadata: bool) {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         llb_caps: Some(dockerfile_llb::convert::all_llb_caps()),
+        target_platform: case
+            .platform
+            .map(|p| Platform::parse(p).unwrap().normalize()),
         ..ConvertOptions::default()
     };
     let df =
@@ -139,6 +145,7 @@ fn run_case(case: Case, with_metadata: bool) {
         "target": case.target.unwrap_or(""),
         "buildArgs": opts.build_args,
         "sessionID": opts.session_id,
+        "targetPlatform": case.platform.unwrap_or(""),
         "images": table,
     });
     let dir = tempfile::tempdir().unwrap();
@@ -324,4 +331,46 @@ fn add_urls_match_reference() {
     check(Case::new(
         "FROM alpine\nWORKDIR /opt\nADD https://example.com/pkg/tool.tar.gz?v=1 ./\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d --chmod=755 https://example.com/bin/tool /usr/local/bin/tool\nADD --unpack=true https://example.com/ /srv/\nADD local.txt https://example.com/other.txt /mixed/\n",
     ));
+}
+
+#[test]
+fn generated_ten_stage_benchmark_matches_reference() {
+    // ../shared/bench/gen_dockerfile.py 10 100: 1,000 instructions, stages chained by FROM and
+    // COPY --from, context copies feeding local.followpaths. CONVERT_ORACLE_STAGES=40 checks the
+    // 4,000-instruction one (about 5 s more).
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_dockerfile.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([
+            std::env::var("CONVERT_ORACLE_STAGES")
+                .as_deref()
+                .unwrap_or("10"),
+            "100",
+        ])
+        .output()
+        .expect("python3 runs the generator");
+    assert!(
+        out.status.success(),
+        "generator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dockerfile = String::from_utf8(out.stdout).unwrap();
+    check(Case::new(&dockerfile));
+}
+
+#[test]
+fn explicit_target_platform_matches_reference() {
+    let images = "FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nARG TARGETOS TARGETARCH TARGETVARIANT\nRUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app\nFROM alpine:3.20\nCOPY --from=build /out/app /app\n";
+    check(Case {
+        platform: Some("linux/arm64"),
+        ..Case::new(images)
+    });
+    check(Case {
+        platform: Some("linux/arm/v7"),
+        ..Case::new(images)
+    });
+    check(Case {
+        platform: Some("linux/arm64"),
+        ..Case::new("FROM scratch\nCOPY app /app\n")
+    });
 }

@@ -3,7 +3,7 @@
 // be compared with it op by op.
 //
 // Usage: convert-go-oracle <request.json>
-// request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...",
+// request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
@@ -39,6 +40,7 @@ type request struct {
 	Target     string            `json:"target"`
 	BuildArgs  map[string]string `json:"buildArgs"`
 	SessionID  string            `json:"sessionID"`
+	Platform   string            `json:"targetPlatform"`
 	Images     map[string]image  `json:"images"`
 }
 
@@ -65,6 +67,14 @@ func convert(req request, mainContext *llb.State) (*pb.Definition, []byte, error
 		MetaResolver: resolver{req.Images},
 		LLBCaps:      &caps,
 		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", dt),
+	}
+	if req.Platform != "" {
+		p, err := platforms.Parse(req.Platform)
+		if err != nil {
+			return nil, nil, err
+		}
+		p = platforms.Normalize(p)
+		opt.TargetPlatform = &p
 	}
 	st, img, _, _, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
 	if err != nil {
