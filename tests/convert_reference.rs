@@ -72,6 +72,9 @@ struct Case<'a> {
     dockerfile: &'a str,
     /// `platform` opt; `None` builds for the build platform (linux/amd64).
     platform: Option<&'a str>,
+    multi_platform: bool,
+    /// SOURCE_DATE_EPOCH.
+    epoch: Option<i64>,
     target: Option<&'a str>,
     build_args: &'a [(&'a str, &'a str)],
 }
@@ -81,6 +84,8 @@ impl<'a> Case<'a> {
         Case {
             dockerfile,
             platform: None,
+            multi_platform: false,
+            epoch: None,
             target: None,
             build_args: &[],
         }
@@ -111,6 +116,8 @@ fn run_case(case: Case, with_metadata: bool) {
         target_platform: case
             .platform
             .map(|p| Platform::parse(p).unwrap().normalize()),
+        multi_platform: case.multi_platform,
+        source_date_epoch: case.epoch,
         ..ConvertOptions::default()
     };
     let df =
@@ -146,6 +153,8 @@ fn run_case(case: Case, with_metadata: bool) {
         "buildArgs": opts.build_args,
         "sessionID": opts.session_id,
         "targetPlatform": case.platform.unwrap_or(""),
+        "multiPlatform": case.multi_platform,
+        "epoch": case.epoch,
         "images": table,
     });
     let dir = tempfile::tempdir().unwrap();
@@ -372,5 +381,19 @@ fn explicit_target_platform_matches_reference() {
     check(Case {
         platform: Some("linux/arm64"),
         ..Case::new("FROM scratch\nCOPY app /app\n")
+    });
+}
+
+#[test]
+fn multi_platform_names_and_source_date_epoch_match_reference() {
+    let df = "FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nARG TARGETARCH\nWORKDIR /src\nRUN echo $TARGETARCH\nFROM alpine:3.20\nCOPY --from=build /src /src\nRUN echo done\n";
+    check(Case {
+        platform: Some("linux/arm64"),
+        multi_platform: true,
+        ..Case::new(df)
+    });
+    check(Case {
+        epoch: Some(1_700_000_000),
+        ..Case::new(df)
     });
 }

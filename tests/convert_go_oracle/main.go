@@ -5,6 +5,8 @@
 // Usage: convert-go-oracle <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
+//	"multiPlatform": false, "epoch": null,
+//
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
 // Prints {"definition": <base64 pb.Definition>, "config": <base64 image config JSON>}.
@@ -18,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -41,6 +44,8 @@ type request struct {
 	BuildArgs  map[string]string `json:"buildArgs"`
 	SessionID  string            `json:"sessionID"`
 	Platform   string            `json:"targetPlatform"`
+	Multi      bool              `json:"multiPlatform"`
+	Epoch      *int64            `json:"epoch"`
 	Images     map[string]image  `json:"images"`
 }
 
@@ -67,6 +72,11 @@ func convert(req request, mainContext *llb.State) (*pb.Definition, []byte, error
 		MetaResolver: resolver{req.Images},
 		LLBCaps:      &caps,
 		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", dt),
+	}
+	opt.MultiPlatformRequested = req.Multi
+	if req.Epoch != nil {
+		tm := time.Unix(*req.Epoch, 0).UTC()
+		opt.Epoch = &tm
 	}
 	if req.Platform != "" {
 		p, err := platforms.Parse(req.Platform)
