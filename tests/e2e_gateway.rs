@@ -86,7 +86,11 @@ impl Build {
     }
 
     fn assert_ok(&self) {
-        assert!(self.output.status.success(), "buildctl failed:\n{}", self.log());
+        assert!(
+            self.output.status.success(),
+            "buildctl failed:\n{}",
+            self.log()
+        );
     }
 
     /// The image config of an `oci` export (index -> manifest -> config).
@@ -96,8 +100,10 @@ impl Build {
             let bytes = std::fs::read(self.out_dir.join("blobs/sha256").join(hex)).expect("blob");
             serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON blob")
         };
-        let index: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(self.out_dir.join("index.json")).expect("index.json")).unwrap();
+        let index: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.out_dir.join("index.json")).expect("index.json"),
+        )
+        .unwrap();
         let manifest = blob(index["manifests"][0]["digest"].as_str().unwrap());
         blob(manifest["config"]["digest"].as_str().unwrap())
     }
@@ -217,18 +223,42 @@ fn run_copy_and_image_config_follow_the_options() {
     ]);
     let args = [
         GATEWAY,
-        &["--opt", "target=final", "--opt", "build-arg:GREETING=bonjour", "--opt", "label:org.example.e2e=yes"],
+        &[
+            "--opt",
+            "target=final",
+            "--opt",
+            "build-arg:GREETING=bonjour",
+            "--opt",
+            "label:org.example.e2e=yes",
+        ],
     ]
     .concat();
     let b = build(&ctx, &args);
     b.assert_ok();
-    assert_eq!(std::fs::read_to_string(b.out_dir.join("greeting")).unwrap(), "bonjour\n");
+    assert_eq!(
+        std::fs::read_to_string(b.out_dir.join("greeting")).unwrap(),
+        "bonjour\n"
+    );
     assert!(b.out_dir.join("app/main.txt").exists());
-    assert!(!b.out_dir.join("app/skip.log").exists(), ".dockerignore not applied");
-    assert!(b.log().contains("[internal] load .dockerignore"), "{}", b.log());
+    assert!(
+        !b.out_dir.join("app/skip.log").exists(),
+        ".dockerignore not applied"
+    );
+    assert!(
+        b.log().contains("[internal] load .dockerignore"),
+        "{}",
+        b.log()
+    );
 
-    let ctx_oci = context(&[("Dockerfile", "FROM busybox\nENV MODE=test\nWORKDIR /app\nCMD [\"sh\"]\n")]);
-    let b = build_exporting(&ctx_oci, &[GATEWAY, &["--opt", "label:org.example.e2e=yes"]].concat(), Export::Oci);
+    let ctx_oci = context(&[(
+        "Dockerfile",
+        "FROM busybox\nENV MODE=test\nWORKDIR /app\nCMD [\"sh\"]\n",
+    )]);
+    let b = build_exporting(
+        &ctx_oci,
+        &[GATEWAY, &["--opt", "label:org.example.e2e=yes"]].concat(),
+        Export::Oci,
+    );
     b.assert_ok();
     let config = b.image_config();
     assert_eq!(config["config"]["WorkingDir"], "/app");
@@ -252,7 +282,11 @@ fn subrequest_text(ctx: &tempfile::TempDir, frontend_args: &[&str], request: &st
         .arg(format!("dockerfile={}", ctx.path().display()))
         .output()
         .expect("running buildctl");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -283,7 +317,82 @@ fn describe_subrequest_lists_what_we_serve() {
 #[test]
 fn unknown_subrequest_is_unsupported() {
     let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
-    let b = build(&ctx, &[GATEWAY, &["--opt", "requestid=frontend.nonesuch"]].concat());
+    let b = build(
+        &ctx,
+        &[GATEWAY, &["--opt", "requestid=frontend.nonesuch"]].concat(),
+    );
     assert!(!b.output.status.success());
-    assert!(b.log().contains("unsupported request frontend.nonesuch"), "{}", b.log());
+    assert!(
+        b.log().contains("unsupported request frontend.nonesuch"),
+        "{}",
+        b.log()
+    );
+}
+
+#[test]
+fn forwarded_build_reports_the_failing_line() {
+    let ctx = context(&[(
+        "Dockerfile",
+        "# syntax=myorg/frontend\nFROM busybox\nCOPPY a b\n",
+    )]);
+    let b = build(&ctx, DOCKERFILE_V0);
+    assert!(!b.output.status.success());
+    let log = b.log();
+    assert!(log.contains("Dockerfile:3"), "{log}");
+    assert!(log.contains("   3 | >>> COPPY a b"), "{log}");
+}
+
+#[test]
+fn parser_warnings_reach_the_client() {
+    let ctx = context(&[("Dockerfile", "FROM busybox\nRUN echo a \\\n\n  b\n")]);
+    let b = build(&ctx, GATEWAY);
+    b.assert_ok();
+    assert!(
+        b.log().contains("empty continuation line (line 3)"),
+        "{}",
+        b.log()
+    );
+}
+
+#[test]
+fn multi_platform_builds_one_result_per_platform() {
+    let ctx = context(&[
+        ("Dockerfile", "FROM scratch\nCOPY hello /hello\n"),
+        ("hello", "hi\n"),
+    ]);
+    let b = build(
+        &ctx,
+        &[GATEWAY, &["--opt", "platform=linux/amd64,linux/386"]].concat(),
+    );
+    b.assert_ok();
+    for platform in ["linux_amd64", "linux_386"] {
+        let file = b.out_dir.join(platform).join("hello");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap_or_default(),
+            "hi\n",
+            "{}\n{}",
+            file.display(),
+            b.log()
+        );
+    }
+}
+
+#[test]
+fn named_contexts_are_refused_not_ignored() {
+    let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
+    let b = build(
+        &ctx,
+        &[
+            GATEWAY,
+            &["--opt", "context:busybox=docker-image://scratch"],
+        ]
+        .concat(),
+    );
+    assert!(!b.output.status.success());
+    assert!(
+        b.log()
+            .contains("named context \"context:busybox\" is not supported"),
+        "{}",
+        b.log()
+    );
 }

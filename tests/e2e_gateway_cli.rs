@@ -14,7 +14,8 @@ fn env_var(key: &str) -> String {
         return v;
     }
     let run = std::env::var("DFLLB_RUN").unwrap_or_else(|_| "/tmp/dfllb-run".to_string());
-    let text = std::fs::read_to_string(Path::new(&run).join("env.sh")).expect("env.sh; run scripts/env-up.sh");
+    let text = std::fs::read_to_string(Path::new(&run).join("env.sh"))
+        .expect("env.sh; run scripts/env-up.sh");
     text.lines()
         .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
         .find(|(k, _)| *k == key)
@@ -30,16 +31,29 @@ fn dir_with(dockerfile: &str) -> tempfile::TempDir {
 
 #[test]
 fn check_accepts_a_good_dockerfile() {
-    let dir = dir_with("FROM busybox AS base\nRUN echo hi\nFROM base\nCOPY --from=base /etc/passwd /p\n");
-    let out = Command::new(BIN).arg("check").current_dir(dir.path()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir =
+        dir_with("FROM busybox AS base\nRUN echo hi\nFROM base\nCOPY --from=base /etc/passwd /p\n");
+    let out = Command::new(BIN)
+        .arg("check")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn check_renders_errors_rustc_style_and_fails() {
     let dir = dir_with("FROM busybox\nRUNN echo hi\n");
-    let out = Command::new(BIN).args(["check", "-f", "Dockerfile"]).current_dir(dir.path()).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "-f", "Dockerfile"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error: unknown instruction"), "{stderr}");
@@ -50,10 +64,21 @@ fn check_renders_errors_rustc_style_and_fails() {
 #[test]
 fn llb_json_shows_an_unpinned_base_unless_a_config_is_given() {
     let dir = dir_with("FROM busybox\nRUN echo hi\n");
-    let out = Command::new(BIN).args(["llb", "--json"]).current_dir(dir.path()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["llb", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("docker-image://docker.io/library/busybox:latest\""), "{text}");
+    assert!(
+        text.contains("docker-image://docker.io/library/busybox:latest\""),
+        "{text}"
+    );
 
     // A supplied config reaches the RUN's environment.
     let config = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","FROM_CONFIG=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}"#;
@@ -63,15 +88,29 @@ fn llb_json_shows_an_unpinned_base_unless_a_config_is_given() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8(out.stdout).unwrap().contains("FROM_CONFIG=1"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("FROM_CONFIG=1"));
 }
 
 #[test]
 fn llb_output_builds_with_buildctl() {
     let dir = dir_with("FROM busybox\nRUN echo built > /result\n");
-    let llb = Command::new(BIN).args(["llb", "--platform", "linux/amd64"]).current_dir(dir.path()).output().unwrap();
-    assert!(llb.status.success(), "{}", String::from_utf8_lossy(&llb.stderr));
+    let llb = Command::new(BIN)
+        .args(["llb", "--platform", "linux/amd64"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        llb.status.success(),
+        "{}",
+        String::from_utf8_lossy(&llb.stderr)
+    );
     let out_dir = dir.path().join("out");
     let mut buildctl = Command::new(Path::new(&env_var("DFLLB_BIN")).join("buildctl"))
         .env("BUILDKIT_HOST", env_var("BUILDKIT_HOST"))
@@ -83,8 +122,20 @@ fn llb_output_builds_with_buildctl() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    buildctl.stdin.take().unwrap().write_all(&llb.stdout).unwrap();
+    buildctl
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&llb.stdout)
+        .unwrap();
     let out = buildctl.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(out_dir.join("result")).unwrap(), "built\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("result")).unwrap(),
+        "built\n"
+    );
 }

@@ -1,7 +1,7 @@
 //! A typed client for BuildKit's LLBBridge service: one method per RPC the frontend needs, each
 //! returning our own error that names the RPC. The connection itself comes from `stdio`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use tonic::transport::Channel;
@@ -199,6 +199,27 @@ impl Bridge {
             digest: response.digest,
             config: response.config,
         })
+    }
+
+    /// The definitions the caller passed as frontend inputs, by name.
+    pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>, BridgeError> {
+        let response = self
+            .client
+            .clone()
+            .inputs(gw::InputsRequest {})
+            .await
+            .map_err(BridgeError::rpc("Inputs"))?;
+        Ok(response.into_inner().definitions)
+    }
+
+    /// Attaches a warning to vertex `digest` (shown by buildctl/buildx after the build).
+    pub async fn warn(&self, request: gw::WarnRequest) -> Result<(), BridgeError> {
+        self.client
+            .clone()
+            .warn(request)
+            .await
+            .map_err(BridgeError::rpc("Warn"))?;
+        Ok(())
     }
 
     /// Hands the build result to BuildKit. Call once; exit right after.

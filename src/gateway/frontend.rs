@@ -11,7 +11,7 @@ use crate::proto::pb;
 use crate::convert::Platform;
 use crate::instructions::{self, Dockerfile};
 
-use super::bridge::{Bridge, BridgeError};
+use super::bridge::{Bridge, BridgeError, Caps};
 use super::conversion::{self, convert_options, parse_error};
 use super::dockerignore;
 use super::local_source::{lowercase_dockerfile, LocalRead};
@@ -39,6 +39,8 @@ pub enum FrontendError {
         message: String,
         location: Box<ErrorSource>,
     },
+    #[error("{0} is not supported by the dockerfile-llb frontend")]
+    Unsupported(String),
     #[error("unsupported request {0}")]
     UnsupportedSubrequest(String),
 }
@@ -53,6 +55,9 @@ impl FrontendError {
                 error_status(tonic::Code::Unknown, message.clone(), Some(location))
             }
             FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
+            FrontendError::Unsupported(_) => {
+                error_status(tonic::Code::Unimplemented, self.to_string(), None)
+            }
             FrontendError::Convert(message) => {
                 error_status(tonic::Code::Unknown, message.clone(), None)
             }
@@ -121,7 +126,13 @@ pub async fn build(
     let caps = bridge.ping().await?;
     tracing::debug!(frontend_caps = ?caps.frontend, "ping");
     let build_opts = BuildOpts::resolve(opts, session_id, workers_json)?;
-    let dockerfile = read_dockerfile(bridge, &build_opts).await?;
+    let inputs = frontend_inputs(bridge, &caps).await?;
+    refuse_unsupported(opts, &inputs)?;
+    // `dockerfilekey` forces the local, as in the reference.
+    let dockerfile_input = inputs
+        .get("dockerfile")
+        .filter(|_| opts.get("dockerfilekey").is_none());
+    let dockerfile = read_dockerfile(bridge, &build_opts, dockerfile_input).await?;
     let parse = || {
         instructions::parse_dockerfile(&dockerfile.data, &dockerfile.filename)
             .map_err(|d| parse_error(d, &dockerfile))
@@ -134,37 +145,45 @@ pub async fn build(
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
     }
     let parsed = parse()?;
+    if caps.has_frontend("gateway.warnings") {
+        send_warnings(bridge, &dockerfile, &parsed).await;
+    }
     let excludes = context_excludes(bridge, &build_opts, &dockerfile).await?;
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, excludes).await
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
-/// solve a `local://dockerfile` source that follows only the needed paths, then ReadFile it, falling
-/// back to the lower-case `dockerfile`.
+/// solve a `local://dockerfile` source that follows only the needed paths (or the `dockerfile`
+/// frontend input, when the caller passed one), then ReadFile it, falling back to the lower-case
+/// `dockerfile`. The source map keeps the requested name either way, as the reference does.
 pub async fn read_dockerfile(
     bridge: &Bridge,
     opts: &BuildOpts,
+    input: Option<&pb::Definition>,
 ) -> Result<DockerfileSource, FrontendError> {
-    let read = LocalRead::dockerfile(
-        &opts.dockerfile_local,
-        opts.session_for_local(&opts.dockerfile_local),
-        &opts.filename,
-    );
-    let definition = read.definition();
+    let definition = match input {
+        Some(definition) => definition.clone(),
+        None => LocalRead::dockerfile(
+            &opts.dockerfile_local,
+            opts.session_for_local(&opts.dockerfile_local),
+            &opts.filename,
+        )
+        .definition(),
+    };
     let ref_id = bridge
         .solve(definition.clone(), Vec::new())
         .await
         .map_err(FrontendError::ReadDockerfile)?;
-    let (filename, data) = match bridge.read_file(&ref_id, &opts.filename).await {
-        Ok(data) => (opts.filename.clone(), data),
+    let data = match bridge.read_file(&ref_id, &opts.filename).await {
+        Ok(data) => data,
         Err(err) => {
             let Some(lower) = lowercase_dockerfile(&opts.filename) else {
                 return Err(FrontendError::ReadDockerfile(err));
             };
-            match bridge.read_file(&ref_id, &lower).await {
-                Ok(data) => (lower, data),
-                Err(_) => return Err(FrontendError::ReadDockerfile(err)),
-            }
+            bridge
+                .read_file(&ref_id, &lower)
+                .await
+                .map_err(|_| FrontendError::ReadDockerfile(err))?
         }
     };
     let dockerignore = bridge
@@ -172,11 +191,84 @@ pub async fn read_dockerfile(
         .await
         .ok();
     Ok(DockerfileSource {
-        filename,
+        filename: opts.filename.clone(),
         data,
         dockerignore,
         definition,
     })
+}
+
+/// Parser warnings, attached to the Dockerfile's source vertex like the reference's lint warnings
+/// (level 1, `<message> (line N)`). A warning that cannot be sent is only logged.
+async fn send_warnings(bridge: &Bridge, dockerfile: &DockerfileSource, parsed: &Dockerfile) {
+    let Some(vertex) = crate::llb::Definition::from_pb(dockerfile.definition.clone()).head() else {
+        return;
+    };
+    for warning in &parsed.warnings {
+        let lines = warning.lines();
+        let request = gw::WarnRequest {
+            digest: vertex.as_str().to_string(),
+            level: 1,
+            short: format!("{} (line {})", warning.message, lines.start).into_bytes(),
+            detail: warning
+                .hint
+                .iter()
+                .map(|h| h.clone().into_bytes())
+                .collect(),
+            url: String::new(),
+            info: Some(pb::SourceInfo {
+                filename: dockerfile.filename.clone(),
+                data: dockerfile.data.clone(),
+                definition: Some(dockerfile.definition.clone()),
+                language: "Dockerfile".to_string(),
+            }),
+            ranges: vec![pb::Range {
+                start: Some(pb::Position {
+                    line: lines.start as i32,
+                    character: 0,
+                }),
+                end: Some(pb::Position {
+                    line: lines.end as i32,
+                    character: 0,
+                }),
+            }],
+        };
+        if let Err(err) = bridge.warn(request).await {
+            tracing::warn!(error = %err, "could not send a Dockerfile warning");
+        }
+    }
+}
+
+/// The caller's frontend inputs (e.g. what `dockerfile.v0` forwards), when the daemon can list them.
+async fn frontend_inputs(
+    bridge: &Bridge,
+    caps: &Caps,
+) -> Result<BTreeMap<String, pb::Definition>, FrontendError> {
+    if !caps.has_frontend("frontend.inputs") {
+        return Ok(BTreeMap::new());
+    }
+    Ok(bridge.inputs().await?)
+}
+
+/// Options this frontend refuses rather than silently ignoring them.
+fn refuse_unsupported(
+    opts: &FrontendOpts,
+    inputs: &BTreeMap<String, pb::Definition>,
+) -> Result<(), FrontendError> {
+    if let Some(key) = opts.0.keys().find(|k| k.starts_with("context:")) {
+        return Err(FrontendError::Unsupported(format!("named context {key:?}")));
+    }
+    if opts.get("contextsubdir").is_some_and(|v| !v.is_empty()) {
+        return Err(FrontendError::Unsupported(
+            "the contextsubdir option".to_string(),
+        ));
+    }
+    if inputs.contains_key("context") {
+        return Err(FrontendError::Unsupported(
+            "a build context passed as a frontend input".to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// The exclude patterns for the main context: `<Dockerfile>.dockerignore` if present, otherwise the

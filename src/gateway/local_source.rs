@@ -3,11 +3,7 @@
 //! reference frontend's (frontend/dockerui/config.go `ReadEntrypoint`, `dockerIgnorePatterns`) so
 //! BuildKit's progress and caching look the same.
 
-use std::collections::BTreeMap;
-
-use prost::Message;
-use sha2::{Digest, Sha256};
-
+use crate::llb::{self, OpOptions, Source};
 use crate::proto::pb;
 
 /// A `local://<name>` source to solve and read from.
@@ -50,50 +46,17 @@ impl LocalRead {
         }
     }
 
-    /// The LLB: the source op, then the terminal op selecting its output.
+    /// The LLB: the source op, then the terminal op selecting its output, in the Go client's bytes.
     pub fn definition(&self) -> pb::Definition {
-        let mut attrs = BTreeMap::new();
-        // JSON arrays of strings never fail to serialise.
-        let follow = serde_json::to_string(&self.follow_paths).unwrap_or_else(|_| "[]".to_string());
-        attrs.insert("local.followpaths".to_string(), follow);
-        attrs.insert(
-            "local.sharedkeyhint".to_string(),
-            self.shared_key_hint.clone(),
-        );
-        attrs.insert("local.differ".to_string(), "none".to_string());
+        let mut source = Source::local(&self.local_name)
+            .follow_paths(&self.follow_paths)
+            .shared_key_hint(&self.shared_key_hint)
+            .differ("none", false)
+            .custom_name(format!("[internal] {}", self.internal_name));
         if !self.session_id.is_empty() {
-            attrs.insert("local.session".to_string(), self.session_id.clone());
+            source = source.session(&self.session_id);
         }
-        let source = pb::Op {
-            op: Some(pb::op::Op::Source(pb::SourceOp {
-                identifier: format!("local://{}", self.local_name),
-                attrs,
-            })),
-            // The Go client always writes constraints, and no platform on local sources.
-            constraints: Some(pb::WorkerConstraints::default()),
-            ..Default::default()
-        };
-        let source_bytes = source.encode_to_vec();
-        let source_digest = op_digest(&source_bytes);
-        let terminal = pb::Op {
-            inputs: vec![pb::Input {
-                digest: source_digest.clone(),
-                index: 0,
-            }],
-            ..Default::default()
-        };
-        let metadata = pb::OpMetadata {
-            description: BTreeMap::from([(
-                "llb.customname".to_string(),
-                format!("[internal] {}", self.internal_name),
-            )]),
-            ..Default::default()
-        };
-        pb::Definition {
-            def: vec![source_bytes, terminal.encode_to_vec()],
-            metadata: BTreeMap::from([(source_digest, metadata)]),
-            source: None,
-        }
+        llb::Definition::marshal(&source.build()).into_pb()
     }
 }
 
@@ -109,15 +72,11 @@ pub fn lowercase_dockerfile(filename: &str) -> Option<String> {
     })
 }
 
-/// `sha256:<hex>` of an op's exact bytes: how BuildKit names vertices.
-pub fn op_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+    use prost::Message;
 
     fn source_op(def: &pb::Definition) -> pb::SourceOp {
         let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
@@ -139,7 +98,7 @@ mod tests {
         assert_eq!(src.attrs["local.sharedkeyhint"], "dockerfile");
         assert_eq!(src.attrs["local.differ"], "none");
         assert_eq!(src.attrs["local.session"], "sess1");
-        let digest = op_digest(&def.def[0]);
+        let digest = llb::Digest::of(&def.def[0]).as_str().to_string();
         assert_eq!(
             def.metadata[&digest].description["llb.customname"],
             "[internal] load build definition from Dockerfile"

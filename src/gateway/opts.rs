@@ -112,7 +112,6 @@ pub struct BuildOpts {
     /// The local the Dockerfile is read from (`dockerfilekey` renames it).
     pub dockerfile_local: String,
     pub context_local: String,
-    pub context_subdir: Option<String>,
     pub target: Option<String>,
     pub build_args: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
@@ -159,7 +158,6 @@ impl BuildOpts {
             filename: opts.get("filename").unwrap_or(DEFAULT_FILENAME).to_string(),
             dockerfile_local: dockerfile_local.to_string(),
             context_local: DEFAULT_LOCAL_CONTEXT.to_string(),
-            context_subdir: non_empty(opts.get("contextsubdir")),
             target: non_empty(opts.get("target")),
             build_args: opts.with_prefix("build-arg:"),
             labels: opts.with_prefix("label:"),
