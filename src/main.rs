@@ -132,6 +132,8 @@ impl OfflineBuild {
             build_platform: Platform::host(),
             filename: filename.clone(),
             source: source.clone(),
+            // The LLB a current daemon (BuildKit v0.26.3) would get through the gateway.
+            llb_caps: Some(convert::all_llb_caps()),
             ..ConvertOptions::default()
         };
         Ok(OfflineBuild {

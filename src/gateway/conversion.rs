@@ -2,7 +2,7 @@
 //! `ConvertOptions`, plan the external images the target needs, resolve them all concurrently with
 //! ResolveImageConfig, then convert. Converter and parser errors become located Dockerfile errors.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tokio::task::JoinSet;
 
@@ -21,12 +21,14 @@ use super::frontend::{DockerfileSource, FrontendError};
 use super::opts::{BuildOpts, ResolveMode};
 use super::status::ErrorSource;
 
-/// The converter's options for one platform of this build.
+/// The converter's options for one platform of this build. `llb_caps` are the daemon's (Ping), which
+/// decide some of the LLB the reference emits.
 pub fn convert_options(
     opts: &BuildOpts,
     target_platform: Option<Platform>,
     dockerfile: &DockerfileSource,
     excludes: Vec<String>,
+    llb_caps: Option<BTreeSet<String>>,
 ) -> ConvertOptions {
     ConvertOptions {
         target: opts.target.clone(),
@@ -56,8 +58,7 @@ pub fn convert_options(
         },
         cache_mount_ns: opts.cache_mount_ns.clone(),
         source_date_epoch: opts.source_date_epoch,
-        // Unknown caps: the converter behaves as the reference without a cap set.
-        llb_caps: None,
+        llb_caps,
     }
 }
 

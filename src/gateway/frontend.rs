@@ -149,7 +149,7 @@ pub async fn build(
         send_warnings(bridge, &dockerfile, &parsed).await;
     }
     let excludes = context_excludes(bridge, &build_opts, &dockerfile).await?;
-    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, excludes).await
+    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, excludes, &caps).await
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
@@ -305,12 +305,19 @@ async fn convert_and_solve(
     dockerfile: &DockerfileSource,
     parsed: &Dockerfile,
     excludes: Vec<String>,
+    caps: &Caps,
 ) -> Result<gw::Result, FrontendError> {
     let mut result = gw::Result::default();
     let mut refs = BTreeMap::new();
     let mut platform_list = Vec::new();
     for platform in opts.platforms_to_build() {
-        let options = convert_options(opts, platform.clone(), dockerfile, excludes.clone());
+        let options = convert_options(
+            opts,
+            platform.clone(),
+            dockerfile,
+            excludes.clone(),
+            Some(caps.llb.clone()),
+        );
         let converted = conversion::convert(
             bridge,
             parsed,
