@@ -56,7 +56,7 @@ impl FrontendError {
             }
             FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
             FrontendError::Unsupported(_) => {
-                error_status(tonic::Code::Unimplemented, self.to_string(), None)
+                error_status(tonic::Code::Unknown, self.to_string(), None)
             }
             FrontendError::Convert(message) => {
                 error_status(tonic::Code::Unknown, message.clone(), None)

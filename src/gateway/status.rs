@@ -38,7 +38,8 @@ pub fn error_status(code: tonic::Code, message: String, source: Option<&ErrorSou
 pub fn unsupported_subrequest(id: &str) -> Status {
     let value = serde_json::json!({ "name": id }).to_string();
     Status {
-        code: tonic::Code::Unimplemented as i32,
+        // Unknown, as the reference: clients print other codes' names before the message.
+        code: tonic::Code::Unknown as i32,
         message: format!("unsupported request {id}"),
         details: vec![prost_types::Any {
             type_url: SUBREQUEST_TYPE_URL.to_string(),
