@@ -246,11 +246,15 @@ fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition, with_meta
             })
             .unwrap_or_default()
     };
-    assert_eq!(
-        locations(ours),
-        locations(theirs),
-        "source locations differ"
-    );
+    let (ol, tl) = (locations(ours), locations(theirs));
+    for k in ol.keys().chain(tl.keys()).collect::<BTreeSet<_>>() {
+        assert_eq!(
+            ol.get(k),
+            tl.get(k),
+            "source locations of {k} differ: {}",
+            describe(&a[k])
+        );
+    }
     let infos = |d: &pb::Definition| {
         d.source
             .as_ref()
@@ -396,4 +400,13 @@ fn multi_platform_names_and_source_date_epoch_match_reference() {
         epoch: Some(1_700_000_000),
         ..Case::new(df)
     });
+}
+
+#[test]
+fn implicit_stages_from_mounts_and_copies_match_reference() {
+    // A lone stage with mounts still counts the implicit `scratch`/image stages, so its
+    // progress names say `stage-0`.
+    check(Case::new(
+        "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add git\nRUN --mount=from=busybox:1.36,target=/bb ls /bb\nCOPY --from=busybox:1.36 /bin/busybox /bin/\n",
+    ));
 }

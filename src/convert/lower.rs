@@ -113,10 +113,15 @@ impl Lowering<'_> {
         }
         if let Some(loc) = meta.location {
             // One range per line, as the reference's parser.Node.Location (toRanges).
-            let end = loc.end.max(loc.start);
-            let ranges = (loc.start..=end)
-                .map(|l| llb::Range::lines(l as i32, l as i32))
-                .collect();
+            // Line 0 stands for a location without ranges.
+            let ranges = if loc.start == 0 {
+                Vec::new()
+            } else {
+                let end = loc.end.max(loc.start);
+                (loc.start..=end)
+                    .map(|l| llb::Range::lines(l as i32, l as i32))
+                    .collect()
+            };
             b = b.location(&self.source_map, ranges);
         }
         b

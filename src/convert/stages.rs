@@ -44,6 +44,8 @@ pub(crate) struct StageDecl {
     pub span: Span,
     /// FROM line as written (`com.docker.dockerfile.v1.command`); empty for implicit stages.
     pub source_code: String,
+    /// Whether the stage's source op records its location (not for RUN mount stages).
+    pub located: bool,
 }
 
 /// A prepared build: the stage table and everything the target needs.
@@ -188,6 +190,7 @@ impl<'a> Build<'a> {
                 lines: st.lines,
                 span: st.span,
                 source_code: st.original.trim().to_string(),
+                located: true,
             });
         }
         Ok(())
@@ -275,6 +278,7 @@ impl<'a> Build<'a> {
             lines: cmd.lines,
             span: cmd.span,
             source_code: String::new(),
+            located: matches!(cmd.instruction, Instruction::Copy(_)),
         });
         Ok(self.decls.len() - 1)
     }
@@ -615,9 +619,15 @@ impl<'a> Build<'a> {
             let meta = OpMeta {
                 custom_name: Some(name),
                 dockerfile_command: Some(decl.source_code.clone()),
-                location: Some(OpLines {
-                    start: decl.lines.start as u32,
-                    end: decl.lines.end as u32,
+                // A stage made up for a RUN mount has no location in the reference (only
+                // COPY --from records one): an empty range list.
+                location: Some(if decl.located {
+                    OpLines {
+                        start: decl.lines.start as u32,
+                        end: decl.lines.end as u32,
+                    }
+                } else {
+                    OpLines { start: 0, end: 0 }
                 }),
                 ..OpMeta::default()
             };
