@@ -166,10 +166,37 @@ fn missing_value(flag: &Flag) -> Diagnostic {
     .with_label("expected `=value`")
 }
 
+/// Which instructions take each flag, to point at the right one when a flag is misplaced.
+const FLAG_OWNERS: &[(&str, &str)] = &[
+    ("platform", "FROM"),
+    ("mount", "RUN"),
+    ("network", "RUN"),
+    ("security", "RUN"),
+    ("device", "RUN"),
+    ("from", "COPY"),
+    ("parents", "COPY"),
+    ("chown", "COPY and ADD"),
+    ("chmod", "COPY and ADD"),
+    ("link", "COPY and ADD"),
+    ("exclude", "COPY and ADD"),
+    ("checksum", "ADD"),
+    ("keep-git-dir", "ADD"),
+    ("unpack", "ADD"),
+    ("interval", "HEALTHCHECK"),
+    ("timeout", "HEALTHCHECK"),
+    ("start-period", "HEALTHCHECK"),
+    ("start-interval", "HEALTHCHECK"),
+    ("retries", "HEALTHCHECK"),
+];
+
 fn unknown_flag(flag: &Flag, spec: &[(&str, FlagKind)], instruction: &str) -> Diagnostic {
     let names: Vec<&str> = spec.iter().map(|(n, _)| *n).collect();
+    let owner = FLAG_OWNERS.iter().find(|(n, _)| *n == flag.name);
     let hint = match closest(&flag.name, &names, true) {
         Some(s) => Some(format!("did you mean `--{s}`?")),
+        None if owner.is_some() => {
+            owner.map(|(n, o)| format!("`--{n}` is a flag of {o}, not of {instruction}"))
+        }
         None if names.is_empty() => Some(format!("{instruction} takes no flags")),
         None => Some(format!(
             "{instruction} accepts {}",
@@ -211,6 +238,10 @@ mod tests {
             (
                 &["--form=a"],
                 "unknown flag: --form / did you mean `--from`?",
+            ),
+            (
+                &["--checksum=x"],
+                "unknown flag: --checksum / `--checksum` is a flag of ADD, not of COPY",
             ),
             (
                 &["--zzz"],

@@ -325,6 +325,7 @@ fn parse_from(node: &Node) -> Result<Stage, Diagnostic> {
             };
             let label = match n {
                 0 => "expected an image name",
+                2 if args[1].text.eq_ignore_ascii_case("as") => "expected a stage name after AS",
                 3 => "expected `AS`",
                 _ => "unexpected words",
             };
