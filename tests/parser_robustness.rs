@@ -236,3 +236,19 @@ fn deeply_nested_substitutions_do_not_overflow_the_stack() {
     let result = std::panic::catch_unwind(|| parse_dockerfile(deep.as_bytes(), "Dockerfile"));
     assert!(result.is_ok());
 }
+
+/// Found by the fuzzer: "did you mean" suggestions for a 50 KB unknown keyword used to run a
+/// quadratic edit distance against every instruction name.
+#[test]
+fn huge_unknown_keyword_is_reported_quickly() {
+    let src = format!("FROM a\nRUN{} x\n", "x".repeat(60_000));
+    let start = std::time::Instant::now();
+    let err = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap_err();
+    assert!(err.message.starts_with("unknown instruction"));
+    assert!(!err.render(src.as_bytes()).is_empty());
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -40,9 +40,13 @@ pub fn closest<'a>(word: &str, candidates: &[&'a str], case_sensitive: bool) -> 
         }
     };
     let word_n = norm(word);
-    let limit = (word_n.chars().count() / 3).max(1);
+    let word_len = word_n.chars().count();
+    let limit = (word_len / 3).max(1);
     candidates
         .iter()
+        // The distance is at least the length difference: skip hopeless candidates without
+        // running the quadratic computation (a keyword may be tens of kilobytes long).
+        .filter(|c| word_len.abs_diff(c.chars().count()) <= limit)
         .map(|c| (edit_distance(&word_n, &norm(c)), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
@@ -67,5 +71,9 @@ mod tests {
         assert_eq!(closest("coppy", &names, false), Some("COPY"));
         assert_eq!(closest("ENTRYPONT", &names, false), Some("ENTRYPOINT"));
         assert_eq!(closest("BANANA", &names, false), None);
+        let huge = "x".repeat(100_000);
+        let t = std::time::Instant::now();
+        assert_eq!(closest(&huge, &names, false), None);
+        assert!(t.elapsed() < std::time::Duration::from_millis(100));
     }
 }
