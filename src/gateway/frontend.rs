@@ -258,10 +258,11 @@ fn refuse_unsupported(
     if let Some(key) = opts.0.keys().find(|k| k.starts_with("context:")) {
         return Err(FrontendError::Unsupported(format!("named context {key:?}")));
     }
-    if opts.get("contextsubdir").is_some_and(|v| !v.is_empty()) {
-        return Err(FrontendError::Unsupported(
-            "the contextsubdir option".to_string(),
-        ));
+    // The converter has no place for these yet; ignoring them would build something else.
+    for key in ["contextsubdir", "ulimit", "cgroup-parent"] {
+        if opts.get(key).is_some_and(|v| !v.is_empty()) {
+            return Err(FrontendError::Unsupported(format!("the {key} option")));
+        }
     }
     if inputs.contains_key("context") {
         return Err(FrontendError::Unsupported(
@@ -379,4 +380,53 @@ fn oci_platform_json(p: &Platform) -> serde_json::Value {
         map.insert("variant".into(), p.variant.clone().into());
     }
     serde_json::Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> FrontendOpts {
+        FrontendOpts(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn options_the_converter_cannot_honour_are_refused() {
+        let none = BTreeMap::new();
+        assert!(refuse_unsupported(&opts(&[("target", "x"), ("ulimit", "")]), &none).is_ok());
+        for (key, value) in [
+            ("context:base", "docker-image://alpine"),
+            ("ulimit", "nofile=1024:1024"),
+            ("cgroup-parent", "/custom"),
+            ("contextsubdir", "sub"),
+        ] {
+            let err = refuse_unsupported(&opts(&[(key, value)]), &none).unwrap_err();
+            assert!(
+                err.to_string()
+                    .ends_with("is not supported by the dockerfile-llb frontend"),
+                "{err}"
+            );
+        }
+        let with_context = BTreeMap::from([("context".to_string(), pb::Definition::default())]);
+        assert!(refuse_unsupported(&opts(&[]), &with_context).is_err());
+    }
+
+    #[test]
+    fn failed_rpcs_keep_their_code() {
+        let err = FrontendError::ReadDockerfile(BridgeError::Rpc {
+            rpc: "ReadFile",
+            status: tonic::Status::not_found("open Dockerfile: no such file"),
+        });
+        let status = err.to_status();
+        assert_eq!(status.code, tonic::Code::NotFound as i32);
+        assert_eq!(
+            status.message,
+            "failed to read dockerfile: ReadFile: open Dockerfile: no such file"
+        );
+    }
 }

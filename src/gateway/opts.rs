@@ -168,8 +168,9 @@ impl BuildOpts {
             extra_hosts: parse_extra_hosts(opts.get("add-hosts").unwrap_or(""))?,
             shm_size: parse_shm_size(opts.get("shm-size").unwrap_or(""))?,
             network_mode: parse_net_mode(opts.get("force-network-mode").unwrap_or(""))?,
-            hostname: non_empty(opts.get("hostname"))
-                .or_else(|| non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))),
+            // The build arg wins over the option, as in the reference.
+            hostname: non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))
+                .or_else(|| non_empty(opts.get("hostname"))),
             no_cache: match opts.get("no-cache") {
                 None => NoCache::None,
                 Some("") => NoCache::All,
@@ -453,6 +454,8 @@ mod tests {
             "requestid=frontend.outline",
             "build-arg:SOURCE_DATE_EPOCH=1700000000",
             "local-sessionid:context=other",
+            "hostname=from-opt",
+            "build-arg:BUILDKIT_SANDBOX_HOSTNAME=from-arg",
         ]);
         let b = BuildOpts::resolve(&o, "sess", Some(WORKERS)).unwrap();
         assert_eq!(b.filename, "sub/Dockerfile.dev");
@@ -479,6 +482,7 @@ mod tests {
         assert_eq!(b.source_date_epoch, Some(1_700_000_000));
         assert_eq!(b.session_for_local("context"), "other");
         assert_eq!(b.session_for_local("dockerfile"), "sess");
+        assert_eq!(b.hostname.as_deref(), Some("from-arg"));
     }
 
     #[test]
