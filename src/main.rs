@@ -5,7 +5,7 @@
 //! - `check`: parse and convert offline, printing diagnostics rustc-style.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -97,6 +97,13 @@ fn run() -> anyhow::Result<ExitCode> {
 }
 
 fn run_frontend() -> anyhow::Result<ExitCode> {
+    // BuildKit gives us pipes; a terminal means a person ran the binary by hand.
+    if std::io::stdin().is_terminal() {
+        bail!(
+            "`frontend` speaks gRPC with buildkitd on stdin/stdout and is started by BuildKit \
+             (`# syntax=myorg/frontend`); see `dockerfile-llb --help` for the offline commands"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -171,16 +178,20 @@ fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
+    let bytes = if args.json {
         let json = llb::Definition::from_pb(converted.definition).to_json();
-        serde_json::to_writer_pretty(&mut stdout, &json)?;
-        writeln!(stdout)?;
+        let mut text = serde_json::to_vec_pretty(&json)?;
+        text.push(b'\n');
+        text
     } else {
-        stdout.write_all(&converted.definition.encode_to_vec())?;
+        converted.definition.encode_to_vec()
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+        // `dockerfile-llb llb --json | head` closing the pipe early is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
