@@ -25,11 +25,12 @@ for n in "${stages[@]}"; do
   if [ "${runner[0]}" = target/release/examples/convert-llb ]; then
     cmd=("${runner[@]}" "$df" "$out")
   else
-    cmd=("${runner[@]}" "$df")
+    cmd=("${runner[@]}" -f "$df")
   fi
   /usr/bin/time -v "${cmd[@]}" >"$out.stdout" 2>"$work/time.$n" || { cat "$work/time.$n"; exit 1; }
+  [ -s "$out" ] || mv "$out.stdout" "$out"
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.$n")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$work/time.$n")
-  size=$(stat -c %s "$out" 2>/dev/null || stat -c %s "$out.stdout")
+  size=$(stat -c %s "$out")
   printf '%-8s %-7s %10s %12s %14s  %s\n' "$n" "$((n * 100))" "$wall" "$rss" "$size" "${runner[*]}"
 done
