@@ -322,3 +322,41 @@ fn typed_instructions_match_the_reference() {
         failures.join("\n")
     );
 }
+
+/// Spans are exact: for every keyword, and every argument word kept verbatim (not JSON-decoded,
+/// not joined across continuation lines, not dequoted flags), the source bytes under the span
+/// are the word's text.
+#[test]
+fn word_spans_cover_their_source_text() {
+    let mut checked = 0;
+    for case in cases("testfiles") {
+        let source = fs::read(case.join("Dockerfile")).unwrap();
+        let parsed = syntax::parse(&source, "Dockerfile").unwrap();
+        let mut nodes: Vec<&syntax::Node> = parsed.nodes.iter().collect();
+        while let Some(node) = nodes.pop() {
+            if let Some(child) = &node.child {
+                nodes.push(child);
+            }
+            let mut words = vec![&node.keyword];
+            if !node.json && node.lines.start == node.lines.end {
+                words.extend(node.args.iter().filter(|w| !w.text.is_empty()));
+            }
+            for w in words {
+                let under = String::from_utf8_lossy(&source[w.span.start..w.span.end]);
+                assert_eq!(under, w.text, "{}: {:?}", case.display(), node.original);
+                checked += 1;
+            }
+            // Exec-form strings: the span holds the JSON literal of the text.
+            if node.json && node.command() != "healthcheck" {
+                for w in &node.args {
+                    let literal = std::str::from_utf8(&source[w.span.start..w.span.end]).unwrap();
+                    let decoded: String = serde_json::from_str(literal)
+                        .unwrap_or_else(|e| panic!("{}: {literal:?}: {e}", case.display()));
+                    assert_eq!(decoded, w.text, "{}", case.display());
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} words checked");
+}
