@@ -6,8 +6,10 @@
 //!   `frontend/dockerfile/parser`, printable in its dump format with [`ParsedDockerfile::dump`].
 //! - Every word carries a [`Span`] (byte offsets); [`LineIndex`] converts to line/column.
 //! - Errors are [`Diagnostic`]s: message, span, label, hint, filename; rendered rustc-style.
+//! - [`check`] reads the `# check=` directive's lint options.
 //! - [`expand`] does word expansion (`$v`, `${v:-w}`, quotes) for the converter.
 
+pub mod check;
 pub mod diagnostic;
 pub mod expand;
 pub mod heredoc;
@@ -16,6 +18,7 @@ pub mod parser;
 pub mod span;
 pub mod suggest;
 
+pub use check::{parse_check, CheckConfig};
 pub use diagnostic::{Diagnostic, DiagnosticData, Severity};
 pub use heredoc::Heredoc;
 pub use parser::{parse, Directive, Directives, Node, ParsedDockerfile, Word};
