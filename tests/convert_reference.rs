@@ -3,6 +3,8 @@
 //! (bytes, hence digest), every op's metadata, the source map and the image config JSON must be
 //! identical. Needs `go` (part of the project environment; modules come from the Go proxy/cache).
 
+mod go_program;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,20 +22,7 @@ use sha2::{Digest, Sha256};
 
 fn oracle() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/convert_go_oracle");
-        let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("convert-go-oracle");
-        let status = Command::new("go")
-            .args(["build", "-o"])
-            .arg(&binary)
-            .arg(".")
-            .current_dir(&dir)
-            .env("GOFLAGS", "-mod=mod")
-            .status()
-            .expect("`go` must be installed: it is part of the project environment");
-        assert!(status.success(), "building tests/convert_go_oracle failed");
-        binary
-    })
+    BINARY.get_or_init(|| go_program::build("convert_go_oracle"))
 }
 
 fn sha256_hex(data: &[u8]) -> String {

@@ -3,6 +3,7 @@
 //! our exact bytes, and `buildctl debug dump-llb` must parse our definitions.
 //! Needs `go` (part of the project environment) and the tools of scripts/install-tools.sh.
 
+mod go_program;
 mod llb_support;
 
 use std::collections::BTreeMap;
@@ -18,20 +19,7 @@ use prost::Message;
 /// Builds tests/go-llb-check once per test run.
 fn checker() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-llb-check");
-        let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go-llb-check");
-        let status = Command::new("go")
-            .args(["build", "-o"])
-            .arg(&binary)
-            .arg(".")
-            .current_dir(&dir)
-            .env("GOFLAGS", "-mod=mod")
-            .status()
-            .expect("`go` must be installed: it is part of the project environment");
-        assert!(status.success(), "building tests/go-llb-check failed");
-        binary
-    })
+    BINARY.get_or_init(|| go_program::build("go-llb-check"))
 }
 
 fn run(program: &Path, args: &[&str], stdin: &[u8]) -> (bool, Vec<u8>, String) {
