@@ -1,6 +1,7 @@
 //! Platforms as containerd/platforms (v1.0.0-rc.2, the version BuildKit v0.26.3 pins) parses,
 //! normalises and formats them: `linux/arm64/v8`, `linux/arm` -> variant v7, `x86_64` -> amd64.
 
+use crate::llb;
 use crate::proto::pb;
 
 /// An OCI platform (`ocispecs.Platform`).
@@ -33,91 +34,49 @@ impl Platform {
     /// The platform this frontend runs on, used when BuildKit tells us nothing
     /// (containerd `DefaultSpec`, normalised).
     pub fn host() -> Platform {
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "arm" => "arm",
-            "powerpc64" => "ppc64le",
-            "s390x" => "s390x",
-            "riscv64" => "riscv64",
-            other => other,
-        };
-        Platform::new("linux", arch).normalize()
+        Platform::from_llb(llb::Platform::host())
     }
 
     /// containerd `platforms.Parse`: `os[(osversion)][/arch[/variant]]` or a bare arch.
     pub fn parse(specifier: &str) -> Result<Platform, PlatformError> {
-        let err = |reason: &str| PlatformError {
-            specifier: specifier.to_string(),
-            reason: reason.to_string(),
-        };
-        if specifier.contains('*') {
-            return Err(err("wildcards not yet supported"));
-        }
-        let parts: Vec<&str> = specifier.splitn(4, '/').collect();
-        let mut p = Platform::default();
-        let (os, os_version) =
-            split_os_version(parts[0]).ok_or_else(|| err("invalid OS component"))?;
-        p.os = normalize_os(os);
-        p.os_version = os_version.to_string();
-        for part in &parts[1..] {
-            if part.is_empty()
-                || !part
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
-            {
-                return Err(err("invalid platform component"));
-            }
-        }
-        match parts.len() {
-            1 => {
-                if is_known_os(&p.os) {
-                    p.architecture = Platform::host().architecture;
-                    return Ok(p);
-                }
-                let (arch, mut variant) = normalize_arch(parts[0], "");
-                if arch == "arm" && variant == "v7" {
-                    variant.clear();
-                }
-                if is_known_arch(&arch) {
-                    p.architecture = arch;
-                    p.variant = variant;
-                    p.os = "linux".to_string();
-                    p.os_version.clear();
-                    return Ok(p);
-                }
-                Err(err("unknown operating system or architecture"))
-            }
-            2 => {
-                let (arch, mut variant) = normalize_arch(parts[1], "");
-                if arch == "arm" && variant == "v7" {
-                    variant.clear();
-                }
-                p.architecture = arch;
-                p.variant = variant;
-                Ok(p)
-            }
-            3 => {
-                let (arch, mut variant) = normalize_arch(parts[1], parts[2]);
-                if arch == "arm64" && variant.is_empty() {
-                    variant = "v8".to_string();
-                }
-                p.architecture = arch;
-                p.variant = variant;
-                Ok(p)
-            }
-            _ => Err(err("cannot parse platform specifier")),
-        }
+        llb::Platform::parse_with_reason(specifier)
+            .map(Platform::from_llb)
+            .map_err(|reason| PlatformError {
+                specifier: specifier.to_string(),
+                reason: reason.to_string(),
+            })
     }
 
     /// containerd `platforms.Normalize`.
-    pub fn normalize(mut self) -> Platform {
-        self.os = normalize_os(&self.os);
-        let (arch, variant) = normalize_arch(&self.architecture, &self.variant);
-        self.architecture = arch;
-        self.variant = variant;
-        self
+    pub fn normalize(self) -> Platform {
+        // containerd's Normalize fills an empty OS with the host's, linux here; the LLB
+        // layer's normalize leaves it empty.
+        let os = if self.os.is_empty() {
+            "linux"
+        } else {
+            self.os.as_str()
+        };
+        let canonical = llb::Platform::new(os, self.architecture.as_str())
+            .with_variant(self.variant.as_str())
+            .normalize();
+        Platform {
+            os: canonical.os,
+            architecture: canonical.architecture,
+            variant: canonical.variant,
+            ..self
+        }
+    }
+
+    /// The LLB layer's platform does the parsing and normalising; it has no "absent" OS
+    /// features, which the image config keeps apart from an empty list.
+    fn from_llb(p: llb::Platform) -> Platform {
+        Platform {
+            os: p.os,
+            architecture: p.architecture,
+            variant: p.variant,
+            os_version: p.os_version,
+            os_features: (!p.os_features.is_empty()).then_some(p.os_features),
+        }
     }
 
     /// containerd `platforms.Format`: `os/arch[/variant]`, or `unknown`.
@@ -162,124 +121,6 @@ fn join_non_empty(parts: &[&str]) -> String {
         .join("/")
 }
 
-fn split_os_version(part: &str) -> Option<(&str, &str)> {
-    let ok_name = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    };
-    if let Some(open) = part.find('(') {
-        let rest = part[open + 1..].strip_suffix(')')?;
-        let os = &part[..open];
-        let ok_version = rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-        (ok_name(os) && ok_version).then_some((os, rest))
-    } else {
-        ok_name(part).then_some((part, ""))
-    }
-}
-
-fn normalize_os(os: &str) -> String {
-    if os.is_empty() {
-        return "linux".to_string();
-    }
-    let os = os.to_ascii_lowercase();
-    if os == "macos" {
-        "darwin".to_string()
-    } else {
-        os
-    }
-}
-
-fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
-    let arch = arch.to_ascii_lowercase();
-    let variant = variant.to_ascii_lowercase();
-    match arch.as_str() {
-        "i386" => ("386".into(), String::new()),
-        "x86_64" | "x86-64" | "amd64" => (
-            "amd64".into(),
-            if variant == "v1" {
-                String::new()
-            } else {
-                variant
-            },
-        ),
-        "aarch64" | "arm64" => {
-            let variant = match variant.as_str() {
-                "8" | "v8" | "v8.0" => String::new(),
-                "9" | "9.0" | "v9.0" => "v9".into(),
-                _ => variant,
-            };
-            ("arm64".into(), variant)
-        }
-        "armhf" => ("arm".into(), "v7".into()),
-        "armel" => ("arm".into(), "v6".into()),
-        "arm" => {
-            let variant = match variant.as_str() {
-                "" | "7" => "v7".into(),
-                "5" | "6" | "8" => format!("v{variant}"),
-                _ => variant,
-            };
-            ("arm".into(), variant)
-        }
-        _ => (arch, variant),
-    }
-}
-
-fn is_known_os(os: &str) -> bool {
-    matches!(
-        os,
-        "aix"
-            | "android"
-            | "darwin"
-            | "dragonfly"
-            | "freebsd"
-            | "hurd"
-            | "illumos"
-            | "ios"
-            | "js"
-            | "linux"
-            | "nacl"
-            | "netbsd"
-            | "openbsd"
-            | "plan9"
-            | "solaris"
-            | "windows"
-            | "zos"
-    )
-}
-
-fn is_known_arch(arch: &str) -> bool {
-    matches!(
-        arch,
-        "386"
-            | "amd64"
-            | "amd64p32"
-            | "arm"
-            | "armbe"
-            | "arm64"
-            | "arm64be"
-            | "ppc64"
-            | "ppc64le"
-            | "loong64"
-            | "mips"
-            | "mipsle"
-            | "mips64"
-            | "mips64le"
-            | "mips64p32"
-            | "mips64p32le"
-            | "ppc"
-            | "riscv"
-            | "riscv64"
-            | "s390"
-            | "s390x"
-            | "sparc"
-            | "sparc64"
-            | "wasm"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +163,20 @@ mod tests {
         assert!(Platform::parse("linux/*").is_err());
         assert!(Platform::parse("linux/amd64/v1/x").is_err());
         assert!(Platform::parse("foo").is_err());
+    }
+
+    #[test]
+    fn parse_errors_name_containerds_reason() {
+        let reason = |s: &str| Platform::parse(s).unwrap_err().reason;
+        assert_eq!(reason("linux/*"), "wildcards not yet supported");
+        assert_eq!(reason("lin.ux/amd64"), "invalid OS component");
+        assert_eq!(reason("linux(10/amd64"), "invalid OS component");
+        assert_eq!(reason("linux//amd64"), "invalid platform component");
+        assert_eq!(reason("foo"), "unknown operating system or architecture");
+        assert_eq!(
+            reason("linux/amd64/v1/x"),
+            "cannot parse platform specifier"
+        );
     }
 
     #[test]

@@ -164,7 +164,16 @@ impl Platform {
     /// `linux/arm` and `linux/armhf` → `linux/arm` with no variant). A lone
     /// architecture gets `linux`; a lone OS gets the architecture of this machine.
     pub fn parse(specifier: &str) -> Result<Platform, LlbError> {
-        let invalid = || LlbError::InvalidPlatform(specifier.to_string());
+        Platform::parse_with_reason(specifier)
+            .map_err(|_| LlbError::InvalidPlatform(specifier.to_string()))
+    }
+
+    /// `parse`, failing with containerd's reason (`invalid OS component`, ...), for the
+    /// converter, which reports it the way the reference does.
+    pub(crate) fn parse_with_reason(specifier: &str) -> Result<Platform, &'static str> {
+        if specifier.contains('*') {
+            return Err("wildcards not yet supported");
+        }
         let component_ok = |s: &str| {
             !s.is_empty()
                 && s.chars()
@@ -172,17 +181,17 @@ impl Platform {
         };
         let parts: Vec<&str> = specifier.splitn(4, '/').collect();
         let (os_part, os_version) = match parts[0].split_once('(') {
-            Some((os, rest)) => (os, rest.strip_suffix(')').ok_or_else(invalid)?),
+            Some((os, rest)) => (os, rest.strip_suffix(')').ok_or("invalid OS component")?),
             None => (parts[0], ""),
         };
         if !component_ok(os_part)
             || os_part.contains('.')
             || !(os_version.is_empty() || component_ok(os_version))
         {
-            return Err(invalid());
+            return Err("invalid OS component");
         }
         if parts[1..].iter().any(|p| !component_ok(p)) {
-            return Err(invalid());
+            return Err("invalid platform component");
         }
         let os = normalize_os(os_part);
         let mut platform = Platform {
@@ -197,7 +206,7 @@ impl Platform {
             1 => {
                 let (arch, variant) = normalize_arch(parts[0], "");
                 if !KNOWN_ARCHES.contains(&arch.as_str()) {
-                    return Err(invalid());
+                    return Err("unknown operating system or architecture");
                 }
                 platform.os = "linux".to_string();
                 platform.os_version = String::new();
@@ -226,9 +235,14 @@ impl Platform {
                 };
                 platform.architecture = arch;
             }
-            _ => return Err(invalid()),
+            _ => return Err("cannot parse platform specifier"),
         }
         Ok(platform)
+    }
+
+    /// The platform of this machine (containerd `DefaultSpec`, normalised).
+    pub fn host() -> Platform {
+        Platform::new("linux", host_arch()).normalize()
     }
 
     /// containerd's `platforms.Normalize`: canonical OS, architecture and variant names.
