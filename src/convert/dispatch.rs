@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::llb::clean_path;
+
 use super::args::{is_non_env_arg, ProxyEnv};
 use super::env::{parse_key_value, EnvList};
 use super::graph::{
@@ -817,34 +819,6 @@ fn contains_wildcards(name: &str) -> bool {
         i += 1;
     }
     false
-}
-
-/// Go `path.Clean`.
-pub fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_string();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            _ => parts.push(part),
-        }
-    }
-    let body = parts.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".to_string(),
-        (false, false) => body,
-    }
 }
 
 /// Go `path.Join` of two parts.

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::instructions::{self as ins, Command, Instruction, MountType, Word};
+use crate::llb::clean_path;
 use crate::syntax::expand::{Env, Expander};
 use crate::syntax::heredoc::parse_heredoc_word;
 
-use super::dispatch::{clean_path, join_path, CopyRequest, RunDefaults, StageState};
+use super::dispatch::{join_path, CopyRequest, RunDefaults, StageState};
 use super::env::EnvList;
 use super::expose::parse_ports;
 use super::graph::{

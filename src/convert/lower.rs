@@ -8,9 +8,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::llb::{self, OpOptions};
+use crate::llb::{self, clean_path, OpOptions};
 
-use super::dispatch::clean_path;
 use super::graph::{
     CacheSharing, Chown, CopyMode, FileAction, Fs, MountKind, MountSpec, NetMode, Op, OpKind,
     OpMeta, SecurityMode, UserRef,
