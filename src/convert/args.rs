@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::llb::ProxyEnv;
+
 use super::env::EnvList;
 use super::platform::Platform;
 
@@ -47,18 +49,9 @@ pub fn default_args(
     env
 }
 
-/// `ExecOp.meta.proxy_env`: the proxy build-args, matched case-insensitively. These stay out of
-/// the cache key (BuildKit appends them to the env at run time).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProxyEnv {
-    pub http_proxy: String,
-    pub https_proxy: String,
-    pub ftp_proxy: String,
-    pub no_proxy: String,
-    pub all_proxy: String,
-}
-
-/// The proxy env from build args, or `None` when no proxy arg is given.
+/// The proxy env from build args (`ExecOp.meta.proxy_env`), matched case-insensitively, or
+/// `None` when no proxy arg is given. These stay out of the cache key (BuildKit appends them
+/// to the env at run time).
 pub fn proxy_env_from_build_args(build_args: &BTreeMap<String, String>) -> Option<ProxyEnv> {
     let mut pe = ProxyEnv::default();
     let mut any = false;

@@ -8,9 +8,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::llb::clean_path;
+use crate::llb::{clean_path, ProxyEnv};
 
-use super::args::{is_non_env_arg, ProxyEnv};
+use super::args::is_non_env_arg;
 use super::env::{parse_key_value, EnvList};
 use super::graph::{
     parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec,

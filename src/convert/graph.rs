@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use super::args::ProxyEnv;
+use crate::llb::ProxyEnv;
+
 use super::platform::Platform;
 
 /// A filesystem: the first output of an op, or `None` for scratch (empty).

@@ -209,13 +209,7 @@ impl Lowering<'_> {
                     e = e.hostname(spec.hostname.clone());
                 }
                 if let Some(p) = &spec.proxy_env {
-                    e = e.proxy_env(llb::ProxyEnv {
-                        http_proxy: p.http_proxy.clone(),
-                        https_proxy: p.https_proxy.clone(),
-                        ftp_proxy: p.ftp_proxy.clone(),
-                        no_proxy: p.no_proxy.clone(),
-                        all_proxy: p.all_proxy.clone(),
-                    });
+                    e = e.proxy_env(p.clone());
                 }
                 for (host, ip) in &spec.extra_hosts {
                     e = e.extra_host(host.clone(), ip.clone());
