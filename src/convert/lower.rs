@@ -14,7 +14,6 @@ use super::graph::{
     CacheSharing, Chown, CopyMode, FileAction, Fs, MountKind, MountSpec, NetMode, Op, OpKind,
     OpMeta, SecurityMode, UserRef,
 };
-use super::platform::Platform;
 use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted};
 
@@ -134,8 +133,7 @@ impl Lowering<'_> {
                 platform,
                 resolve_mode,
             } => {
-                let mut src =
-                    llb::Source::image(reference.clone()).platform(llb_platform(platform));
+                let mut src = llb::Source::image(reference.clone()).platform(platform.to_llb());
                 src = match resolve_mode.as_deref() {
                     Some("pull") => src.resolve_mode(llb::ResolveMode::ForcePull),
                     Some("local") => src.resolve_mode(llb::ResolveMode::PreferLocal),
@@ -204,7 +202,7 @@ impl Lowering<'_> {
                         SecurityMode::Sandbox => llb::SecurityMode::Sandbox,
                         SecurityMode::Insecure => llb::SecurityMode::Insecure,
                     })
-                    .platform(llb_platform(&spec.platform));
+                    .platform(spec.platform.to_llb());
                 if !spec.hostname.is_empty() {
                     e = e.hostname(spec.hostname.clone());
                 }
@@ -392,16 +390,6 @@ fn inputs(op: &Op) -> Vec<&Fs> {
             }))
             .collect(),
         OpKind::Merge { inputs } => inputs.iter().collect(),
-    }
-}
-
-fn llb_platform(p: &Platform) -> llb::Platform {
-    llb::Platform {
-        os: p.os.clone(),
-        architecture: p.architecture.clone(),
-        variant: p.variant.clone(),
-        os_version: p.os_version.clone(),
-        os_features: p.os_features.clone().unwrap_or_default(),
     }
 }
 

@@ -101,9 +101,14 @@ impl Platform {
 
     /// The LLB `pb.Platform` of this platform.
     pub fn to_pb(&self) -> pb::Platform {
-        pb::Platform {
-            architecture: self.architecture.clone(),
+        self.to_llb().to_pb()
+    }
+
+    /// The platform the LLB builder writes on ops.
+    pub(crate) fn to_llb(&self) -> llb::Platform {
+        llb::Platform {
             os: self.os.clone(),
+            architecture: self.architecture.clone(),
             variant: self.variant.clone(),
             os_version: self.os_version.clone(),
             os_features: self.os_features.clone().unwrap_or_default(),
