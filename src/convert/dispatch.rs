@@ -8,13 +8,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::llb::{clean_path, ProxyEnv};
+use crate::llb::{clean_path, Chown, ProxyEnv};
 
 use super::args::is_non_env_arg;
 use super::env::{parse_key_value, EnvList};
 use super::graph::{
-    parse_chown, CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec,
-    NetMode, Op, OpKind, OpMeta, ProgressGroup, SecurityMode,
+    CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op,
+    OpKind, OpMeta, ProgressGroup, SecurityMode,
 };
 use super::history::{duration_string, go_list, go_quote, go_quote_list, go_quote_rune};
 use super::image::{Empty, Healthcheck, ImageConfig};
@@ -244,7 +244,7 @@ impl StageState {
         let with_layer = wd != "/";
         if with_layer {
             let owner =
-                (!self.image.config.user.is_empty()).then(|| parse_chown(&self.image.config.user));
+                (!self.image.config.user.is_empty()).then(|| Chown::parse(&self.image.config.user));
             let platform = self.platform.clone();
             let name = self.progress_name_for(display, Some(&platform));
             let action = FileAction::Mkdir {
@@ -484,7 +484,7 @@ impl StageState {
             .chown
             .as_deref()
             .filter(|c| !c.is_empty())
-            .map(parse_chown);
+            .map(Chown::parse);
 
         let mut message = String::from(if req.is_add { "ADD" } else { "COPY" });
         if req.parents {

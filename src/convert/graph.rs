@@ -9,6 +9,8 @@
 use std::sync::Arc;
 
 use crate::llb::ProxyEnv;
+// Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER).
+pub use crate::llb::{Chown, UserRef};
 
 use super::platform::Platform;
 
@@ -162,19 +164,6 @@ pub enum CacheSharing {
     Locked,
 }
 
-/// Owner of created files: by name (resolved in the base's /etc/passwd) or by id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserRef {
-    Name(String),
-    Id(u32),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chown {
-    pub user: Option<UserRef>,
-    pub group: Option<UserRef>,
-}
-
 /// COPY/ADD `--chmod`: an octal mode or a symbolic mode string (`u+x`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CopyMode {
@@ -227,30 +216,6 @@ impl Op {
     }
 }
 
-/// `llb.WithUser` / `ChownOpt` parsing: `user[:group]`, each part an id, `root` (0) or a name.
-pub fn parse_chown(spec: &str) -> Chown {
-    let part = |s: &str| -> UserRef {
-        if s == "root" {
-            return UserRef::Id(0);
-        }
-        match s.parse::<i32>() {
-            // Go parses as int32 and stores it through uint32.
-            Ok(id) => UserRef::Id(id as u32),
-            Err(_) => UserRef::Name(s.to_string()),
-        }
-    };
-    match spec.split_once(':') {
-        Some((user, group)) => Chown {
-            user: Some(part(user)),
-            group: Some(part(group)),
-        },
-        None => Chown {
-            user: Some(part(spec)),
-            group: None,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,21 +223,21 @@ mod tests {
     #[test]
     fn chown_parsing_follows_with_user() {
         assert_eq!(
-            parse_chown("1000"),
+            Chown::parse("1000"),
             Chown {
                 user: Some(UserRef::Id(1000)),
                 group: None
             }
         );
         assert_eq!(
-            parse_chown("app:root"),
+            Chown::parse("app:root"),
             Chown {
                 user: Some(UserRef::Name("app".into())),
                 group: Some(UserRef::Id(0))
             }
         );
         assert_eq!(
-            parse_chown("1:staff"),
+            Chown::parse("1:staff"),
             Chown {
                 user: Some(UserRef::Id(1)),
                 group: Some(UserRef::Name("staff".into()))

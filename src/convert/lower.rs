@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::llb::{self, clean_path, OpOptions};
 
 use super::graph::{
-    CacheSharing, Chown, CopyMode, FileAction, Fs, MountKind, MountSpec, NetMode, Op, OpKind,
-    OpMeta, SecurityMode, UserRef,
+    CacheSharing, CopyMode, FileAction, Fs, MountKind, MountSpec, NetMode, Op, OpKind, OpMeta,
+    SecurityMode,
 };
 use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted};
@@ -236,7 +236,7 @@ impl Lowering<'_> {
                                 c.src.clone(),
                                 c.dest.clone(),
                             )
-                            .owner_opt(c.owner.as_ref().map(llb_chown))
+                            .owner_opt(c.owner.clone())
                             .follow_symlinks(c.follow_symlink)
                             .dir_contents_only(c.dir_copy_contents)
                             .attempt_unpack(c.attempt_unpack)
@@ -266,7 +266,7 @@ impl Lowering<'_> {
                         } => {
                             let mut m = llb::Mkdir::new(path.clone(), *mode)
                                 .make_parents(*make_parents)
-                                .owner_opt(owner.as_ref().map(llb_chown));
+                                .owner_opt(owner.clone());
                             if let Some(ts) = timestamp {
                                 m = m.timestamp(*ts);
                             }
@@ -280,7 +280,7 @@ impl Lowering<'_> {
                             timestamp,
                         } => {
                             let mut m = llb::Mkfile::new(path.clone(), *mode, data.clone())
-                                .owner_opt(owner.as_ref().map(llb_chown));
+                                .owner_opt(owner.clone());
                             if let Some(ts) = timestamp {
                                 m = m.timestamp(*ts);
                             }
@@ -390,19 +390,5 @@ fn inputs(op: &Op) -> Vec<&Fs> {
             }))
             .collect(),
         OpKind::Merge { inputs } => inputs.iter().collect(),
-    }
-}
-
-fn llb_user(u: &UserRef) -> llb::UserRef {
-    match u {
-        UserRef::Id(id) => llb::UserRef::Id(*id),
-        UserRef::Name(n) => llb::UserRef::Name(n.clone()),
-    }
-}
-
-fn llb_chown(c: &Chown) -> llb::Chown {
-    llb::Chown {
-        user: c.user.as_ref().map(llb_user),
-        group: c.group.as_ref().map(llb_user),
     }
 }
