@@ -9,8 +9,9 @@
 use std::sync::Arc;
 
 use crate::llb::ProxyEnv;
-// Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER).
-pub use crate::llb::{Chown, UserRef};
+// Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER);
+// RUN's network and security modes are the LLB layer's too.
+pub use crate::llb::{Chown, NetMode, SecurityMode, UserRef};
 
 use super::platform::Platform;
 
@@ -99,21 +100,6 @@ pub struct ExecSpec {
     pub proxy_env: Option<ProxyEnv>,
     pub mounts: Vec<MountSpec>,
     pub platform: Platform,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NetMode {
-    #[default]
-    Sandbox,
-    Host,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SecurityMode {
-    #[default]
-    Sandbox,
-    Insecure,
 }
 
 /// An extra mount of a RUN (`--mount`, the `/dev/shm` tmpfs, heredoc scripts).

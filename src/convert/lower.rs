@@ -11,8 +11,7 @@ use std::sync::Arc;
 use crate::llb::{self, clean_path, OpOptions};
 
 use super::graph::{
-    CacheSharing, CopyMode, FileAction, Fs, MountKind, MountSpec, NetMode, Op, OpKind, OpMeta,
-    SecurityMode,
+    CacheSharing, CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, OpMeta,
 };
 use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted};
@@ -193,15 +192,8 @@ impl Lowering<'_> {
                     .env_list(env)
                     .cwd(spec.cwd.clone())
                     .user(spec.user.clone())
-                    .network(match spec.network {
-                        NetMode::Sandbox => llb::NetMode::Sandbox,
-                        NetMode::Host => llb::NetMode::Host,
-                        NetMode::None => llb::NetMode::None,
-                    })
-                    .security(match spec.security {
-                        SecurityMode::Sandbox => llb::SecurityMode::Sandbox,
-                        SecurityMode::Insecure => llb::SecurityMode::Insecure,
-                    })
+                    .network(spec.network)
+                    .security(spec.security)
                     .platform(spec.platform.to_llb());
                 if !spec.hostname.is_empty() {
                     e = e.hostname(spec.hostname.clone());
