@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use crate::llb::ProxyEnv;
 // Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER);
-// RUN's network and security modes are the LLB layer's too.
-pub use crate::llb::{Chown, NetMode, SecurityMode, UserRef};
+// RUN's network and security modes and cache mount sharing are the LLB layer's too.
+pub use crate::llb::{CacheSharing, Chown, NetMode, SecurityMode, UserRef};
 
 use super::platform::Platform;
 
@@ -141,13 +141,6 @@ pub enum MountKind {
         mode: u32,
         optional: bool,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheSharing {
-    Shared,
-    Private,
-    Locked,
 }
 
 /// COPY/ADD `--chmod`: an octal mode or a symbolic mode string (`u+x`).

@@ -10,9 +10,7 @@ use std::sync::Arc;
 
 use crate::llb::{self, clean_path, OpOptions};
 
-use super::graph::{
-    CacheSharing, CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, OpMeta,
-};
+use super::graph::{CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, OpMeta};
 use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted};
 
@@ -314,12 +312,7 @@ impl Lowering<'_> {
                 e.mount(mount)
             }
             MountKind::Cache { id, sharing } => {
-                let sharing = match sharing {
-                    CacheSharing::Shared => llb::CacheSharing::Shared,
-                    CacheSharing::Private => llb::CacheSharing::Private,
-                    CacheSharing::Locked => llb::CacheSharing::Locked,
-                };
-                let mut mount = llb::Mount::cache(m.dest.clone(), id.clone(), sharing)
+                let mut mount = llb::Mount::cache(m.dest.clone(), id.clone(), *sharing)
                     .from(source)
                     .readonly_if(m.readonly);
                 if !m.selector.is_empty() {
