@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use crate::llb::ProxyEnv;
 // Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER);
-// RUN's network and security modes and cache mount sharing are the LLB layer's too.
-pub use crate::llb::{CacheSharing, Chown, NetMode, SecurityMode, UserRef};
+// RUN's network and security modes, cache mount sharing and progress groups are the LLB
+// layer's too.
+pub use crate::llb::{CacheSharing, Chown, NetMode, ProgressGroup, SecurityMode, UserRef};
 
 use super::platform::Platform;
 
@@ -44,13 +45,6 @@ pub struct OpMeta {
 pub struct LineRange {
     pub start: u32,
     pub end: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgressGroup {
-    pub id: String,
-    pub name: String,
-    pub weak: bool,
 }
 
 #[derive(Debug)]
