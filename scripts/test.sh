@@ -48,9 +48,17 @@ step() {
   fi
 }
 
+# Environments of earlier runs that were killed before their cleanup (their test.sh is gone).
+for stale in /tmp/dfllb-test.*; do
+  [ -f "$stale/test-owner" ] && ! kill -0 "$(cat "$stale/test-owner")" 2>/dev/null || continue
+  echo "removing the environment of a killed run: $stale"
+  DFLLB_RUN=$stale bash scripts/env-down.sh >/dev/null 2>&1 || true
+done
+
 echo "test environment: $DFLLB_RUN (logs in $LOGS)"
 step env-up bash scripts/env-up.sh
 if [ $failed != 0 ]; then exit 1; fi
+[ $own_env = 0 ] || echo $$ > "$DFLLB_RUN/test-owner"
 # shellcheck source=/dev/null
 source "$DFLLB_RUN/env.sh"
 
