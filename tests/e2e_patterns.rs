@@ -42,6 +42,8 @@ enum Route {
     SyntaxDirective,
     /// `docker buildx build` with the remote driver on our buildkitd.
     Buildx,
+    /// The reference frontend itself (`dockerfile.v0` with `cmdline` set, so it does not forward).
+    Reference,
 }
 
 const ROUTES: [Route; 3] = [Route::Gateway, Route::SyntaxDirective, Route::Buildx];
@@ -101,17 +103,30 @@ fn skopeo(args: &[&str]) -> Value {
 
 /// One build of `dockerfile` (in `context`) through `route`. `outputs` are buildctl `--output`
 /// values; buildx takes only the first.
-fn build(route: Route, context: &Path, dockerfile: &Path, args: &[&str], outputs: &[String]) -> Run {
+fn build(
+    route: Route,
+    context: &Path,
+    dockerfile: &Path,
+    args: &[&str],
+    outputs: &[String],
+) -> Run {
     our_frontend_digest();
     let mut cmd = match route {
-        Route::Gateway | Route::SyntaxDirective => {
+        Route::Gateway | Route::SyntaxDirective | Route::Reference => {
             let mut cmd = Command::new("buildctl");
             cmd.arg("build").arg("--progress=plain");
-            if route == Route::Gateway {
-                cmd.args(["--frontend", "gateway.v0", "--opt", "source=myorg/frontend"]);
-            } else {
-                cmd.args(["--frontend", "dockerfile.v0"]);
-            }
+            match route {
+                Route::Gateway => {
+                    cmd.args(["--frontend", "gateway.v0", "--opt", "source=myorg/frontend"])
+                }
+                Route::SyntaxDirective => cmd.args(["--frontend", "dockerfile.v0"]),
+                _ => cmd.args([
+                    "--frontend",
+                    "dockerfile.v0",
+                    "--opt",
+                    "cmdline=dockerfile.v0",
+                ]),
+            };
             cmd.arg("--local")
                 .arg(format!("context={}", context.display()))
                 .arg("--local")
@@ -178,20 +193,52 @@ fn assert_our_frontend_ran(route: Route, log: &str) {
     );
 }
 
+fn blob(layout: &Path, digest: &str) -> PathBuf {
+    let (algo, hex) = digest.split_once(':').unwrap();
+    layout.join("blobs").join(algo).join(hex)
+}
+
+/// The manifest of the single image in an OCI layout directory.
+fn manifest(layout: &Path) -> Value {
+    let read = |path: PathBuf| -> Value {
+        serde_json::from_slice(&std::fs::read(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let mut manifest = read(layout.join("index.json"));
+    while let Some(first) = manifest.get("manifests") {
+        manifest = read(blob(layout, first[0]["digest"].as_str().unwrap()));
+    }
+    manifest
+}
+
 /// The image config of the single image in an OCI layout directory.
 fn image_config(layout: &Path) -> Value {
-    let read = |digest: &str| -> Value {
-        let (algo, hex) = digest.split_once(':').unwrap();
-        serde_json::from_slice(&std::fs::read(layout.join("blobs").join(algo).join(hex)).unwrap())
-            .unwrap()
-    };
-    let index: Value =
-        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
-    let mut manifest = read(index["manifests"][0]["digest"].as_str().unwrap());
-    while manifest.get("manifests").is_some() {
-        manifest = read(manifest["manifests"][0]["digest"].as_str().unwrap());
+    let digest = manifest(layout)["config"]["digest"].clone();
+    serde_json::from_slice(&std::fs::read(blob(layout, digest.as_str().unwrap())).unwrap()).unwrap()
+}
+
+/// Unpacks the image's layers after the first `skip` into `dest` (with tar; the images here
+/// delete nothing, so there are no whiteouts to apply).
+fn unpack_layers(layout: &Path, skip: usize, dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    let layers = manifest(layout)["layers"].as_array().unwrap().clone();
+    assert!(
+        layers.len() > skip,
+        "{} layers, {skip} from the base",
+        layers.len()
+    );
+    for layer in &layers[skip..] {
+        let media_type = layer["mediaType"].as_str().unwrap();
+        assert!(media_type.ends_with("gzip"), "{media_type}");
+        let status = Command::new("tar")
+            .arg("-xzf")
+            .arg(blob(layout, layer["digest"].as_str().unwrap()))
+            .arg("-C")
+            .arg(dest)
+            .status()
+            .expect("running tar");
+        assert!(status.success(), "tar failed on {layer}");
     }
-    read(manifest["config"]["digest"].as_str().unwrap())
 }
 
 /// The result of building one pattern through every route.
@@ -200,14 +247,18 @@ struct Built {
     _work: tempfile::TempDir,
     /// The image config of the reference frontend's build.
     config: Value,
-    /// The root filesystem of our frontend's build (route 1), exported by BuildKit.
+    /// The files our frontend's build (route 1) added on top of its base image: its layers after
+    /// the base image's, unpacked.
     rootfs: PathBuf,
+    /// The progress output of each route's build.
+    logs: Vec<(Route, String)>,
 }
 
 /// Compares pattern `name` (tests/fixtures/patterns/NAME, built with `args`) with the reference
 /// frontend, then builds it through every route and finds each image equal to the reference's.
-/// Route 1 is built twice; the second build must be fully cached.
-fn build_pattern(name: &str, args: &[&str]) -> Built {
+/// Route 1 is built twice; the second build must be fully cached. `base_layers` is the number of
+/// layers of the target's base image (0 for scratch): the layers after them are unpacked.
+fn build_pattern(name: &str, args: &[&str], base_layers: usize) -> Built {
     let context = fixture(&format!("patterns/{name}"));
     let dockerfile = context.join("Dockerfile");
     let work = tempfile::tempdir().unwrap();
@@ -225,13 +276,10 @@ fn build_pattern(name: &str, args: &[&str]) -> Built {
     assert!(out.stdout.contains("compare: equal"), "{}", out.stdout);
     let reference = cmp_dir.join("left");
 
-    let rootfs = work.path().join("rootfs");
+    let mut logs = Vec::new();
     for route in ROUTES {
         let layout = work.path().join(format!("{route:?}"));
-        let mut outputs = vec![format!("type=oci,dest={},tar=false", layout.display())];
-        if route == Route::Gateway {
-            outputs.push(format!("type=local,dest={}", rootfs.display()));
-        }
+        let outputs = [format!("type=oci,dest={},tar=false", layout.display())];
         let run = build(route, &context, &dockerfile, args, &outputs);
         assert!(run.success, "{name}: {route:?} build failed:\n{}", run.log);
         if route != Route::Gateway {
@@ -248,16 +296,20 @@ fn build_pattern(name: &str, args: &[&str]) -> Built {
             "{name}: {route:?} differs from the reference frontend:\n{}{}",
             same.stdout, same.stderr
         );
+        logs.push((route, run.log));
     }
 
     let again = build(Route::Gateway, &context, &dockerfile, args, &[]);
     assert!(again.success, "{name}: second build failed:\n{}", again.log);
     assert_fully_cached(name, &again.log);
 
+    let rootfs = work.path().join("rootfs");
+    unpack_layers(&work.path().join("Gateway"), base_layers, &rootfs);
     Built {
         config: image_config(&reference),
         _work: work,
         rootfs,
+        logs,
     }
 }
 
@@ -328,7 +380,7 @@ fn env_of(config: &Value) -> Vec<String> {
 
 #[test]
 fn pattern1_system_builder_then_from_system_builder() {
-    let built = build_pattern("1-system-builder", &[]);
+    let built = build_pattern("1-system-builder", &[], 1);
     assert_eq!(
         read(&built.rootfs, "/srv/app/var/greeting.txt"),
         "greeter 1.2.0: hello, production\n"
@@ -343,13 +395,16 @@ fn pattern1_system_builder_then_from_system_builder() {
     assert_eq!(config["User"], "app");
     assert_eq!(config["Cmd"], json!(["./bin/start.sh"]));
     let env = env_of(&built.config);
-    assert!(env.contains(&"TOOLS_HOME=/opt/tools".to_string()), "{env:?}");
+    assert!(
+        env.contains(&"TOOLS_HOME=/opt/tools".to_string()),
+        "{env:?}"
+    );
     assert!(env.contains(&"APP_ENV=production".to_string()), "{env:?}");
 }
 
 #[test]
 fn pattern1_target_system_builder_stops_there() {
-    let built = build_pattern("1-system-builder", &["--target", "system_builder"]);
+    let built = build_pattern("1-system-builder", &["--target", "system_builder"], 1);
     assert!(built.rootfs.join("opt/tools/bin/greeter").is_file());
     assert!(
         !built.rootfs.join("srv/app").exists(),
@@ -359,13 +414,16 @@ fn pattern1_target_system_builder_stops_there() {
     assert_eq!(config["Cmd"], json!(["bash"]), "debian's CMD is kept");
     assert!(config.get("User").is_none(), "{config}");
     let env = env_of(&built.config);
-    assert!(env.contains(&"TOOLS_HOME=/opt/tools".to_string()), "{env:?}");
+    assert!(
+        env.contains(&"TOOLS_HOME=/opt/tools".to_string()),
+        "{env:?}"
+    );
     assert!(!env.iter().any(|e| e.starts_with("APP_ENV=")), "{env:?}");
 }
 
 #[test]
 fn pattern2_python_app_builder_and_slim_final_stage() {
-    let built = build_pattern("2-python-app", &[]);
+    let built = build_pattern("2-python-app", &[], 1);
     assert_eq!(read(&built.rootfs, "/app/VERSION"), "0.3.1\n");
     assert_eq!(
         read(&built.rootfs, "/app/INSTALLED"),
@@ -385,7 +443,7 @@ fn pattern2_python_app_builder_and_slim_final_stage() {
 
 #[test]
 fn pattern3_stages_by_number_and_external_image() {
-    let built = build_pattern("3-numbered-stages", &[]);
+    let built = build_pattern("3-numbered-stages", &[], 1);
     assert_eq!(
         read(&built.rootfs, "/usr/share/dict/words"),
         "apple\nbanana\nfig\nkiwi\npear\n"
@@ -406,7 +464,7 @@ fn pattern3_stages_by_number_and_external_image() {
 
 #[test]
 fn pattern4_lower_case_as_glob_and_dist_into_server() {
-    let built = build_pattern("4-node-like", &[]);
+    let built = build_pattern("4-node-like", &[], 1);
     let html = built.rootfs.join("var/www/html");
     assert_eq!(read(&html, "VERSION"), "1.4.0\n");
     let bundle = read(&html, "app.js");
@@ -426,9 +484,12 @@ fn pattern4_lower_case_as_glob_and_dist_into_server() {
 
 #[test]
 fn pattern5_c_program_in_scratch_runs() {
-    let built = build_pattern("5-c-scratch", &[]);
+    let built = build_pattern("5-c-scratch", &[], 0);
     let files: Vec<String> = walk(&built.rootfs);
-    assert_eq!(files, ["usr", "usr/local", "usr/local/bin", "usr/local/bin/greeter"]);
+    assert_eq!(
+        files,
+        ["usr", "usr/local", "usr/local/bin", "usr/local/bin/greeter"]
+    );
     let greeter = built.rootfs.join("usr/local/bin/greeter");
     let out = Command::new(&greeter).output().unwrap();
     assert!(out.status.success());
@@ -445,15 +506,21 @@ fn pattern5_c_program_in_scratch_runs() {
 
 #[test]
 fn pattern5_target_development_gives_that_stage() {
-    let built = build_pattern("5-c-scratch", &["--target", "development"]);
+    let built = build_pattern("5-c-scratch", &["--target", "development"], 1);
     for path in [
         "usr/src/greeter/greeter.c",
         "usr/src/greeter/greeting.h",
         "usr/src/greeter/greeter",
-        "usr/bin/gcc",
     ] {
         assert!(built.rootfs.join(path).exists(), "{path} missing");
     }
+    let out = Command::new(built.rootfs.join("usr/src/greeter/greeter"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello from scratch, built by a multi-stage Dockerfile!\n"
+    );
     let config = &built.config["config"];
     assert_eq!(config["Cmd"], json!(["./greeter"]));
     assert_eq!(config["WorkingDir"], "/usr/src/greeter");
@@ -480,4 +547,121 @@ fn walk(root: &Path) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+#[test]
+fn stage_the_target_does_not_need_is_not_built() {
+    let built = build_pattern("unused-stage", &[], 1);
+    assert_eq!(read(&built.rootfs, "/srv/asset.txt"), "asset built\n");
+    for (route, log) in &built.logs {
+        assert!(
+            !log.contains("exit 42") && !log.contains("[broken ") && !log.contains("[lint "),
+            "{route:?} built a stage the target does not need:\n{log}"
+        );
+    }
+    // Control: the unused stages really fail when a target needs them.
+    let context = fixture("patterns/unused-stage");
+    for target in ["broken", "lint"] {
+        let run = build(
+            Route::Gateway,
+            &context,
+            &context.join("Dockerfile"),
+            &["--target", target],
+            &[],
+        );
+        assert!(!run.success, "--target {target} succeeded:\n{}", run.log);
+        assert!(
+            run.log
+                .contains("did not complete successfully: exit code: 42"),
+            "--target {target}:\n{}",
+            run.log
+        );
+    }
+}
+
+/// Builds tests/fixtures/patterns/errors/FILE with the reference frontend, then through buildctl
+/// (gateway.v0) and buildx with ours: all fail, naming `FILE:LINE` and marking that line in the
+/// excerpt BuildKit prints, with `what` in the message.
+fn assert_error_names_line(file: &str, line: usize, what: &str) {
+    let context = fixture("patterns/errors");
+    let dockerfile = context.join(file);
+    for route in [Route::Reference, Route::Gateway, Route::Buildx] {
+        let run = build(route, &context, &dockerfile, &[], &[]);
+        assert!(
+            !run.success,
+            "{file}: {route:?} build succeeded:\n{}",
+            run.log
+        );
+        let header = format!("{file}:{line}\n");
+        let marked = format!("{line:>4} | >>> ");
+        assert!(
+            run.log.contains(&header) && run.log.contains(&marked),
+            "{file}: {route:?} does not name line {line}:\n{}",
+            run.log
+        );
+        let last = run.log.trim_end().lines().last().unwrap_or_default();
+        assert!(
+            last.contains("failed to solve") && last.contains(what),
+            "{file}: {route:?} error does not mention {what}: {last}"
+        );
+        if route == Route::Buildx {
+            assert_our_frontend_ran(route, &run.log);
+        }
+    }
+}
+
+#[test]
+fn error_unknown_instruction_names_the_line() {
+    assert_error_names_line("unknown-instruction.Dockerfile", 6, "RUNN");
+}
+
+#[test]
+fn error_copy_from_undefined_stage_names_the_line() {
+    assert_error_names_line("undefined-stage.Dockerfile", 6, "bulider");
+}
+
+#[test]
+fn error_missing_source_file_names_the_line() {
+    assert_error_names_line("missing-file.Dockerfile", 5, "\"/missing.txt\": not found");
+}
+
+/// `dockerfile-llb llb` run twice (two processes) prints the same bytes, for every pattern.
+#[test]
+fn llb_is_byte_identical_from_one_conversion_to_the_next() {
+    let bin = env!("CARGO_BIN_EXE_dockerfile-llb");
+    let cases: [(&str, &[&str]); 8] = [
+        ("1-system-builder", &[]),
+        ("1-system-builder", &["--target", "system_builder"]),
+        ("2-python-app", &[]),
+        ("3-numbered-stages", &[]),
+        ("4-node-like", &[]),
+        ("5-c-scratch", &[]),
+        ("5-c-scratch", &["--target", "development"]),
+        ("unused-stage", &[]),
+    ];
+    for (name, args) in cases {
+        let dockerfile = fixture(&format!("patterns/{name}")).join("Dockerfile");
+        let convert = || {
+            let out = Command::new(bin)
+                .arg("llb")
+                .arg("--file")
+                .arg(&dockerfile)
+                .args(args)
+                .output()
+                .expect("running dockerfile-llb llb");
+            assert!(
+                out.status.success() && !out.stdout.is_empty(),
+                "dockerfile-llb llb {name} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let (first, second) = (convert(), convert());
+        assert!(
+            first == second,
+            "{name} {args:?}: two conversions differ ({} and {} bytes)",
+            first.len(),
+            second.len()
+        );
+    }
 }
