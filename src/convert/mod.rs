@@ -141,6 +141,28 @@ pub struct ImageRequest {
     pub platform: Platform,
     /// The progress name of the resolve (`[internal] load metadata for docker.io/...`).
     pub log_name: String,
+    /// The image as the Dockerfile names it (FROM after ARG expansion, or the `--from` value).
+    pub name: String,
+    /// The FROM, COPY or RUN that first needs the image.
+    pub location: ErrorLocation,
+    /// The stage or common image name `name` is a likely typo of.
+    pub suggestion: Option<String>,
+}
+
+impl ImageRequest {
+    /// A failed resolve as the reference reports it: `NAME: <why>`, located at the instruction
+    /// that needs the image, with a "did you mean" for a misspelt stage name.
+    pub fn resolve_error(&self, why: &str) -> ConvertError {
+        let hint = self
+            .suggestion
+            .as_ref()
+            .map(|s| format!(" (did you mean {s}?)"))
+            .unwrap_or_default();
+        ConvertError {
+            message: format!("{}: {why}{hint}", self.name),
+            location: Some(self.location),
+        }
+    }
 }
 
 /// What ResolveImageConfig said about one image.
@@ -195,7 +217,7 @@ pub struct ConvertError {
 }
 
 /// Where an error is: the instruction's lines and, when known, the byte span of the word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ErrorLocation {
     /// 1-based, inclusive.
     pub start_line: usize,

@@ -16,7 +16,7 @@ use super::image::ImageConfig;
 use super::instruction;
 use super::platform::Platform;
 use super::reference::{normalize_image_name, ImageRef};
-use super::{ConvertError, ConvertOptions, ImageRequest, ResolvedImages};
+use super::{ConvertError, ConvertOptions, ErrorLocation, ImageRequest, ResolvedImages};
 
 const EMPTY_IMAGE_NAME: &str = "scratch";
 
@@ -369,6 +369,33 @@ impl<'a> Build<'a> {
         format!("{prefix}internal] load metadata for {reference}")
     }
 
+    /// `suggest.Search` over the stage names and common image names (convert.go
+    /// `commonImageNames`, whose missing `/` after `docker.io/library` we keep): the first
+    /// candidate closest to `name`, under 3 edits; none when `name` is one of them.
+    fn suggest_name(&self, name: &str) -> Option<String> {
+        let mut candidates: Vec<String> =
+            self.decls.iter().filter_map(|d| d.name.clone()).collect();
+        for repo in [
+            "alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora",
+        ] {
+            candidates.push(repo.to_string());
+            candidates.push(format!("docker.io/library{repo}"));
+            candidates.push(format!("{repo}:latest"));
+            candidates.push(format!("docker.io/library{repo}:latest"));
+        }
+        let mut best: Option<(usize, String)> = None;
+        for candidate in candidates {
+            if candidate == name {
+                return None;
+            }
+            let distance = levenshtein(name, &candidate);
+            if distance < best.as_ref().map_or(3, |(d, _)| *d) {
+                best = Some((distance, candidate));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
     /// Base images of the reachable stages, deduplicated, in stage order.
     pub fn image_requests(&self) -> Vec<ImageRequest> {
         let mut seen = BTreeSet::new();
@@ -387,6 +414,13 @@ impl<'a> Build<'a> {
                     log_name: self.log_name(&reference, &platform),
                     reference,
                     platform,
+                    name: decl.base_name.clone(),
+                    location: ErrorLocation {
+                        start_line: decl.lines.start,
+                        end_line: decl.lines.end,
+                        span: None,
+                    },
+                    suggestion: self.suggest_name(&decl.base_name),
                 });
             }
         }
@@ -783,9 +817,57 @@ fn rfc3339_utc(secs: i64) -> String {
     )
 }
 
+/// Levenshtein distance over characters (agext/levenshtein with default costs, as the
+/// reference's suggestions use): a swap of two letters counts as two edits.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instructions::parse_dockerfile;
+
+    #[test]
+    fn levenshtein_counts_a_swap_as_two_edits() {
+        assert_eq!(levenshtein("bulider", "builder"), 2);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn image_request_names_its_instruction_and_suggests_a_stage() {
+        let src = "FROM busybox AS builder\nRUN true\n\nFROM busybox\nCOPY --from=bulider /a /a\n";
+        let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
+        let opts = ConvertOptions::default();
+        let build = Build::prepare(&df, &opts).unwrap();
+        let requests = build.image_requests();
+        // `builder` is unreachable (the COPY names `bulider`): busybox is needed by line 4.
+        let busybox = &requests[0];
+        assert_eq!(
+            (busybox.name.as_str(), busybox.location.start_line),
+            ("busybox", 4)
+        );
+        assert_eq!(busybox.suggestion, None, "an exact common name is no typo");
+        let typo = &requests[1];
+        assert_eq!(typo.reference, "docker.io/library/bulider:latest");
+        assert_eq!(typo.location.start_line, 5);
+        assert_eq!(
+            typo.resolve_error("not found").message,
+            "bulider: not found (did you mean builder?)"
+        );
+    }
 
     #[test]
     fn rfc3339_of_epoch() {

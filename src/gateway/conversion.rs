@@ -72,8 +72,22 @@ pub async fn convert(
 ) -> Result<Converted, FrontendError> {
     let located = |e: ConvertError| convert_error(e, dockerfile);
     let requests = convert::plan(parsed, options).map_err(located)?;
-    let images = resolve_images(bridge, requests, resolve_mode).await?;
+    let images = resolve_images(bridge, requests, resolve_mode)
+        .await
+        .map_err(|e| match e {
+            ResolveError::Image(request, why) => located(request.resolve_error(&why)),
+            ResolveError::Bridge(e) => FrontendError::Bridge(e),
+        })?;
     convert::convert(parsed, options, &images).map_err(located)
+}
+
+/// Why [`resolve_images`] failed.
+#[derive(Debug)]
+pub enum ResolveError {
+    /// BuildKit could not resolve this image (e.g. not found): the Dockerfile's fault.
+    Image(Box<ImageRequest>, String),
+    /// The connection to BuildKit failed.
+    Bridge(BridgeError),
 }
 
 /// Resolves every requested image at once; HTTP/2 multiplexes the calls over the one connection.
@@ -81,7 +95,7 @@ pub async fn resolve_images(
     bridge: &Bridge,
     requests: Vec<ImageRequest>,
     resolve_mode: ResolveMode,
-) -> Result<ResolvedImages, BridgeError> {
+) -> Result<ResolvedImages, ResolveError> {
     let mut calls = JoinSet::new();
     for request in requests {
         let bridge = bridge.clone();
@@ -100,11 +114,22 @@ pub async fn resolve_images(
     let mut images = ResolvedImages::new();
     while let Some(joined) = calls.join_next().await {
         // A resolve task only panics if the runtime is shutting down; treat it as a lost connection.
-        let (request, answer) = joined.map_err(|e| BridgeError::Rpc {
-            rpc: "ResolveImageConfig",
-            status: tonic::Status::cancelled(e.to_string()),
+        let (request, answer) = joined.map_err(|e| {
+            ResolveError::Bridge(BridgeError::Rpc {
+                rpc: "ResolveImageConfig",
+                status: tonic::Status::cancelled(e.to_string()),
+            })
         })?;
-        let image = answer?;
+        let image = match answer {
+            Ok(image) => image,
+            Err(BridgeError::Rpc { status, .. }) => {
+                return Err(ResolveError::Image(
+                    Box::new(request),
+                    status.message().to_string(),
+                ))
+            }
+            Err(e) => return Err(ResolveError::Bridge(e)),
+        };
         let reference = (image.reference != request.reference).then_some(image.reference);
         images.insert(
             &request,
