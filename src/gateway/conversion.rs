@@ -162,7 +162,13 @@ pub fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> Fronte
 }
 
 /// A located error: the message names file:line:column, the detail carries the lines it covers.
+/// The diagnostic's hint ("did you mean `RUN`?") rides along in the message: BuildKit clients show
+/// only the message and the source snippet, so a hint left out there would never reach the user.
 pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> FrontendError {
+    let message = match &diagnostic.hint {
+        Some(hint) => format!("{diagnostic} ({hint})"),
+        None => diagnostic.to_string(),
+    };
     let lines = diagnostic.lines();
     let range = pb::Range {
         start: Some(pb::Position {
@@ -175,7 +181,7 @@ pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> Fro
         }),
     };
     FrontendError::Dockerfile {
-        message: diagnostic.to_string(),
+        message,
         location: Box::new(ErrorSource {
             filename: dockerfile.filename.clone(),
             data: dockerfile.data.clone(),
@@ -312,5 +318,17 @@ mod tests {
         );
         assert_eq!(status.code, tonic::Code::Unknown as i32);
         assert_eq!(status.details.len(), 1);
+    }
+
+    #[test]
+    fn parse_error_messages_carry_the_suggestion() {
+        let text = "FROM busybox\nRUNN x\n";
+        let diagnostic =
+            crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap_err();
+        let status = parse_error(diagnostic, &dockerfile(text)).to_status();
+        assert_eq!(
+            status.message,
+            "Dockerfile:2:1: unknown instruction `RUNN` (did you mean `RUN`?)"
+        );
     }
 }
