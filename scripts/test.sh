@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's single test command (README, .ci/run):
-#   env-up -> cargo test -> frontend image (scripts/build-frontend-image.sh) ->
+#   env-up -> cargo test -> short fuzz run -> frontend image (scripts/build-frontend-image.sh) ->
 #   cargo test --features e2e (tests/) -> compare self-test -> scripts/e2e/*.sh
 # and env-down at the end, also when a step fails. Each step logs to $DFLLB_RUN/logs/<step>.log; a
 # failing step's log is shown. The last line is "N passed, N failed"; the exit status is 1 if any
@@ -63,6 +63,8 @@ if [ $failed != 0 ]; then exit 1; fi
 source "$DFLLB_RUN/env.sh"
 
 step cargo-test cargo test --locked
+# A short libFuzzer run of the parser and of word expansion: no panic, hang or runaway memory.
+step fuzz-short env FUZZ_SECONDS=45 bash scripts/fuzz-short.sh
 # Our frontend as myorg/frontend:latest in the registry, so e2e tests can build with it.
 step frontend-image bash scripts/build-frontend-image.sh
 step cargo-test-e2e cargo test --locked --features e2e --test '*'
