@@ -2,6 +2,8 @@
 //! moby/patternmatcher `ignorefile.ReadAll`: BOM stripped, `#` comments skipped, each pattern trimmed,
 //! cleaned like Go's `filepath.Clean`, with a leading `/` removed and `!` kept.
 
+use crate::llb::clean_path;
+
 /// The exclude patterns of a `.dockerignore` file, in file order.
 pub fn exclude_patterns(data: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(data);
@@ -36,31 +38,6 @@ pub fn exclude_patterns(data: &[u8]) -> Vec<String> {
         });
     }
     patterns
-}
-
-/// Go's `path.Clean`: the shortest lexically equivalent path.
-pub fn clean_path(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
-                    parts.pop();
-                }
-                _ if rooted => {}
-                _ => parts.push(".."),
-            },
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
 }
 
 #[cfg(test)]
