@@ -3,6 +3,8 @@
 //! `buildctl` directly (`gateway.v0`) and through the reference frontend's `# syntax=` forwarding.
 //! Needs scripts/env-up.sh first; run with `cargo test --features e2e --test e2e_gateway`.
 
+mod e2e_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,28 +42,7 @@ fn buildctl() -> Command {
 
 /// Builds and pushes the frontend image once per test run.
 fn frontend_image() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let out = Command::new(Path::new(root).join("scripts/build-frontend-image.sh"))
-            .env("BUILDKIT_HOST", &env()["BUILDKIT_HOST"])
-            .env("DFLLB_REGISTRY", &env()["DFLLB_REGISTRY"])
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    env()["DFLLB_BIN"],
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .output()
-            .expect("running scripts/build-frontend-image.sh");
-        assert!(
-            out.status.success(),
-            "build-frontend-image.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
+    e2e_support::push_frontend_image();
 }
 
 /// A context directory holding `files`.

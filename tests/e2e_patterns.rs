@@ -59,18 +59,7 @@ struct Run {
 fn our_frontend_digest() -> &'static str {
     static DIGEST: OnceLock<String> = OnceLock::new();
     DIGEST.get_or_init(|| {
-        let root = env().root;
-        if std::env::var("DFLLB_FRONTEND_PREBUILT").as_deref() != Ok("1") {
-            let out = Command::new("bash")
-                .arg(root.join("scripts/build-frontend-image.sh"))
-                .output()
-                .expect("running scripts/build-frontend-image.sh");
-            assert!(
-                out.status.success(),
-                "build-frontend-image.sh failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        e2e_support::push_frontend_image();
         let reference = format!("docker://{}/myorg/frontend:latest", env().registry);
         let inspect = skopeo(&["inspect", &reference]);
         let config = skopeo(&["inspect", "--config", &reference]);

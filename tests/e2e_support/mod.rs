@@ -44,6 +44,29 @@ pub fn env() -> Env {
     }
 }
 
+/// Builds our frontend image and pushes it as myorg/frontend:latest, once per test binary.
+/// `DFLLB_FRONTEND_PREBUILT=1` skips the build when scripts/test.sh has just pushed it. The script
+/// reads `$DFLLB_RUN/env.sh` itself when the environment variables are not set.
+pub fn push_frontend_image() {
+    static PUSHED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    PUSHED.get_or_init(|| {
+        if std::env::var("DFLLB_FRONTEND_PREBUILT").as_deref() == Ok("1") {
+            return;
+        }
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/build-frontend-image.sh");
+        let out = Command::new("bash")
+            .arg(script)
+            .output()
+            .expect("running scripts/build-frontend-image.sh");
+        assert!(
+            out.status.success(),
+            "build-frontend-image.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
 /// A fixture directory under tests/fixtures/.
 pub fn fixture(name: &str) -> PathBuf {
     env().root.join("tests/fixtures").join(name)
