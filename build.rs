@@ -22,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(false)
         // Maps in key order: op bytes (and so digests) must not depend on hash order.
         .btree_map(".")
+        // Written by hand so that it is encoded like Go's wherever it travels (src/proto/definition.rs).
+        .extern_path(".pb.Definition", "crate::proto::definition::Definition")
         .compile_fds(descriptors)?;
     Ok(())
 }

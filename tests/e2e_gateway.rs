@@ -358,6 +358,23 @@ fn multi_platform_builds_one_result_per_platform() {
     }
 }
 
+/// An empty (scratch) result per platform once made buildkitd panic in Return (a nil *Ref from a
+/// map entry prost wrote without its value). The build must succeed and the daemon stay up.
+#[test]
+fn empty_results_keep_the_daemon_up() {
+    let ctx = context(&[("Dockerfile", "FROM scratch\n")]);
+    for platforms in ["linux/amd64", "linux/amd64,linux/arm64"] {
+        let option = format!("platform={platforms}");
+        let args = [GATEWAY, &["--opt", option.as_str()]].concat();
+        build(&ctx, &args).assert_ok();
+        let workers = buildctl().args(["debug", "workers"]).output().unwrap();
+        assert!(
+            workers.status.success(),
+            "buildkitd is gone after {platforms}"
+        );
+    }
+}
+
 #[test]
 fn named_contexts_are_refused_not_ignored() {
     let ctx = context(&[("Dockerfile", "FROM busybox\n")]);

@@ -128,14 +128,7 @@ impl Bridge {
         definition: pb::Definition,
         cache_imports: Vec<gw::CacheOptionsEntry>,
     ) -> Result<String, BridgeError> {
-        let request = gw::SolveRequest {
-            definition: Some(definition),
-            // Without these two the daemon answers with the deprecated string-ref shapes.
-            allow_result_return: true,
-            allow_result_array_ref: true,
-            cache_imports,
-            ..Default::default()
-        };
+        let request = solve_request(definition, cache_imports);
         let response = self
             .client
             .clone()
@@ -222,22 +215,12 @@ impl Bridge {
         Ok(())
     }
 
-    /// Hands the build result to BuildKit. Call once; exit right after.
-    pub async fn return_result(&self, result: gw::Result) -> Result<(), BridgeError> {
-        self.send_return(gw::ReturnRequest {
-            result: Some(result),
-            error: None,
-        })
-        .await
-    }
-
-    /// Hands a failure to BuildKit (the status code must not be 0: the daemon reads OK as success).
-    pub async fn return_error(&self, status: Status) -> Result<(), BridgeError> {
-        self.send_return(gw::ReturnRequest {
-            result: None,
-            error: Some(status),
-        })
-        .await
+    /// Hands the build's outcome to BuildKit: the result, or a failure. Call once; exit right after.
+    pub async fn return_outcome(
+        &self,
+        outcome: Result<gw::Result, Status>,
+    ) -> Result<(), BridgeError> {
+        self.send_return(return_request(outcome)).await
     }
 
     async fn send_return(&self, request: gw::ReturnRequest) -> Result<(), BridgeError> {
@@ -247,5 +230,35 @@ impl Bridge {
             .await
             .map_err(BridgeError::rpc("Return"))?;
         Ok(())
+    }
+}
+
+/// The Solve request for a definition (the daemon answers with the result shapes of today).
+pub fn solve_request(
+    definition: pb::Definition,
+    cache_imports: Vec<gw::CacheOptionsEntry>,
+) -> gw::SolveRequest {
+    gw::SolveRequest {
+        definition: Some(definition),
+        // Without these two the daemon answers with the deprecated string-ref shapes.
+        allow_result_return: true,
+        allow_result_array_ref: true,
+        cache_imports,
+        ..Default::default()
+    }
+}
+
+/// The Return request: exactly one of result and error (the daemon reads `result` when `error` is
+/// unset). A failure's status code must not be 0: the daemon reads OK as success.
+pub fn return_request(outcome: Result<gw::Result, Status>) -> gw::ReturnRequest {
+    match outcome {
+        Ok(result) => gw::ReturnRequest {
+            result: Some(result),
+            error: None,
+        },
+        Err(status) => gw::ReturnRequest {
+            result: None,
+            error: Some(status),
+        },
     }
 }

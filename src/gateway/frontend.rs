@@ -107,13 +107,13 @@ pub async fn serve() -> Result<(), BridgeError> {
     let opts = FrontendOpts::from_env();
     let session_id = std::env::var("BUILDKIT_SESSION_ID").unwrap_or_default();
     let workers = std::env::var("BUILDKIT_WORKERS").ok();
-    match build(&bridge, &opts, &session_id, workers.as_deref()).await {
-        Ok(result) => bridge.return_result(result).await,
-        Err(err) => {
+    let outcome = build(&bridge, &opts, &session_id, workers.as_deref())
+        .await
+        .map_err(|err| {
             tracing::warn!(error = %err, "build failed");
-            bridge.return_error(err.to_status()).await
-        }
-    }
+            err.to_status()
+        });
+    bridge.return_outcome(outcome).await
 }
 
 /// One build (or subrequest) from raw options to the Result to Return.
@@ -205,34 +205,7 @@ async fn send_warnings(bridge: &Bridge, dockerfile: &DockerfileSource, parsed: &
         return;
     };
     for warning in &parsed.warnings {
-        let lines = warning.lines();
-        let request = gw::WarnRequest {
-            digest: vertex.as_str().to_string(),
-            level: 1,
-            short: format!("{} (line {})", warning.message, lines.start).into_bytes(),
-            detail: warning
-                .hint
-                .iter()
-                .map(|h| h.clone().into_bytes())
-                .collect(),
-            url: String::new(),
-            info: Some(pb::SourceInfo {
-                filename: dockerfile.filename.clone(),
-                data: dockerfile.data.clone(),
-                definition: Some(dockerfile.definition.clone()),
-                language: "Dockerfile".to_string(),
-            }),
-            ranges: vec![pb::Range {
-                start: Some(pb::Position {
-                    line: lines.start as i32,
-                    character: 0,
-                }),
-                end: Some(pb::Position {
-                    line: lines.end as i32,
-                    character: 0,
-                }),
-            }],
-        };
+        let request = warning_request(dockerfile, vertex.as_str(), warning);
         if let Err(err) = bridge.warn(request).await {
             tracing::warn!(error = %err, "could not send a Dockerfile warning");
         }
@@ -298,8 +271,7 @@ pub async fn context_excludes(
     Ok(dockerignore::exclude_patterns(&data))
 }
 
-/// Converts for each target platform, solves, and shapes the Result: a single ref, or (multi-platform)
-/// a ref per platform with `refs.platforms` (frontend/dockerui/build.go).
+/// Converts for each target platform and solves; `platform_result` shapes what was solved.
 async fn convert_and_solve(
     bridge: &Bridge,
     opts: &BuildOpts,
@@ -308,9 +280,7 @@ async fn convert_and_solve(
     excludes: Vec<String>,
     caps: &Caps,
 ) -> Result<gw::Result, FrontendError> {
-    let mut result = gw::Result::default();
-    let mut refs = BTreeMap::new();
-    let mut platform_list = Vec::new();
+    let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
         let options = convert_options(
             opts,
@@ -327,34 +297,61 @@ async fn convert_and_solve(
             opts.image_resolve_mode,
         )
         .await?;
-        let image_config = converted.image_config.to_json();
         let ref_id = bridge
             .solve(converted.definition, opts.cache_imports.clone())
             .await?;
+        solved.push(SolvedPlatform {
+            platform: platform.unwrap_or(converted.platform),
+            ref_id,
+            image_config: converted.image_config.to_json(),
+        });
         if !opts.multi_platform {
+            break;
+        }
+    }
+    Ok(platform_result(solved, opts.multi_platform))
+}
+
+/// What one platform's build produced: its ref ("" for an empty, scratch result) and image config.
+pub struct SolvedPlatform {
+    pub platform: Platform,
+    pub ref_id: String,
+    pub image_config: Vec<u8>,
+}
+
+/// The Result the reference returns (frontend/dockerui/build.go): a single ref with
+/// `containerimage.config`, or (multi-platform) a ref per platform ID with
+/// `containerimage.config/<id>` and the `refs.platforms` mapping.
+pub fn platform_result(solved: Vec<SolvedPlatform>, multi_platform: bool) -> gw::Result {
+    let mut result = gw::Result::default();
+    if !multi_platform {
+        if let Some(only) = solved.into_iter().next() {
             result
                 .metadata
-                .insert("containerimage.config".to_string(), image_config);
+                .insert("containerimage.config".to_string(), only.image_config);
             result.result = Some(gw::result::Result::Ref(gw::Ref {
-                id: ref_id,
+                id: only.ref_id,
                 def: None,
             }));
-            return Ok(result);
         }
-        let platform = platform.unwrap_or(converted.platform);
-        let id = platform.format_all();
+        return result;
+    }
+    let mut refs = Vec::new();
+    let mut platform_list = Vec::new();
+    for one in solved {
+        let id = one.platform.format_all();
         result
             .metadata
-            .insert(format!("containerimage.config/{id}"), image_config);
-        refs.insert(
-            id.clone(),
-            gw::Ref {
-                id: ref_id,
-                def: None,
-            },
-        );
+            .insert(format!("containerimage.config/{id}"), one.image_config);
         platform_list
-            .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(&platform) }));
+            .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(&one.platform) }));
+        refs.push(gw::RefMapEntry {
+            key: id,
+            value: Some(gw::Ref {
+                id: one.ref_id,
+                def: None,
+            }),
+        });
     }
     let mapping = serde_json::json!({ "Platforms": platform_list });
     result.metadata.insert(
@@ -362,7 +359,41 @@ async fn convert_and_solve(
         mapping.to_string().into_bytes(),
     );
     result.result = Some(gw::result::Result::Refs(gw::RefMap { refs }));
-    Ok(result)
+    result
+}
+
+/// The Warn request for one parser warning on the Dockerfile's source vertex `digest`.
+pub fn warning_request(
+    dockerfile: &DockerfileSource,
+    digest: &str,
+    warning: &crate::syntax::Diagnostic,
+) -> gw::WarnRequest {
+    let lines = warning.lines();
+    let position = |line: usize| pb::Position {
+        line: line as i32,
+        character: 0,
+    };
+    gw::WarnRequest {
+        digest: digest.to_string(),
+        level: 1,
+        short: format!("{} (line {})", warning.message, lines.start).into_bytes(),
+        detail: warning
+            .hint
+            .iter()
+            .map(|h| h.clone().into_bytes())
+            .collect(),
+        url: String::new(),
+        info: Some(pb::SourceInfo {
+            filename: dockerfile.filename.clone(),
+            data: dockerfile.data.clone(),
+            definition: Some(dockerfile.definition.clone()),
+            language: "Dockerfile".to_string(),
+        }),
+        ranges: vec![pb::Range {
+            start: Some(position(lines.start)),
+            end: Some(position(lines.end)),
+        }],
+    }
 }
 
 /// An OCI platform as JSON (`architecture`, `os`, `variant`, omitted when empty).

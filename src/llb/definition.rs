@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::proto::pb;
 
 use super::node::{Node, OpMetadata, Output, SourceMap};
-use super::wire::{encode_definition, encode_op, Digest};
+use super::wire::{encode_op, Digest};
 
 /// A marshaled LLB graph.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +58,8 @@ impl Definition {
 
     /// The Go-canonical serialization of the whole definition.
     pub fn to_bytes(&self) -> Vec<u8> {
-        encode_definition(&self.pb)
+        use prost::Message;
+        self.pb.encode_to_vec()
     }
 
     /// The digest of the op the terminal op points at, if any.

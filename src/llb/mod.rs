@@ -63,7 +63,7 @@ pub use node::{
 };
 pub use source::{normalize_image_ref, ResolveMode, Source};
 pub use state::State;
-pub use wire::{encode_definition, encode_op, Digest};
+pub use wire::{encode_op, Digest};
 
 /// Graphs the builders refuse to seal.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -5,19 +5,19 @@
 //! same bytes. prost matches Go for most messages (fields in number order, zero scalars omitted,
 //! set sub-messages written even when empty), with two exceptions that we write by hand:
 //! - inside a map entry prost leaves out an empty key or value, while Go always writes both
-//!   (`SourceOp.attrs`, and the maps of `Definition`, `OpMetadata`, `Source`);
+//!   (`SourceOp.attrs` here; the maps of `Definition`, `OpMetadata` and `Source` are written by
+//!   `pb::Definition` itself, see src/proto/definition.rs);
 //! - Go writes a oneof after all other fields; prost writes it at its field number. This only
 //!   matters for `Op`, whose oneof (2..7) precedes `platform` (10) and `constraints` (11).
 //!   `FileAction` and `UserOpt` have their oneofs last anyway, so prost gets them right.
 //!
 //! tests/llb_go.rs checks the result against BuildKit's Go code.
 
-use std::collections::BTreeMap;
-
-use prost::encoding::{self, encode_key, encode_varint, encoded_len_varint, WireType};
+use prost::encoding;
 use prost::Message;
 use sha2::{Digest as _, Sha256};
 
+use crate::proto::definition::{encode_string_map, length_prefix, string_map_len};
 use crate::proto::pb;
 
 /// An op digest, `sha256:<lowercase hex>` of the op's exact bytes.
@@ -65,9 +65,12 @@ pub fn encode_op(op: &pb::Op) -> Vec<u8> {
     match &op.op {
         Some(pb::op::Op::Exec(exec)) => encoding::message::encode(2, exec, &mut buf),
         Some(pb::op::Op::Source(source)) => {
-            let mut body = Vec::new();
-            encode_source_op(source, &mut body);
-            write_len_delimited(3, &body, &mut buf);
+            let identifier = match source.identifier.as_str() {
+                "" => 0,
+                _ => encoding::string::encoded_len(1, &source.identifier),
+            };
+            length_prefix(3, identifier + string_map_len(2, &source.attrs), &mut buf);
+            encode_source_op(source, &mut buf);
         }
         Some(pb::op::Op::File(file)) => encoding::message::encode(4, file, &mut buf),
         Some(pb::op::Op::Merge(merge)) => encoding::message::encode(6, merge, &mut buf),
@@ -84,91 +87,10 @@ fn encode_source_op(source: &pb::SourceOp, buf: &mut Vec<u8>) {
     encode_string_map(2, &source.attrs, buf);
 }
 
-/// Serializes a `Definition` the way Go's deterministic marshaler does.
-pub fn encode_definition(def: &pb::Definition) -> Vec<u8> {
-    let mut buf = Vec::new();
-    for op in &def.def {
-        encoding::bytes::encode(1, op, &mut buf);
-    }
-    for (digest, metadata) in &def.metadata {
-        let mut value = Vec::new();
-        encode_op_metadata(metadata, &mut value);
-        let mut entry = Vec::new();
-        encoding::string::encode(1, digest, &mut entry);
-        write_len_delimited(2, &value, &mut entry);
-        write_len_delimited(2, &entry, &mut buf);
-    }
-    if let Some(source) = &def.source {
-        let mut body = Vec::new();
-        encode_source(source, &mut body);
-        write_len_delimited(3, &body, &mut buf);
-    }
-    buf
-}
-
-fn encode_op_metadata(md: &pb::OpMetadata, buf: &mut Vec<u8>) {
-    if md.ignore_cache {
-        encoding::bool::encode(1, &md.ignore_cache, buf);
-    }
-    encode_string_map(2, &md.description, buf);
-    if let Some(export_cache) = &md.export_cache {
-        encoding::message::encode(4, export_cache, buf);
-    }
-    for (cap, enabled) in &md.caps {
-        let mut entry = Vec::new();
-        encoding::string::encode(1, cap, &mut entry);
-        encoding::bool::encode(2, enabled, &mut entry);
-        write_len_delimited(5, &entry, buf);
-    }
-    if let Some(group) = &md.progress_group {
-        encoding::message::encode(6, group, buf);
-    }
-}
-
-fn encode_source(source: &pb::Source, buf: &mut Vec<u8>) {
-    for (digest, locations) in &source.locations {
-        let mut entry = Vec::new();
-        encoding::string::encode(1, digest, &mut entry);
-        encoding::message::encode(2, locations, &mut entry);
-        write_len_delimited(1, &entry, buf);
-    }
-    for info in &source.infos {
-        let mut body = Vec::new();
-        if !info.filename.is_empty() {
-            encoding::string::encode(1, &info.filename, &mut body);
-        }
-        if !info.data.is_empty() {
-            encoding::bytes::encode(2, &info.data, &mut body);
-        }
-        if let Some(def) = &info.definition {
-            write_len_delimited(3, &encode_definition(def), &mut body);
-        }
-        if !info.language.is_empty() {
-            encoding::string::encode(4, &info.language, &mut body);
-        }
-        write_len_delimited(2, &body, buf);
-    }
-}
-
-/// A `map<string,string>` field: entries in key order, key and value always written (Go's rule).
-fn encode_string_map(tag: u32, map: &BTreeMap<String, String>, buf: &mut Vec<u8>) {
-    for (key, value) in map {
-        let mut entry = Vec::with_capacity(key.len() + value.len() + 4);
-        encoding::string::encode(1, key, &mut entry);
-        encoding::string::encode(2, value, &mut entry);
-        write_len_delimited(tag, &entry, buf);
-    }
-}
-
-fn write_len_delimited(tag: u32, body: &[u8], buf: &mut Vec<u8>) {
-    encode_key(tag, WireType::LengthDelimited, buf);
-    buf.reserve(encoded_len_varint(body.len() as u64) + body.len());
-    encode_varint(body.len() as u64, buf);
-    buf.extend_from_slice(body);
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]

@@ -6,7 +6,10 @@
 /// LLB (package `pb`): ops, definitions, source maps.
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/pb.rs"));
+    pub use super::definition::Definition;
 }
+
+pub mod definition;
 
 /// File stats (package `fsutil.types`).
 pub mod fsutil {

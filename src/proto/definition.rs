@@ -1,0 +1,245 @@
+//! `pb.Definition`, written by hand so that prost encodes it the way Go does wherever it travels
+//! (SolveRequest, Ref, frontend inputs, the SourceInfo of warnings and errors, source maps).
+//!
+//! prost leaves an empty value out of a map entry; Go always writes key and value. For
+//! `map<string, OpMetadata>` that is not only a byte difference: BuildKit decodes with vtprotobuf,
+//! which turns an entry without a value into a nil `*OpMetadata` the solver dereferences. build.rs
+//! maps `.pb.Definition` here (`extern_path`); every other type stays generated. The encoding is
+//! Go's deterministic one (entries in key order, both halves written), and tests/go-gateway-check
+//! decodes it with BuildKit's own types.
+
+use std::collections::BTreeMap;
+
+use prost::bytes::{Buf, BufMut};
+use prost::encoding::{self, encode_key, encode_varint, encoded_len_varint, key_len, WireType};
+use prost::{DecodeError, Message};
+
+use super::pb;
+
+/// A marshaled LLB graph: each `def` entry is one serialized Op, the terminal op last; metadata is
+/// keyed by op digest.
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct Definition {
+    pub def: Vec<Vec<u8>>,
+    pub metadata: BTreeMap<String, pb::OpMetadata>,
+    pub source: Option<pb::Source>,
+}
+
+impl Message for Definition {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        encoding::bytes::encode_repeated(1, &self.def, buf);
+        for (digest, metadata) in &self.metadata {
+            let value = op_metadata_len(metadata);
+            length_prefix(2, string_len(1, digest) + embedded_len(2, value), buf);
+            string_field(1, digest, buf);
+            length_prefix(2, value, buf);
+            encode_op_metadata(metadata, buf);
+        }
+        if let Some(source) = &self.source {
+            length_prefix(3, source_len(source), buf);
+            encode_source(source, buf);
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: encoding::DecodeContext,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            1 => encoding::bytes::merge_repeated(wire_type, &mut self.def, buf, ctx),
+            2 => encoding::btree_map::merge(
+                encoding::string::merge,
+                encoding::message::merge,
+                &mut self.metadata,
+                buf,
+                ctx,
+            ),
+            3 => encoding::message::merge(
+                wire_type,
+                self.source.get_or_insert_with(Default::default),
+                buf,
+                ctx,
+            ),
+            _ => encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        encoding::bytes::encoded_len_repeated(1, &self.def)
+            + self
+                .metadata
+                .iter()
+                .map(|(digest, md)| {
+                    embedded_len(
+                        2,
+                        string_len(1, digest) + embedded_len(2, op_metadata_len(md)),
+                    )
+                })
+                .sum::<usize>()
+            + self
+                .source
+                .as_ref()
+                .map_or(0, |s| embedded_len(3, source_len(s)))
+    }
+
+    fn clear(&mut self) {
+        *self = Definition::default();
+    }
+}
+
+fn encode_op_metadata(md: &pb::OpMetadata, buf: &mut impl BufMut) {
+    if md.ignore_cache {
+        encoding::bool::encode(1, &md.ignore_cache, buf);
+    }
+    encode_string_map(2, &md.description, buf);
+    if let Some(export_cache) = &md.export_cache {
+        encoding::message::encode(4, export_cache, buf);
+    }
+    for (cap, enabled) in &md.caps {
+        length_prefix(5, string_len(1, cap) + 2, buf);
+        string_field(1, cap, buf);
+        encoding::bool::encode(2, enabled, buf);
+    }
+    if let Some(group) = &md.progress_group {
+        encoding::message::encode(6, group, buf);
+    }
+}
+
+fn op_metadata_len(md: &pb::OpMetadata) -> usize {
+    usize::from(md.ignore_cache) * 2
+        + string_map_len(2, &md.description)
+        + md.export_cache
+            .as_ref()
+            .map_or(0, |e| encoding::message::encoded_len(4, e))
+        + md.caps
+            .keys()
+            .map(|cap| embedded_len(5, string_len(1, cap) + 2))
+            .sum::<usize>()
+        + md.progress_group
+            .as_ref()
+            .map_or(0, |g| encoding::message::encoded_len(6, g))
+}
+
+fn encode_source(source: &pb::Source, buf: &mut impl BufMut) {
+    for (digest, locations) in &source.locations {
+        length_prefix(
+            1,
+            string_len(1, digest) + encoding::message::encoded_len(2, locations),
+            buf,
+        );
+        string_field(1, digest, buf);
+        encoding::message::encode(2, locations, buf);
+    }
+    // SourceInfo is generated; its `definition` field is this type, so it is written like Go's.
+    encoding::message::encode_repeated(2, &source.infos, buf);
+}
+
+fn source_len(source: &pb::Source) -> usize {
+    source
+        .locations
+        .iter()
+        .map(|(digest, locations)| {
+            embedded_len(
+                1,
+                string_len(1, digest) + encoding::message::encoded_len(2, locations),
+            )
+        })
+        .sum::<usize>()
+        + encoding::message::encoded_len_repeated(2, &source.infos)
+}
+
+/// A `map<string,string>` field: entries in key order, key and value always written (Go's rule).
+pub(crate) fn encode_string_map(tag: u32, map: &BTreeMap<String, String>, buf: &mut impl BufMut) {
+    for (key, value) in map {
+        length_prefix(tag, string_len(1, key) + string_len(2, value), buf);
+        string_field(1, key, buf);
+        string_field(2, value, buf);
+    }
+}
+
+pub(crate) fn string_map_len(tag: u32, map: &BTreeMap<String, String>) -> usize {
+    map.iter()
+        .map(|(key, value)| embedded_len(tag, string_len(1, key) + string_len(2, value)))
+        .sum()
+}
+
+/// A string field written even when empty (inside map entries Go writes both halves).
+fn string_field(tag: u32, value: &str, buf: &mut impl BufMut) {
+    length_prefix(tag, value.len(), buf);
+    buf.put_slice(value.as_bytes());
+}
+
+fn string_len(tag: u32, value: &str) -> usize {
+    embedded_len(tag, value.len())
+}
+
+pub(crate) fn length_prefix(tag: u32, len: usize, buf: &mut impl BufMut) {
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(len as u64, buf);
+}
+
+/// The size of a length-delimited field whose body is `len` bytes.
+pub(crate) fn embedded_len(tag: u32, len: usize) -> usize {
+    key_len(tag) + encoded_len_varint(len as u64) + len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Definition {
+        Definition {
+            def: vec![b"op".to_vec(), Vec::new()],
+            metadata: BTreeMap::from([
+                ("sha256:empty".to_string(), pb::OpMetadata::default()),
+                (
+                    "sha256:full".to_string(),
+                    pb::OpMetadata {
+                        ignore_cache: true,
+                        description: BTreeMap::from([("llb.customname".into(), String::new())]),
+                        caps: BTreeMap::from([("source.image".into(), true)]),
+                        ..Default::default()
+                    },
+                ),
+            ]),
+            source: Some(pb::Source {
+                locations: BTreeMap::from([("sha256:full".into(), pb::Locations::default())]),
+                infos: vec![pb::SourceInfo {
+                    filename: "Dockerfile".into(),
+                    definition: Some(Definition::default()),
+                    ..Default::default()
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn an_empty_map_value_is_written() {
+        let bytes = Definition {
+            metadata: BTreeMap::from([(String::new(), pb::OpMetadata::default())]),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        // metadata entry {1: "", 2: {}}: both halves present, as Go writes them.
+        assert_eq!(bytes, [0x12, 0x04, 0x0a, 0x00, 0x12, 0x00]);
+    }
+
+    #[test]
+    fn length_matches_bytes_and_decoding_round_trips() {
+        let def = sample();
+        let bytes = def.encode_to_vec();
+        assert_eq!(def.encoded_len(), bytes.len());
+        assert_eq!(Definition::decode(&bytes[..]).unwrap(), def);
+        // Nested in a generated message (prost asks for the length first).
+        let info = pb::SourceInfo {
+            definition: Some(def.clone()),
+            ..Default::default()
+        };
+        let nested = info.encode_to_vec();
+        assert_eq!(info.encoded_len(), nested.len());
+        assert_eq!(pb::SourceInfo::decode(&nested[..]).unwrap(), info);
+    }
+}

@@ -1,0 +1,188 @@
+//! The requests our frontend sends, decoded by BuildKit's own Go types the way the daemon decodes
+//! them (tests/go-gateway-check): no map entry may decode as a nil message, since the daemon
+//! dereferences those (an empty platform result in a Return once crashed buildkitd). Covers Solve
+//! (a converted multi-stage build, the Dockerfile read, scratch), Warn, and Return for
+//! single-platform, multi-platform, empty and scratch results and for a located error.
+
+mod go_program;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use dockerfile_llb::convert::{self, ConvertOptions, Platform};
+use dockerfile_llb::gateway::bridge::{return_request, solve_request};
+use dockerfile_llb::gateway::conversion::{offline_images, parse_error};
+use dockerfile_llb::gateway::frontend::{
+    platform_result, warning_request, DockerfileSource, SolvedPlatform,
+};
+use dockerfile_llb::gateway::local_source::LocalRead;
+use dockerfile_llb::instructions::parse_dockerfile;
+use dockerfile_llb::llb;
+use dockerfile_llb::proto::moby::buildkit::v1::frontend as gw;
+use prost::Message;
+
+fn checker() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| go_program::build("go-gateway-check"))
+}
+
+/// Runs the checker on `messages` (file stem -> message bytes): (exit success, stdout).
+fn check(messages: &[(String, Vec<u8>)]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in messages {
+        std::fs::write(dir.path().join(format!("{name}.pb")), bytes).unwrap();
+    }
+    let output = Command::new(checker()).arg(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.is_empty(), "go-gateway-check: {stderr}");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn dockerfile_source(text: &str) -> DockerfileSource {
+    DockerfileSource {
+        filename: "Dockerfile".to_string(),
+        data: text.as_bytes().to_vec(),
+        dockerignore: None,
+        definition: LocalRead::dockerfile("dockerfile", "session", "Dockerfile").definition(),
+    }
+}
+
+/// Converts `text` offline (base images get the empty image of their platform).
+fn converted(text: &str, platform: &Platform) -> convert::Converted {
+    let parsed = parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
+    let options = ConvertOptions {
+        build_platform: Platform::new("linux", "amd64"),
+        target_platform: Some(platform.clone()),
+        source: text.as_bytes().to_vec(),
+        llb_caps: Some(convert::all_llb_caps()),
+        ..ConvertOptions::default()
+    };
+    let requests = convert::plan(&parsed, &options).unwrap();
+    let images = offline_images(&requests, &BTreeMap::new());
+    convert::convert(&parsed, &options, &images).unwrap()
+}
+
+fn solved(platform: &Platform, ref_id: &str) -> SolvedPlatform {
+    SolvedPlatform {
+        platform: platform.clone(),
+        ref_id: ref_id.to_string(),
+        image_config: format!(
+            r#"{{"architecture":"{}","os":"linux"}}"#,
+            platform.architecture
+        )
+        .into_bytes(),
+    }
+}
+
+fn returned(result: gw::Result) -> Vec<u8> {
+    return_request(Ok(result)).encode_to_vec()
+}
+
+#[test]
+fn every_request_we_send_decodes_with_buildkits_types() {
+    let amd64 = Platform::new("linux", "amd64");
+    let arm64 = Platform::new("linux", "arm64");
+    let multistage = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/patterns/1-system-builder/Dockerfile"
+    ))
+    .unwrap();
+    let scratch_only = "FROM scratch\n";
+    let build = converted(&multistage, &amd64);
+    let empty = converted(scratch_only, &amd64);
+    let warned = "FROM busybox\nRUN echo a \\\n\n  b\n";
+    let parsed = parse_dockerfile(warned.as_bytes(), "Dockerfile").unwrap();
+    assert!(
+        !parsed.warnings.is_empty(),
+        "the fixture must give a warning"
+    );
+    let source = dockerfile_source(warned);
+    let read = LocalRead::dockerfile("dockerfile", "session", "Dockerfile").definition();
+    let cache_import = gw::CacheOptionsEntry {
+        r#type: "registry".to_string(),
+        attrs: BTreeMap::from([("ref".to_string(), "r/cache".to_string())]),
+    };
+    let located = parse_dockerfile(b"FROM busybox\nCOPPY a b\n", "Dockerfile").unwrap_err();
+    let error = parse_error(located, &dockerfile_source("FROM busybox\nCOPPY a b\n")).to_status();
+
+    let messages: Vec<(String, Vec<u8>)> = vec![
+        (
+            "SolveRequest-multistage".into(),
+            solve_request(build.definition.clone(), vec![cache_import]).encode_to_vec(),
+        ),
+        (
+            "SolveRequest-scratch".into(),
+            solve_request(empty.definition.clone(), Vec::new()).encode_to_vec(),
+        ),
+        (
+            "SolveRequest-empty-definition".into(),
+            solve_request(llb::Definition::scratch().into_pb(), Vec::new()).encode_to_vec(),
+        ),
+        (
+            "SolveRequest-read-dockerfile".into(),
+            solve_request(read, Vec::new()).encode_to_vec(),
+        ),
+        (
+            "WarnRequest-empty-continuation".into(),
+            warning_request(&source, "sha256:00", &parsed.warnings[0]).encode_to_vec(),
+        ),
+        (
+            "ReturnRequest-single".into(),
+            returned(platform_result(vec![solved(&amd64, "ref-1")], false)),
+        ),
+        (
+            "ReturnRequest-single-empty".into(),
+            returned(platform_result(vec![solved(&amd64, "")], false)),
+        ),
+        (
+            "ReturnRequest-multi".into(),
+            returned(platform_result(
+                vec![solved(&amd64, "ref-1"), solved(&arm64, "ref-2")],
+                true,
+            )),
+        ),
+        (
+            "ReturnRequest-multi-scratch".into(),
+            returned(platform_result(
+                vec![solved(&amd64, ""), solved(&arm64, "")],
+                true,
+            )),
+        ),
+        (
+            "ReturnRequest-multi-one-empty".into(),
+            returned(platform_result(
+                vec![solved(&amd64, "ref-1"), solved(&arm64, "")],
+                true,
+            )),
+        ),
+        (
+            "ReturnRequest-error".into(),
+            return_request(Err(error)).encode_to_vec(),
+        ),
+    ];
+    let (ok, report) = check(&messages);
+    assert!(ok, "BuildKit's types reject what we send:\n{report}");
+    assert_eq!(report.lines().count(), messages.len(), "{report}");
+}
+
+/// The checker catches the defect this test exists for: a map entry without its value, as prost
+/// writes a `map<string, Ref>` whose Ref is empty.
+#[test]
+fn checker_reports_a_map_entry_without_value() {
+    fn field(tag: u8, body: &[u8]) -> Vec<u8> {
+        [&[tag << 3 | 2, body.len() as u8][..], body].concat()
+    }
+    let entry = field(1, b"linux/amd64");
+    let request = field(1, &field(4, &field(1, &entry)));
+    let (ok, report) = check(&[("ReturnRequest-prost-map".to_string(), request)]);
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains(r#"refs["linux/amd64"] has no value: the daemon sees nil"#),
+        "{report}"
+    );
+}

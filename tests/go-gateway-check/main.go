@@ -1,0 +1,155 @@
+// go-gateway-check decodes the LLBBridge requests our frontend sends with BuildKit's own Go types,
+// the way the daemon does (vtprotobuf's UnmarshalVT, util/grpcutil/encoding/proto), and reports
+// what the daemon would trip over: a map entry whose message value decodes as nil (the daemon
+// dereferences those), a Return with neither result nor error, an op that does not decode. It
+// also decodes each message with protobuf-go and requires both decodings to be equal.
+//
+// Usage: go-gateway-check DIR
+// Every DIR/<Message>-<case>.pb is checked, <Message> one of the request types below. Prints
+// "ok <file>" or "<file>: <problem>" per file and exits 1 if there was any problem.
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	gw "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/solver/pb"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+type vtMessage interface {
+	proto.Message
+	UnmarshalVT([]byte) error
+}
+
+var messages = map[string]func() vtMessage{
+	"PingRequest":               func() vtMessage { return &gw.PingRequest{} },
+	"ResolveImageConfigRequest": func() vtMessage { return &gw.ResolveImageConfigRequest{} },
+	"SolveRequest":              func() vtMessage { return &gw.SolveRequest{} },
+	"ReadFileRequest":           func() vtMessage { return &gw.ReadFileRequest{} },
+	"InputsRequest":             func() vtMessage { return &gw.InputsRequest{} },
+	"WarnRequest":               func() vtMessage { return &gw.WarnRequest{} },
+	"ReturnRequest":             func() vtMessage { return &gw.ReturnRequest{} },
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: go-gateway-check DIR")
+		os.Exit(2)
+	}
+	files, err := filepath.Glob(filepath.Join(os.Args[1], "*.pb"))
+	if err != nil || len(files) == 0 {
+		fmt.Fprintln(os.Stderr, "no .pb files in", os.Args[1])
+		os.Exit(2)
+	}
+	sort.Strings(files)
+	failed := false
+	for _, file := range files {
+		problems := checkFile(file)
+		name := filepath.Base(file)
+		if len(problems) == 0 {
+			fmt.Println("ok", name)
+			continue
+		}
+		failed = true
+		for _, p := range problems {
+			fmt.Printf("%s: %s\n", name, p)
+		}
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func checkFile(file string) []string {
+	kind, _, _ := strings.Cut(filepath.Base(file), "-")
+	newMessage, ok := messages[kind]
+	if !ok {
+		return []string{"unknown message type " + kind}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	daemon := newMessage()
+	if err := daemon.UnmarshalVT(data); err != nil {
+		return []string{"UnmarshalVT: " + err.Error()}
+	}
+	var problems []string
+	reference := newMessage()
+	if err := proto.Unmarshal(data, reference); err != nil {
+		problems = append(problems, "proto.Unmarshal: "+err.Error())
+	}
+	walk(kind, daemon.ProtoReflect(), &problems)
+	if len(problems) == 0 && !proto.Equal(daemon, reference) {
+		problems = append(problems, "UnmarshalVT and proto.Unmarshal disagree")
+	}
+	switch m := daemon.(type) {
+	case *gw.ReturnRequest:
+		// llbBridgeForwarder.Return reads in.Result when in.Error is nil.
+		if (m.Result == nil) == (m.Error == nil) {
+			problems = append(problems, "exactly one of result and error must be set")
+		}
+		if m.Error != nil && m.Error.Code == 0 {
+			problems = append(problems, "an error with code OK reads as success")
+		}
+	case *gw.SolveRequest:
+		if m.Definition == nil && m.Frontend == "" {
+			problems = append(problems, "neither a definition nor a frontend")
+		}
+		checkDefinition("SolveRequest.Definition", m.Definition, &problems)
+	}
+	return problems
+}
+
+// checkDefinition decodes every op of def, as the solver does, and walks it.
+func checkDefinition(path string, def *pb.Definition, problems *[]string) {
+	if def == nil {
+		return
+	}
+	for i, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			*problems = append(*problems, fmt.Sprintf("%s.def[%d]: %v", path, i, err))
+			continue
+		}
+		walk(fmt.Sprintf("%s.def[%d]", path, i), op.ProtoReflect(), problems)
+	}
+}
+
+// walk reports every map entry in m (recursively) whose message value decoded as nil.
+func walk(path string, m protoreflect.Message, problems *[]string) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		at := path + "." + string(fd.Name())
+		switch {
+		case fd.IsMap():
+			if fd.MapValue().Kind() != protoreflect.MessageKind {
+				return true
+			}
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				entry := fmt.Sprintf("%s[%q]", at, k.String())
+				if !mv.Message().IsValid() {
+					*problems = append(*problems, entry+" has no value: the daemon sees nil")
+				} else {
+					walk(entry, mv.Message(), problems)
+				}
+				return true
+			})
+		case fd.IsList():
+			if fd.Kind() != protoreflect.MessageKind {
+				return true
+			}
+			for i := 0; i < v.List().Len(); i++ {
+				walk(fmt.Sprintf("%s[%d]", at, i), v.List().Get(i).Message(), problems)
+			}
+		case fd.Kind() == protoreflect.MessageKind:
+			walk(at, v.Message(), problems)
+		}
+		return true
+	})
+}
