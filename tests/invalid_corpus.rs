@@ -1,5 +1,6 @@
 //! The invalid-Dockerfile corpus: every `tests/invalid/<case>.Dockerfile` must be rejected, and
-//! the rendered diagnostic (message, file:line:column, source line, underline, hint) must equal
+//! the rendered diagnostic (message, file:line:column, source line, underline, hint) followed by
+//! the text BuildKit clients get (`buildkit: <the reference's text>`) must equal
 //! `tests/invalid/<case>.expected` exactly. Set `UPDATE_INVALID_CORPUS=1` to rewrite the
 //! expected files after a deliberate change, then review the diff.
 
@@ -28,7 +29,7 @@ fn invalid_dockerfiles_are_rejected_with_the_expected_diagnostic() {
                 failures.push(format!("{}: accepted", case.display()));
                 continue;
             }
-            Err(d) => d.render(&source),
+            Err(d) => format!("{}buildkit: {}\n", d.render(&source), d.reference_text()),
         };
         if update {
             fs::write(&expected_path, &got).unwrap();

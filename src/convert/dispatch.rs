@@ -746,7 +746,9 @@ fn parse_chmod(c: &str) -> DispatchResult<CopyMode> {
     let non_octal = || {
         format!("invalid chmod parameter: '{c}'. it should be octal string and between 0 and 07777")
     };
-    if !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()) {
+    // dchapes/mode reads a value that starts with a digit as octal, so "64a" or "8" fail as
+    // numbers, and the reference reports those with the octal message too.
+    if c.starts_with(|ch: char| ch.is_ascii_digit()) {
         let v = u32::from_str_radix(c, 8).map_err(|_| non_octal())?;
         if v > 0o7777 {
             return Err(non_octal());
@@ -1104,6 +1106,12 @@ mod tests {
         assert!(parse_chmod("99999").is_err());
         assert!(parse_chmod("8").is_err());
         assert!(parse_chmod("bogus").is_err());
+        for numeric in ["64a", "8", "10000"] {
+            assert_eq!(
+                parse_chmod(numeric).unwrap_err(),
+                format!("invalid chmod parameter: '{numeric}'. it should be octal string and between 0 and 07777")
+            );
+        }
     }
 
     #[test]

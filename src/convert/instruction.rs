@@ -418,7 +418,7 @@ fn dispatch_run(
                 .map(|e| e.value)
                 .map_err(|e| e.to_string())
         })
-        .map_err(|e| ConvertError::at(e.message, cmd.lines, Some(raw.span)))?;
+        .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(raw.span)))?;
         let source = sources.get(i).cloned().unwrap_or((None, true));
         if let Some(spec) = run_mount(st, &m, source, ctx).map_err(err)? {
             mounts.push(spec);

@@ -192,24 +192,26 @@ const FLAG_OWNERS: &[(&str, &str)] = &[
 fn unknown_flag(flag: &Flag, spec: &[(&str, FlagKind)], instruction: &str) -> Diagnostic {
     let names: Vec<&str> = spec.iter().map(|(n, _)| *n).collect();
     let owner = FLAG_OWNERS.iter().find(|(n, _)| *n == flag.name);
-    let hint = match closest(&flag.name, &names, true) {
-        Some(s) => Some(format!("did you mean `--{s}`?")),
-        None if owner.is_some() => {
-            owner.map(|(n, o)| format!("`--{n}` is a flag of {o}, not of {instruction}"))
-        }
-        None if names.is_empty() => Some(format!("{instruction} takes no flags")),
-        None => Some(format!(
+    let diagnostic = Diagnostic::error(format!("unknown flag: --{}", flag.name), flag.span)
+        .with_label(format!("not a flag of {instruction}"));
+    if let Some(s) = closest(&flag.name, &names, true) {
+        return diagnostic
+            .with_suggestion(Some(s))
+            .with_hint(format!("did you mean `--{s}`?"));
+    }
+    let hint = match owner {
+        Some((n, o)) => format!("`--{n}` is a flag of {o}, not of {instruction}"),
+        None if names.is_empty() => format!("{instruction} takes no flags"),
+        None => format!(
             "{instruction} accepts {}",
             names
                 .iter()
                 .map(|n| format!("`--{n}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        )),
+        ),
     };
-    Diagnostic::error(format!("unknown flag: --{}", flag.name), flag.span)
-        .with_label(format!("not a flag of {instruction}"))
-        .with_optional_hint(hint)
+    diagnostic.with_hint(hint)
 }
 
 #[cfg(test)]

@@ -1,20 +1,23 @@
 //! `RUN --mount=...` and `RUN --device=...` values.
 //!
 //! The reference checks a mount only lightly when parsing (CSV syntax, and no `$` in `from=`)
-//! and fully after expanding each value with the stage's variables. [`check_mount_syntax`] is
-//! the parse-time check (it also rejects unknown keys, which expansion cannot change);
-//! [`parse_mount`] is the full parse the converter calls with its expander.
+//! and fully after expanding each value with the stage's variables, so `type=$TYPE` is fine.
+//! [`check_mount_syntax`] is the parse-time check, which also gives the unexpanded `from=` that
+//! stage dependencies are planned with; [`parse_mount`] is the full parse the converter calls
+//! with its expander.
 
 use serde::Serialize;
 
 use crate::syntax::suggest::closest;
 
-/// An error in a mount or device value, with an optional "did you mean" hint.
+/// An error in a mount or device value, with an optional hint and the reference's "did you
+/// mean" suggestion. Displayed as the reference's text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{message}{}", .suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default())]
 pub struct MountError {
     pub message: String,
     pub hint: Option<String>,
+    pub suggestion: Option<String>,
 }
 
 impl MountError {
@@ -22,13 +25,14 @@ impl MountError {
         MountError {
             message: message.into(),
             hint: None,
+            suggestion: None,
         }
     }
 
     fn suggest(message: impl Into<String>, word: &str, options: &[&str]) -> Self {
         MountError {
-            message: message.into(),
-            hint: closest(word, options, true).map(|s| format!("did you mean `{s}`?")),
+            suggestion: closest(word, options, true).map(str::to_string),
+            ..MountError::new(message)
         }
     }
 }
@@ -223,38 +227,32 @@ pub fn parse_ram_in_bytes(s: &str) -> Option<i64> {
     Some((value * mult) as i64)
 }
 
-/// The parse-time check of a raw (unexpanded) `--mount` value.
-pub fn check_mount_syntax(raw: &str) -> Result<(), MountError> {
-    let fields = csv_fields(raw).map_err(|e| MountError {
-        message: format!("failed to parse csv mounts: {}", e.message),
-        hint: None,
-    })?;
+/// The parse-time check of a raw (unexpanded) `--mount` value, as the reference's `parseMount`
+/// without an expander: CSV syntax and no `$` inside `from=`; nothing else is known before
+/// expansion. Returns the `from=` value as written ("" without one), for planning.
+pub fn check_mount_syntax(raw: &str) -> Result<String, MountError> {
+    let fields = csv_fields(raw)
+        .map_err(|e| MountError::new(format!("failed to parse csv mounts: {}", e.message)))?;
+    let mut from = String::new();
     for field in fields {
         let Some((key, value)) = field.split_once('=') else {
             continue;
         };
-        let key = key.to_ascii_lowercase();
-        if key == "from" {
+        if key.eq_ignore_ascii_case("from") {
             if let Some(i) = value.find('$') {
                 if i != value.len() - 1 {
                     return Err(MountError {
-                        message:
-                            "'from' doesn't support variable expansion, define alias stage instead"
-                                .into(),
                         hint: Some("add `FROM <image> AS <alias>` and use `from=<alias>`".into()),
+                        ..MountError::new(
+                            "'from' doesn't support variable expansion, define alias stage instead",
+                        )
                     });
                 }
             }
-        }
-        if !MOUNT_KEYS.contains(&key.as_str()) {
-            return Err(MountError::suggest(
-                format!("unexpected key '{key}' in '{field}'"),
-                &key,
-                MOUNT_KEYS,
-            ));
+            from = value.to_string();
         }
     }
-    Ok(())
+    Ok(from)
 }
 
 /// Parses a `--mount` value, expanding each value (not the keys) with `expand`, exactly as the
@@ -263,10 +261,8 @@ pub fn parse_mount(
     raw: &str,
     expand: &mut dyn FnMut(&str) -> Result<String, String>,
 ) -> Result<Mount, MountError> {
-    let fields = csv_fields(raw).map_err(|e| MountError {
-        message: format!("failed to parse csv mounts: {}", e.message),
-        hint: None,
-    })?;
+    let fields = csv_fields(raw)
+        .map_err(|e| MountError::new(format!("failed to parse csv mounts: {}", e.message)))?;
     let mut m = Mount::default();
     let mut ro_auto = true;
     let invalid =
@@ -455,10 +451,8 @@ pub struct Device {
 
 /// Parses a `--device` value: `name[,required[=bool]]` or `name=...,required=...`.
 pub fn parse_device(raw: &str) -> Result<Device, MountError> {
-    let fields = csv_fields(raw).map_err(|e| MountError {
-        message: format!("failed to parse csv devices: {}", e.message),
-        hint: None,
-    })?;
+    let fields = csv_fields(raw)
+        .map_err(|e| MountError::new(format!("failed to parse csv devices: {}", e.message)))?;
     let mut d = Device::default();
     for field in &fields {
         match field.split_once('=') {
@@ -557,10 +551,16 @@ mod tests {
             assert_eq!(mount(raw).unwrap_err(), want, "{raw}");
         }
         let e = parse_mount("type=cahce", &mut |v: &str| Ok(v.to_string())).unwrap_err();
-        assert_eq!(e.hint.as_deref(), Some("did you mean `cache`?"));
+        assert_eq!(e.suggestion.as_deref(), Some("cache"));
+        assert_eq!(
+            e.to_string(),
+            "unsupported mount type \"cahce\" (did you mean cache?)"
+        );
         assert!(check_mount_syntax("type=cache,from=$X").is_err());
-        assert!(check_mount_syntax("type=cache,from=a$").is_ok());
-        assert!(check_mount_syntax("type=$T,target=/x,ro").is_ok());
+        assert_eq!(check_mount_syntax("type=cache,from=a$").unwrap(), "a$");
+        assert_eq!(check_mount_syntax("type=$T,target=/x,ro").unwrap(), "");
+        // Keys and types are only known after expansion, as in the reference.
+        assert!(check_mount_syntax("type=bogus,targte=/x").is_ok());
     }
 
     #[test]

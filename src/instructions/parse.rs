@@ -70,7 +70,7 @@ pub fn parse_nodes(
     let mut stages: Vec<Stage> = Vec::new();
     for node in nodes {
         if node.command() == "from" {
-            let stage = parse_from(node)?;
+            let stage = parse_from(node).map_err(|d| d.in_instruction(node.span))?;
             if let Some(written) = &stage.from.name {
                 if written.text != written.text.to_lowercase() {
                     warnings.push(
@@ -84,6 +84,7 @@ pub fn parse_nodes(
                 }
             }
             if let Some(name) = &stage.name {
+                // A warning in the reference (DuplicateStageName); the last stage of a name wins.
                 if let Some(prev) = stages.iter().find(|s| s.name.as_ref() == Some(name)) {
                     let span = stage
                         .from
@@ -91,21 +92,27 @@ pub fn parse_nodes(
                         .as_ref()
                         .map(|w| w.span)
                         .unwrap_or(stage.span);
-                    return Err(Diagnostic::error(
-                        format!("duplicate stage name {}", go_quote(name)),
-                        span,
-                    )
-                    .with_label("already used by an earlier stage")
-                    .with_hint(format!(
-                        "stage `{name}` is first defined on line {}; give this stage another name",
-                        prev.lines.start
-                    )));
+                    warnings.push(
+                        Diagnostic::warning(
+                            format!(
+                                "Duplicate stage name {}, stage names should be unique",
+                                go_quote(name)
+                            ),
+                            span,
+                        )
+                        .with_label("already used by an earlier stage")
+                        .with_hint(format!(
+                            "stage `{name}` is first defined on line {}; a later stage of the same name replaces it in --target, FROM and --from (DuplicateStageName)",
+                            prev.lines.start
+                        )),
+                    );
                 }
             }
             stages.push(stage);
             continue;
         }
-        let command = parse_command_with_warnings(node, warnings)?;
+        let command =
+            parse_command_with_warnings(node, warnings).map_err(|d| d.in_instruction(node.span))?;
         match (stages.last_mut(), command.instruction) {
             (Some(stage), instruction) => stage.commands.push(Command {
                 instruction,
@@ -270,13 +277,22 @@ fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
 
 fn unknown_instruction(node: &Node) -> Diagnostic {
     let word = &node.keyword.text;
-    let hint = match closest(word, INSTRUCTIONS, false) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => "instructions are FROM, RUN, COPY, ADD, ENV, ARG, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, LABEL, SHELL, HEALTHCHECK, STOPSIGNAL, ONBUILD, MAINTAINER".to_string(),
-    };
-    Diagnostic::error(format!("unknown instruction `{word}`"), node.keyword.span)
-        .with_label("not a Dockerfile instruction")
-        .with_hint(hint)
+    let diagnostic = Diagnostic::error(format!("unknown instruction: {word}"), node.keyword.span)
+        .with_label("not a Dockerfile instruction");
+    match closest(word, INSTRUCTIONS, false) {
+        Some(s) => diagnostic.with_suggestion(Some(match_case(s, word))),
+        None => diagnostic.with_hint("instructions are FROM, RUN, COPY, ADD, ENV, ARG, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, LABEL, SHELL, HEALTHCHECK, STOPSIGNAL, ONBUILD, MAINTAINER"),
+    }
+}
+
+/// util/suggest `matchCase`: the suggestion in the case of what was written (all lower, all
+/// upper), else as the reference lists it (lower case instruction names).
+fn match_case(suggestion: &str, written: &str) -> String {
+    if written == written.to_uppercase() {
+        suggestion.to_uppercase()
+    } else {
+        suggestion.to_lowercase()
+    }
 }
 
 /// `^[a-z][a-z0-9-_.]*$`
@@ -455,6 +471,7 @@ impl NodeParser<'_> {
                 Diagnostic::error(e.message, w.span)
                     .with_label("invalid --device value")
                     .with_optional_hint(e.hint)
+                    .with_suggestion(e.suggestion)
             })?);
         }
         let mounts = values.strings("mount");
@@ -463,6 +480,7 @@ impl NodeParser<'_> {
                 Diagnostic::error(e.message, w.span)
                     .with_label("invalid --mount value")
                     .with_optional_hint(e.hint)
+                    .with_suggestion(e.suggestion)
             })?;
         }
         let network = match values.string("network") {
@@ -984,7 +1002,7 @@ mod tests {
     #[test]
     fn errors_with_locations() {
         let table = [
-            ("FROM a\nCOPPY . /x\n", "2:1: unknown instruction `COPPY`"),
+            ("FROM a\nCOPPY . /x\n", "2:1: unknown instruction: COPPY"),
             ("RUN x\n", "1:1: no build stage in current context"),
             ("FROM a AS 1x\n", "1:11: invalid name for build stage: \"1x\", name can't start with a number or contain symbols"),
             ("FROM python:3.9 AS builder #name\n", "1:17: FROM requires either one or three arguments"),
@@ -1004,7 +1022,6 @@ mod tests {
             ("FROM a\nENV =x\n", "2:5: ENV names can not be blank"),
             ("FROM a\nWORKDIR\n", "2:1: WORKDIR requires exactly one argument"),
             ("FROM a\nVOLUME [\"\"]\n", "2:9: VOLUME specified can not be an empty string"),
-            ("FROM a AS x\nFROM b AS X\n", "2:11: duplicate stage name \"x\""),
         ];
         for (src, want) in table {
             assert_eq!(err(src), want, "{src:?}");
@@ -1294,6 +1311,38 @@ mod tests {
             panic!()
         };
         assert_eq!(m.name.text, "Me <me@x>");
+    }
+
+    #[test]
+    fn errors_carry_the_reference_text() {
+        let table = [
+            ("FROM scratch\nFNTRYPOINT [\"x\"]\n", "dockerfile parse error on line 2: unknown instruction: FNTRYPOINT (did you mean ENTRYPOINT?)"),
+            ("FROM scratch\ncoppy a b\n", "dockerfile parse error on line 2: unknown instruction: coppy (did you mean copy?)"),
+            ("FROM a\nRUN --mont=type=cache,target=/x \\\n  true\n", "dockerfile parse error on line 2: unknown flag: --mont (did you mean mount?)"),
+            // A multi-line instruction is reported at its first line, as the reference does.
+            ("FROM a\nRUN \\\n  --mount=type=cache,from=$X,target=/x x\n", "dockerfile parse error on line 2: 'from' doesn't support variable expansion, define alias stage instead"),
+            ("", "file with no instructions"),
+        ];
+        for (src, want) in table {
+            let d = parse(src).unwrap_err();
+            assert_eq!(d.reference_text(), want, "{src:?}");
+        }
+        // Mount keys and types are checked after expansion, not when parsing.
+        assert!(parse("FROM a\nARG T=cache\nRUN --mount=type=$T,target=/x x\n").is_ok());
+    }
+
+    #[test]
+    fn duplicate_stage_names_warn() {
+        let df = parse("FROM a AS x\nFROM b AS X\n").unwrap();
+        assert_eq!(df.stages.len(), 2);
+        let w = &df.warnings[df.warnings.len() - 1];
+        assert_eq!(
+            (w.start.line, w.message.as_str()),
+            (
+                2,
+                "Duplicate stage name \"x\", stage names should be unique"
+            )
+        );
     }
 
     #[test]

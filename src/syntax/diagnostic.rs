@@ -46,6 +46,16 @@ pub struct DiagnosticData {
     pub label: Option<String>,
     /// A suggested fix, printed as `= help: ...`.
     pub hint: Option<String>,
+    /// The reference's "did you mean" word (util/suggest), in the case it prints it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// The instruction the error is in, when the reference reports it as a parse error of that
+    /// instruction (instructions.Parse wraps those as "dockerfile parse error on line N: ...").
+    #[serde(skip)]
+    pub instruction: Option<Span>,
+    /// The first line of `instruction`, filled in by [`Diagnostic::locate`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction_line: Option<usize>,
 }
 
 impl std::ops::Deref for Diagnostic {
@@ -72,6 +82,9 @@ impl Diagnostic {
             end: Position::default(),
             label: None,
             hint: None,
+            suggestion: None,
+            instruction: None,
+            instruction_line: None,
         }))
     }
 
@@ -99,12 +112,43 @@ impl Diagnostic {
         self
     }
 
+    /// The reference's "did you mean" suggestion, when there is one.
+    pub fn with_suggestion(mut self, suggestion: Option<impl Into<String>>) -> Self {
+        self.suggestion = suggestion.map(Into::into);
+        self
+    }
+
+    /// Marks the error as one of the instruction at `span` (see `instruction`). The innermost
+    /// instruction wins (an ONBUILD trigger is reported at its ONBUILD line, like the reference).
+    pub fn in_instruction(mut self, span: Span) -> Self {
+        self.instruction.get_or_insert(span);
+        self
+    }
+
     /// Fills in the filename and the line/column positions of the span.
     pub fn locate(mut self, filename: &str, source: &[u8], index: &LineIndex) -> Self {
         self.filename = filename.to_string();
         self.start = index.position(source, self.span.start);
         self.end = index.position(source, self.span.end);
+        self.instruction_line = self
+            .instruction
+            .map(|span| index.position(source, span.start).line);
         self
+    }
+
+    /// The text the reference reports for this problem, verbatim: the message, its
+    /// " (did you mean X?)" and, for an instruction's parse error, the
+    /// "dockerfile parse error on line N: " before it. BuildKit clients show this.
+    pub fn reference_text(&self) -> String {
+        let mut text = String::new();
+        if let Some(line) = self.instruction_line {
+            let _ = write!(text, "dockerfile parse error on line {line}: ");
+        }
+        text.push_str(&self.message);
+        if let Some(suggestion) = &self.suggestion {
+            let _ = write!(text, " (did you mean {suggestion}?)");
+        }
+        text
     }
 
     /// Lines covered by the span, for BuildKit's `Range` list.
@@ -196,7 +240,11 @@ impl Diagnostic {
             .map(|l| format!(" {l}"))
             .unwrap_or_default();
         let _ = writeln!(out, "{pad} | {}{carets}{label}", " ".repeat(start_col));
-        if let Some(hint) = &self.hint {
+        let suggested = self
+            .suggestion
+            .as_ref()
+            .map(|s| format!("did you mean `{s}`?"));
+        if let Some(hint) = self.hint.as_ref().or(suggested.as_ref()) {
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{pad} = help: {hint}");
         }

@@ -1,3 +1,0 @@
-FROM alpine AS build
-RUN true
-FROM alpine AS Build

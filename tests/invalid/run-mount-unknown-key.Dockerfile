@@ -1,2 +1,0 @@
-FROM alpine:3.20
-RUN --mount=type=cache,targte=/root/.cache make
