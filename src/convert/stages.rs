@@ -147,14 +147,27 @@ impl<'a> Build<'a> {
                                 word.text
                             ))
                         })?;
+                    // `wrapSuggestAny`: a misspelt ARG the expression used gets a suggestion.
+                    let suggestion = v
+                        .unset
+                        .iter()
+                        .find_map(|name| {
+                            let keys: Vec<&str> = self.global_args.keys().collect();
+                            crate::syntax::suggest::closest(name, &keys, true)
+                        })
+                        .map(|s| format!(" (did you mean {s}?)"))
+                        .unwrap_or_default();
                     if v.value.is_empty() {
                         return Err(located(format!(
-                            "empty platform value from expression {}",
+                            "empty platform value from expression {}{suggestion}",
                             word.text
                         )));
                     }
                     let p = Platform::parse(&v.value).map_err(|e| {
-                        located(format!("failed to parse platform {}: {e}", word.text))
+                        located(format!(
+                            "failed to parse platform {}: {e}{suggestion}",
+                            word.text
+                        ))
                     })?;
                     Some(p)
                 }

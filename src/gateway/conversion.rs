@@ -170,23 +170,25 @@ pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> Fro
         (Some(hint), None) => format!("{} ({hint})", diagnostic.reference_text()),
         _ => diagnostic.reference_text(),
     };
+    // One range per line, character 0: parser.Node.Location, what the reference reports (a
+    // multi-line instruction names each of its lines).
     let lines = diagnostic.lines();
-    let range = pb::Range {
-        start: Some(pb::Position {
-            line: lines.start as i32,
-            character: diagnostic.start.column.saturating_sub(1) as i32,
-        }),
-        end: Some(pb::Position {
-            line: lines.end as i32,
-            character: diagnostic.end.column.saturating_sub(1) as i32,
-        }),
-    };
+    let ranges = (lines.start..=lines.end)
+        .map(|line| {
+            let at = Some(pb::Position {
+                line: line as i32,
+                character: 0,
+            });
+            pb::Range { start: at, end: at }
+        })
+        .collect();
     FrontendError::Dockerfile {
         message,
         location: Box::new(ErrorSource {
             filename: dockerfile.filename.clone(),
             data: dockerfile.data.clone(),
-            ranges: vec![range],
+            definition: Some(dockerfile.definition.clone()),
+            ranges,
         }),
     }
 }
@@ -302,6 +304,16 @@ mod tests {
             }
             other => panic!("not located: {other:?}"),
         }
+    }
+
+    #[test]
+    fn misspelt_platform_args_get_a_suggestion() {
+        let text = "FROM --platform=$BULIDPLATFORM busybox\n";
+        let err = convert_offline(text, &BTreeMap::new()).unwrap_err();
+        assert_eq!(
+            err.message,
+            "empty platform value from expression $BULIDPLATFORM (did you mean BUILDPLATFORM?)"
+        );
     }
 
     #[test]

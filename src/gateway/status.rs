@@ -3,6 +3,8 @@
 //! (util/grpcerrors/grpcerrors.go `withDetails`), so `buildctl` and `buildx` can show the failing
 //! Dockerfile lines (`errdefs.Source`) or fall back for unknown subrequests (`errdefs.Subrequest`).
 
+use std::collections::BTreeMap;
+
 use base64::Engine;
 use serde::Serialize;
 
@@ -13,10 +15,12 @@ const SOURCE_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json";
 const SUBREQUEST_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Subrequest+json";
 
 /// The Dockerfile an error points into, and where (lines 1-based, as in `pb.Position`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorSource {
     pub filename: String,
     pub data: Vec<u8>,
+    /// The LLB the Dockerfile was read with (the reference's source map carries it).
+    pub definition: Option<pb::Definition>,
     pub ranges: Vec<pb::Range>,
 }
 
@@ -63,7 +67,73 @@ struct SourceInfoJson<'a> {
     filename: &'a str,
     #[serde(skip_serializing_if = "String::is_empty")]
     data: String,
-    language: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    definition: Option<DefinitionJson<'a>>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    language: &'a str,
+}
+
+/// `pb.Definition` through encoding/json: the protobuf struct tags, maps in key order.
+#[derive(Serialize)]
+struct DefinitionJson<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    def: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    metadata: BTreeMap<&'a str, OpMetadataJson<'a>>,
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
+    source: Option<SourceMapJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct OpMetadataJson<'a> {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    ignore_cache: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    description: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    export_cache: Option<ExportCacheJson>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    caps: &'a BTreeMap<String, bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progress_group: Option<ProgressGroupJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExportCacheJson {
+    #[serde(rename = "Value", skip_serializing_if = "std::ops::Not::not")]
+    value: bool,
+}
+
+#[derive(Serialize)]
+struct ProgressGroupJson<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    name: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    weak: bool,
+}
+
+#[derive(Serialize)]
+struct SourceMapJson<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    locations: BTreeMap<&'a str, LocationsJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    infos: Vec<SourceInfoJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LocationsJson {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<LocationJson>,
+}
+
+#[derive(Serialize)]
+struct LocationJson {
+    #[serde(rename = "sourceIndex", skip_serializing_if = "is_zero")]
+    source_index: i32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ranges: Vec<RangeJson>,
 }
 
 #[derive(Serialize)]
@@ -91,21 +161,83 @@ fn position(p: Option<&pb::Position>) -> PositionJson {
     }
 }
 
+fn ranges_json(ranges: &[pb::Range]) -> Vec<RangeJson> {
+    ranges
+        .iter()
+        .map(|r| RangeJson {
+            start: position(r.start.as_ref()),
+            end: position(r.end.as_ref()),
+        })
+        .collect()
+}
+
+fn base64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+fn definition_json(def: &pb::Definition) -> DefinitionJson<'_> {
+    DefinitionJson {
+        def: def.def.iter().map(|op| base64(op)).collect(),
+        metadata: def
+            .metadata
+            .iter()
+            .map(|(digest, md)| {
+                let json = OpMetadataJson {
+                    ignore_cache: md.ignore_cache,
+                    description: &md.description,
+                    export_cache: md
+                        .export_cache
+                        .as_ref()
+                        .map(|e| ExportCacheJson { value: e.value }),
+                    caps: &md.caps,
+                    progress_group: md.progress_group.as_ref().map(|g| ProgressGroupJson {
+                        id: &g.id,
+                        name: &g.name,
+                        weak: g.weak,
+                    }),
+                };
+                (digest.as_str(), json)
+            })
+            .collect(),
+        source: def.source.as_ref().map(|source| SourceMapJson {
+            locations: source
+                .locations
+                .iter()
+                .map(|(digest, l)| {
+                    let locations = l
+                        .locations
+                        .iter()
+                        .map(|l| LocationJson {
+                            source_index: l.source_index,
+                            ranges: ranges_json(&l.ranges),
+                        })
+                        .collect();
+                    (digest.as_str(), LocationsJson { locations })
+                })
+                .collect(),
+            infos: source.infos.iter().map(source_info_json).collect(),
+        }),
+    }
+}
+
+fn source_info_json(info: &pb::SourceInfo) -> SourceInfoJson<'_> {
+    SourceInfoJson {
+        filename: &info.filename,
+        data: base64(&info.data),
+        definition: info.definition.as_ref().map(definition_json),
+        language: &info.language,
+    }
+}
+
 fn source_detail(source: &ErrorSource) -> prost_types::Any {
     let json = SourceJson {
         info: SourceInfoJson {
             filename: &source.filename,
-            data: base64::engine::general_purpose::STANDARD.encode(&source.data),
+            data: base64(&source.data),
+            definition: source.definition.as_ref().map(definition_json),
             language: "Dockerfile",
         },
-        ranges: source
-            .ranges
-            .iter()
-            .map(|r| RangeJson {
-                start: position(r.start.as_ref()),
-                end: position(r.end.as_ref()),
-            })
-            .collect(),
+        ranges: ranges_json(&source.ranges),
     };
     prost_types::Any {
         type_url: SOURCE_TYPE_URL.to_string(),
@@ -124,6 +256,17 @@ mod tests {
         let source = ErrorSource {
             filename: "Dockerfile".to_string(),
             data: b"FROM busybox\nRUNN x\n".to_vec(),
+            definition: Some(pb::Definition {
+                def: vec![b"op".to_vec()],
+                metadata: BTreeMap::from([(
+                    "sha256:aa".to_string(),
+                    pb::OpMetadata {
+                        caps: BTreeMap::from([("source.local".to_string(), true)]),
+                        ..Default::default()
+                    },
+                )]),
+                source: None,
+            }),
             ranges: vec![pb::Range {
                 start: Some(pb::Position {
                     line: 2,
@@ -149,7 +292,12 @@ mod tests {
         assert_eq!(
             value,
             serde_json::json!({
-                "info": {"filename": "Dockerfile", "data": "RlJPTSBidXN5Ym94ClJVTk4geAo=", "language": "Dockerfile"},
+                "info": {
+                    "filename": "Dockerfile",
+                    "data": "RlJPTSBidXN5Ym94ClJVTk4geAo=",
+                    "definition": {"def": ["b3A="], "metadata": {"sha256:aa": {"caps": {"source.local": true}}}},
+                    "language": "Dockerfile"
+                },
                 "ranges": [{"start": {"line": 2}, "end": {"line": 2, "character": 6}}]
             })
         );

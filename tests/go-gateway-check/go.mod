@@ -3,13 +3,13 @@ module github.com/dockerfile-llb/go-gateway-check
 go 1.24.3
 
 require (
+	github.com/containerd/typeurl/v2 v2.2.3
 	github.com/moby/buildkit v0.26.3
 	google.golang.org/protobuf v1.36.10
 )
 
 require (
 	github.com/containerd/log v0.1.0 // indirect
-	github.com/containerd/typeurl/v2 v2.2.3 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect

@@ -16,10 +16,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/containerd/typeurl/v2"
 	gw "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 type vtMessage interface {
@@ -98,6 +101,9 @@ func checkFile(file string) []string {
 		if m.Error != nil && m.Error.Code == 0 {
 			problems = append(problems, "an error with code OK reads as success")
 		}
+		if m.Error != nil {
+			checkErrorDetails(m.Error.Details, &problems)
+		}
 	case *gw.SolveRequest:
 		if m.Definition == nil && m.Frontend == "" {
 			problems = append(problems, "neither a definition nor a frontend")
@@ -105,6 +111,33 @@ func checkFile(file string) []string {
 		checkDefinition("SolveRequest.Definition", m.Definition, &problems)
 	}
 	return problems
+}
+
+// checkErrorDetails decodes typed error details as clients do (typeurl, grpcerrors.FromGRPC);
+// a Dockerfile source must carry the file and the definition it was read with.
+func checkErrorDetails(details []*anypb.Any, problems *[]string) {
+	for i, d := range details {
+		v, err := typeurl.UnmarshalAny(d)
+		if err != nil {
+			*problems = append(*problems, fmt.Sprintf("error detail %d (%s): %v", i, d.GetTypeUrl(), err))
+			continue
+		}
+		src, ok := v.(*errdefs.Source)
+		if !ok {
+			continue
+		}
+		if src.Info == nil || src.Info.Filename == "" || len(src.Info.Data) == 0 {
+			*problems = append(*problems, "error source without file name or data")
+			continue
+		}
+		if src.Info.Definition == nil {
+			*problems = append(*problems, "error source without the definition the file was read with")
+		}
+		if len(src.Ranges) == 0 {
+			*problems = append(*problems, "error source without ranges")
+		}
+		checkDefinition("error source", src.Info.Definition, problems)
+	}
 }
 
 // checkDefinition decodes every op of def, as the solver does, and walks it.
