@@ -8,8 +8,10 @@
 # images/<key>.oci.tar (OCI archives built from them by buildctl). A key names the recipe revision,
 # so changing a recipe means bumping RECIPE. Pushing a cached archive is a plain copy (skopeo).
 # Needs the environment of $DFLLB_RUN/env.sh (BUILDKIT_HOST, DFLLB_REGISTRY).
+# Sourced (scripts/upstream-suite.sh does), it only defines the functions below; the caller takes
+# the lock ($DFLLB_CACHE/.base-images.lock) around the ones that fill the cache.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 : "${DFLLB_REGISTRY:?source \$DFLLB_RUN/env.sh first}" "${BUILDKIT_HOST:?source \$DFLLB_RUN/env.sh first}"
 
 RECIPE=r1
@@ -17,10 +19,6 @@ ROOTFS=$DFLLB_CACHE/rootfs
 IMAGES=$DFLLB_CACHE/images
 mkdir -p "$ROOTFS" "$IMAGES"
 DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-# Two env-up runs at once must not build the same cache entry twice.
-exec 9>"$DFLLB_CACHE/.base-images.lock"
-flock 9
 
 # busybox: the static busybox of Debian's busybox-static, one symlink per applet, passwd/group.
 rootfs_busybox() {
@@ -95,8 +93,9 @@ push() {
   log "pushed $DFLLB_REGISTRY/$ref"
 }
 
-# rootfs_image NAME TAG ROOTFS_TAR DOCKERFILE_TAIL: FROM scratch + the rootfs + config lines.
-rootfs_image() {
+# rootfs_archive NAME TAG ROOTFS_TAR DOCKERFILE_TAIL: FROM scratch + the rootfs + config lines,
+# built once into images/NAME-TAG-$RECIPE.oci.tar; prints the archive's path.
+rootfs_archive() {
   local name=$1 tag=$2 rootfs=$3 tail=$4
   local key="$name-$tag-$RECIPE"
   if [ ! -s "$IMAGES/$key.oci.tar" ]; then
@@ -106,7 +105,13 @@ rootfs_image() {
     cached_archive "$key" "$ctx"
     rm -rf "$ctx"
   fi
-  push "$IMAGES/$key.oci.tar" "library/$name:$tag"
+  echo "$IMAGES/$key.oci.tar"
+}
+
+# rootfs_image NAME TAG ROOTFS_TAR DOCKERFILE_TAIL: rootfs_archive, pushed as library/NAME:TAG.
+rootfs_image() {
+  local archive; archive=$(rootfs_archive "$@")
+  push "$archive" "library/$1:$2"
 }
 
 reference_frontend_image() {
@@ -127,6 +132,12 @@ DOCKERFILE
   fi
   push "$IMAGES/$key.oci.tar" "dfllb/reference-frontend:latest"
 }
+
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
+# Two env-up runs at once must not build the same cache entry twice.
+exec 9>"$DFLLB_CACHE/.base-images.lock"
+flock 9
 
 rootfs_image busybox latest "$(cached_rootfs "busybox-$RECIPE" rootfs_busybox)" 'CMD ["sh"]'
 debian=$(cached_rootfs "debian-bookworm-slim-$RECIPE" rootfs_debian)

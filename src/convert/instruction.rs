@@ -179,8 +179,21 @@ pub(crate) fn dispatch(
             .map_err(err)?;
         }
         Instruction::Add(a) => {
-            for s in &a.sources {
-                let t = s.text.as_str();
+            let req = copy_request(
+                st,
+                cmd,
+                true,
+                &a.sources,
+                &a.contents,
+                &a.dest,
+                a.chown.as_ref(),
+                a.chmod.as_ref(),
+                &a.excludes,
+                &word,
+                ctx,
+            )?;
+            // Sources are classified after expansion (`ADD ${LINK} /x`), as in the reference.
+            for t in &req.sources {
                 let git = t.starts_with("git@")
                     || t.starts_with("git://")
                     || (t.contains("://")
@@ -199,28 +212,15 @@ pub(crate) fn dispatch(
                 .transpose()?
                 .filter(|c| !c.is_empty());
             if checksum.is_some() {
-                if a.sources.len() != 1 {
+                if req.sources.len() != 1 {
                     return Err(err(
                         "checksum can't be specified for multiple sources".to_string()
                     ));
                 }
-                if !super::dispatch::is_http_source(&a.sources[0].text) {
+                if !super::dispatch::is_http_source(&req.sources[0]) {
                     return Err(err("checksum requires HTTP(S) or Git sources".to_string()));
                 }
             }
-            let req = copy_request(
-                st,
-                cmd,
-                true,
-                &a.sources,
-                &a.contents,
-                &a.dest,
-                a.chown.as_ref(),
-                a.chmod.as_ref(),
-                &a.excludes,
-                &word,
-                ctx,
-            )?;
             st.copy(CopyRequest {
                 source: Some(Arc::clone(ctx.main_context)),
                 from_context: true,

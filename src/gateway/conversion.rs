@@ -317,6 +317,19 @@ mod tests {
     }
 
     #[test]
+    fn add_sources_are_classified_after_expansion() {
+        let digest = "sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d";
+        let text = format!(
+            "FROM busybox\nENV DIGEST={digest}\nENV LINK=https://example.com/foo\nADD --checksum=${{DIGEST}} ${{LINK}} /tmp/foo\n"
+        );
+        let converted = convert_offline(&text, &BTreeMap::new()).unwrap();
+        let json = crate::llb::Definition::from_pb(converted.definition).to_json();
+        let text = json.to_string();
+        assert!(text.contains("https://example.com/foo"), "{text}");
+        assert!(text.contains(digest), "{text}");
+    }
+
+    #[test]
     fn mounts_are_checked_after_expansion() {
         let ok = "FROM busybox\nARG T=cache\nRUN --mount=type=$T,target=/c true\n";
         assert!(convert_offline(ok, &BTreeMap::new()).is_ok());
