@@ -60,7 +60,9 @@ fn convert_once(source: &[u8]) -> usize {
         ..ConvertOptions::default()
     };
     // Every stage starts FROM scratch or an earlier stage: nothing to resolve.
-    assert!(convert::plan(&df, &opts).expect("plan").is_empty());
+    assert!(convert::plan(&df, &opts, &ResolvedImages::new())
+        .expect("plan")
+        .is_empty());
     let converted = convert::convert(&df, &opts, &ResolvedImages::new()).expect("convert");
     converted.definition.encode_to_vec().len()
 }

@@ -31,8 +31,8 @@ fn main() -> Result<()> {
         source: source.clone(),
         ..ConvertOptions::default()
     };
-    let requests = convert::plan(&df, &opts)?;
     let mut images = ResolvedImages::new();
+    let requests = convert::plan(&df, &opts, &images)?;
     for r in &requests {
         let config = format!(
             r#"{{"architecture":"{}","os":"{}","config":{{"Env":["PATH=/usr/bin:/bin"]}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use prost::Message;
 
 use dockerfile_llb::convert::{self, reference, ConvertOptions, Platform};
-use dockerfile_llb::gateway::conversion::{convert_diagnostic, offline_images};
+use dockerfile_llb::gateway::conversion::convert_diagnostic;
 use dockerfile_llb::instructions::{self, Dockerfile};
 use dockerfile_llb::llb;
 
@@ -163,8 +163,8 @@ impl OfflineBuild {
                 Some(d) => d.render(&self.source),
                 None => format!("error: {}\n", e.message),
             };
-        let requests = convert::plan(parsed, &self.options).map_err(rendered)?;
-        let images = offline_images(&requests, &self.image_configs);
+        let images = convert::offline::resolve_offline(parsed, &self.options, &self.image_configs)
+            .map_err(rendered)?;
         convert::convert(parsed, &self.options, &images).map_err(rendered)
     }
 }

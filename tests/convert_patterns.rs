@@ -82,7 +82,8 @@ fn resolve(requests: &[ImageRequest]) -> ResolvedImages {
 fn build(source: &str, opts: ConvertOptions) -> (Vec<ImageRequest>, Converted) {
     let df = parse_dockerfile(source.as_bytes(), "Dockerfile")
         .unwrap_or_else(|d| panic!("parse: {}", d.message));
-    let requests = convert::plan(&df, &opts).unwrap_or_else(|e| panic!("plan: {e}"));
+    let requests =
+        convert::plan(&df, &opts, &ResolvedImages::new()).unwrap_or_else(|e| panic!("plan: {e}"));
     let images = resolve(&requests);
     let converted =
         convert::convert(&df, &opts, &images).unwrap_or_else(|e| panic!("convert: {e}"));
@@ -407,7 +408,7 @@ fn global_args_in_from_and_build_args() {
 fn errors_are_located() {
     let src = "FROM alpine\nCOPY --from=$X /a /b\n";
     let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
-    let err = convert::plan(&df, &options(src)).unwrap_err();
+    let err = convert::plan(&df, &options(src), &ResolvedImages::new()).unwrap_err();
     assert!(
         err.message
             .contains("variable expansion is not supported for --from"),
@@ -419,6 +420,6 @@ fn errors_are_located() {
     let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
     let mut opts = options(src);
     opts.target = Some("nope".to_string());
-    let err = convert::plan(&df, &opts).unwrap_err();
+    let err = convert::plan(&df, &opts, &ResolvedImages::new()).unwrap_err();
     assert_eq!(err.message, "target stage \"nope\" could not be found");
 }

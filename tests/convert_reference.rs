@@ -43,7 +43,12 @@ fn image_config(reference: &str) -> String {
         config["User"] = json!("nginx");
         config["ExposedPorts"] = json!({"80/tcp": {}});
     }
-    if reference.contains("onbuild") {
+    if reference.contains("onbuild-from-image") {
+        config["OnBuild"] =
+            json!(["COPY --from=alpine:3.20 /etc/alpine-release /out/alpine-release2"]);
+    } else if reference.contains("onbuild-from-stage") {
+        config["OnBuild"] = json!(["COPY --from=src /in/file /out/foo"]);
+    } else if reference.contains("onbuild") {
         config["OnBuild"] = json!(["RUN echo triggered", "COPY . /app/"]);
     }
     json!({
@@ -111,28 +116,34 @@ fn run_case(case: Case, with_metadata: bool) {
     };
     let df =
         parse_dockerfile(source, "Dockerfile").unwrap_or_else(|d| panic!("parse: {}", d.message));
-    let requests: Vec<ImageRequest> =
-        convert::plan(&df, &opts).unwrap_or_else(|e| panic!("plan: {e}"));
     let mut images = ResolvedImages::new();
     let mut table = BTreeMap::new();
-    for r in &requests {
-        let digest = format!(
-            "sha256:{}",
-            sha256_hex(format!("manifest {}", r.reference).as_bytes())
-        );
-        let config = image_config(&r.reference);
-        images.insert(
-            r,
-            ResolvedImage {
-                digest: Some(digest.clone()),
-                config: config.clone().into_bytes(),
-                reference: None,
-            },
-        );
-        table.insert(
-            r.reference.clone(),
-            json!({ "digest": digest, "config": config }),
-        );
+    // In rounds, as the frontend resolves: an image's ONBUILD triggers can ask for more.
+    loop {
+        let requests: Vec<ImageRequest> =
+            convert::plan(&df, &opts, &images).unwrap_or_else(|e| panic!("plan: {e}"));
+        if requests.is_empty() {
+            break;
+        }
+        for r in &requests {
+            let digest = format!(
+                "sha256:{}",
+                sha256_hex(format!("manifest {}", r.reference).as_bytes())
+            );
+            let config = image_config(&r.reference);
+            images.insert(
+                r,
+                ResolvedImage {
+                    digest: Some(digest.clone()),
+                    config: config.clone().into_bytes(),
+                    reference: None,
+                },
+            );
+            table.insert(
+                r.reference.clone(),
+                json!({ "digest": digest, "config": config }),
+            );
+        }
     }
     let ours = convert::convert(&df, &opts, &images).unwrap_or_else(|e| panic!("convert: {e}"));
 
@@ -318,6 +329,19 @@ fn args_platforms_and_onbuild_match_reference() {
             "ARG TAG=3.20\nFROM --platform=$BUILDPLATFORM alpine:$TAG AS tools\nARG TARGETPLATFORM\nARG TARGETARCH\nARG NAME=nobody\nRUN echo $TARGETPLATFORM $TARGETARCH $NAME\nONBUILD RUN echo from child\nONBUILD COPY . /child/\n\nFROM tools AS child\nRUN echo child\n\nFROM example/onbuild:1 AS imageonbuild\nRUN echo after\n\nFROM child\nCOPY --from=imageonbuild /app /app\n",
         )
     });
+}
+
+#[test]
+fn onbuild_copy_from_match_reference() {
+    // A stage reached only through a trigger inherited from a base stage.
+    check(Case::new(
+        "FROM alpine AS src\nRUN mkdir -p /in && echo -n 12 > /in/file\n\nFROM busybox AS base\nONBUILD COPY --from=src /in/file /out/foo\n\nFROM base AS mid\nRUN cp /out/foo /out/bar\n\nFROM scratch\nCOPY --from=mid /out/bar /\n",
+    ));
+    // An image's trigger that copies from another image, and one that names a stage of ours.
+    check(Case::new("FROM example/onbuild-from-image:1\n"));
+    check(Case::new(
+        "FROM alpine AS src\nRUN mkdir -p /in && echo -n 12 > /in/file\nFROM example/onbuild-from-stage:1\nRUN cat /out/foo\n",
+    ));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use dockerfile_llb::convert::{self, ConvertOptions, Platform};
 use dockerfile_llb::gateway::bridge::{return_request, solve_request};
-use dockerfile_llb::gateway::conversion::{offline_images, parse_error};
+use dockerfile_llb::gateway::conversion::parse_error;
 use dockerfile_llb::gateway::frontend::{
     platform_result, warning_request, DockerfileSource, SolvedPlatform,
 };
@@ -62,8 +62,7 @@ fn converted(text: &str, platform: &Platform) -> convert::Converted {
         llb_caps: Some(convert::all_llb_caps()),
         ..ConvertOptions::default()
     };
-    let requests = convert::plan(&parsed, &options).unwrap();
-    let images = offline_images(&requests, &BTreeMap::new());
+    let images = convert::offline::resolve_offline(&parsed, &options, &BTreeMap::new()).unwrap();
     convert::convert(&parsed, &options, &images).unwrap()
 }
 

@@ -21,6 +21,7 @@ pub mod history;
 pub mod image;
 mod instruction;
 mod lower;
+pub mod offline;
 pub mod platform;
 pub mod reference;
 mod stages;
@@ -356,10 +357,20 @@ pub fn all_llb_caps() -> BTreeSet<String> {
     CAPS.iter().map(|c| c.to_string()).collect()
 }
 
-/// Phase 1: the external images the selected target needs.
-pub fn plan(df: &Dockerfile, opts: &ConvertOptions) -> Result<Vec<ImageRequest>, ConvertError> {
-    let build = stages::Build::prepare(df, opts)?;
-    Ok(build.image_requests())
+/// Phase 1: the external images the selected target needs that are not in `resolved` yet.
+/// Call it again with what was resolved until it asks for nothing: a base image's ONBUILD
+/// triggers can name more images and stages (`COPY --from`), as in the reference's resolve loop.
+pub fn plan(
+    df: &Dockerfile,
+    opts: &ConvertOptions,
+    resolved: &ResolvedImages,
+) -> Result<Vec<ImageRequest>, ConvertError> {
+    let build = stages::Build::prepare(df, opts, resolved)?;
+    Ok(build
+        .image_requests()
+        .into_iter()
+        .filter(|r| resolved.get(&r.reference, &r.platform).is_none())
+        .collect())
 }
 
 /// Phase 2: the LLB definition and image config of the selected target.
@@ -368,7 +379,7 @@ pub fn convert(
     opts: &ConvertOptions,
     images: &ResolvedImages,
 ) -> Result<Converted, ConvertError> {
-    let build = stages::Build::prepare(df, opts)?;
+    let build = stages::Build::prepare(df, opts, images)?;
     let dispatched = build.dispatch(images)?;
     lower::lower(dispatched, opts)
 }

@@ -37,6 +37,17 @@ pub(crate) struct StageDecl {
     pub platform: Option<Platform>,
     /// Stages read by COPY --from / RUN --mount from=, per command: (command index, stage).
     pub deps: Vec<(usize, usize)>,
+    /// The base's ONBUILD triggers, run before the stage's own commands, located at its FROM.
+    pub triggers: Vec<Command>,
+    /// Stages the triggers read: (trigger index, stage).
+    pub trigger_deps: Vec<(usize, usize)>,
+    /// Whether `triggers` is known (an image base's triggers are, once the image is resolved).
+    pub triggers_linked: bool,
+    /// Resolve rounds this stage's image was named in before it became reachable. The
+    /// reference names the FROM (`prefixCommand`, which counts steps) in every round until the
+    /// stage is reachable, so a stage reached only through an ONBUILD trigger shows
+    /// `[src 2/2] FROM ...`; we count the same.
+    pub unreached_rounds: usize,
     /// Steps counted in progress names (`[stage i/total]`).
     pub cmd_total: usize,
     pub ignore_cache: bool,
@@ -69,9 +80,12 @@ pub(crate) struct Dispatched {
 }
 
 impl<'a> Build<'a> {
+    /// The stage table for `df`. `images` are the base images resolved so far: an image's ONBUILD
+    /// triggers can name more stages and images (convert.go re-resolves until nothing is new).
     pub fn prepare(
         df: &'a Dockerfile,
         opts: &'a ConvertOptions,
+        images: &ResolvedImages,
     ) -> Result<Build<'a>, ConvertError> {
         if df.stages.is_empty() {
             return Err(ConvertError::new("dockerfile contains no stages to build"));
@@ -112,11 +126,22 @@ impl<'a> Build<'a> {
         build.declare_stages()?;
         build.select_target()?;
         build.link_dependencies()?;
-        build.check_cycles()?;
         if build.decls.len() == 1 {
             build.decls[0].progress_name.clear();
         }
         build.mark_reachable();
+        let mut round = 0;
+        while build.link_triggers(images)? {
+            round += 1;
+            let before = std::mem::take(&mut build.reachable);
+            build.mark_reachable();
+            for (i, decl) in build.decls.iter_mut().enumerate() {
+                if build.reachable[i] && !before.get(i).copied().unwrap_or(false) {
+                    decl.unreached_rounds = round;
+                }
+            }
+        }
+        build.check_cycles()?;
         Ok(build)
     }
 
@@ -195,6 +220,10 @@ impl<'a> Build<'a> {
                 base: base_stage,
                 platform,
                 deps: Vec::new(),
+                triggers: Vec::new(),
+                trigger_deps: Vec::new(),
+                triggers_linked: false,
+                unreached_rounds: 0,
                 cmd_total,
                 ignore_cache: self
                     .opts
@@ -261,6 +290,59 @@ impl<'a> Build<'a> {
         Ok(())
     }
 
+    /// `initOnBuildTriggers` for every reachable stage whose triggers are known now: the base
+    /// stage's ONBUILD lines, or the resolved base image's `OnBuild`. Their `--from` stages become
+    /// dependencies. True when that added any (reachability must then be computed again).
+    fn link_triggers(&mut self, images: &ResolvedImages) -> Result<bool, ConvertError> {
+        let mut added = false;
+        for s in 0..self.decls.len() {
+            let decl = &self.decls[s];
+            if !self.reachable[s] || decl.triggers_linked {
+                continue;
+            }
+            let expressions: Vec<String> = match decl.base {
+                Some(b) => match self.decls[b].df_index {
+                    Some(base_df) => self.df.stages[base_df]
+                        .commands
+                        .iter()
+                        .filter_map(|c| match &c.instruction {
+                            Instruction::Onbuild(o) => Some(o.expression.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+                None if decl.base_name == EMPTY_IMAGE_NAME => Vec::new(),
+                None => {
+                    let Ok(reference) = self.parse_base(decl) else {
+                        continue;
+                    };
+                    let platform = self.base_platform(decl);
+                    let Some(resolved) = images.get(&reference.to_string(), &platform) else {
+                        continue;
+                    };
+                    // A config that does not parse is reported when the stage is dispatched.
+                    ImageConfig::from_json(&resolved.config)
+                        .map(|img| img.config.on_build)
+                        .unwrap_or_default()
+                }
+            };
+            let triggers = self.trigger_commands(decl, expressions)?;
+            let mut deps = Vec::new();
+            for (ti, trigger) in triggers.iter().enumerate() {
+                for from in command_sources(trigger)? {
+                    deps.push((ti, self.resolve_source(&from, trigger)?));
+                }
+            }
+            added |= !deps.is_empty();
+            let decl = &mut self.decls[s];
+            decl.triggers = triggers;
+            decl.trigger_deps = deps;
+            decl.triggers_linked = true;
+        }
+        Ok(added)
+    }
+
     /// A `--from` value: a stage index, a stage name, or an image (a new implicit stage).
     fn resolve_source(&mut self, from: &str, cmd: &Command) -> Result<usize, ConvertError> {
         if let Ok(index) = from.parse::<i64>() {
@@ -286,6 +368,10 @@ impl<'a> Build<'a> {
             base: None,
             platform: None,
             deps: Vec::new(),
+            triggers: Vec::new(),
+            trigger_deps: Vec::new(),
+            triggers_linked: true,
+            unreached_rounds: 0,
             cmd_total: 0,
             ignore_cache: false,
             lines: cmd.lines,
@@ -307,15 +393,27 @@ impl<'a> Build<'a> {
             let mut stack = vec![(start, 0usize)];
             state[start] = 1;
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(&(ci, dep)) = self.decls[node].deps.get(*next) {
+                // A command's dependencies, then its triggers' (those have no command index).
+                let from = &self.decls[node];
+                let edge = from
+                    .deps
+                    .get(*next)
+                    .map(|&(ci, dep)| (Some(ci), dep))
+                    .or_else(|| {
+                        let ti = next.checked_sub(from.deps.len())?;
+                        from.trigger_deps.get(ti).map(|&(_, dep)| (None, dep))
+                    });
+                if let Some((ci, dep)) = edge {
                     *next += 1;
                     match state[dep] {
                         1 => {
                             let decl = &self.decls[start];
                             let stage = &self.df.stages[decl.df_index.unwrap_or(0)];
-                            let cmd = self.decls[node]
-                                .df_index
-                                .map(|d| &self.df.stages[d].commands[ci]);
+                            let cmd = ci.and_then(|ci| {
+                                self.decls[node]
+                                    .df_index
+                                    .map(|d| &self.df.stages[d].commands[ci])
+                            });
                             let lines = cmd.map(|c| c.lines).unwrap_or(stage.lines);
                             return Err(ConvertError::at(
                                 format!(
@@ -352,6 +450,7 @@ impl<'a> Build<'a> {
                 stack.push(b);
             }
             stack.extend(self.decls[i].deps.iter().map(|&(_, d)| d));
+            stack.extend(self.decls[i].trigger_deps.iter().map(|&(_, d)| d));
         }
         self.reachable = reachable;
     }
@@ -495,7 +594,7 @@ impl<'a> Build<'a> {
 
             // ONBUILD triggers of the base (image config, or the base stage's ONBUILD lines) run
             // first (convert.go `initOnBuildTriggers`), located at this stage's FROM.
-            let triggers = self.onbuild_triggers(decl, &st)?;
+            let triggers = &decl.triggers;
             st.image.config.on_build.clear();
             st.cmd_total += triggers.len();
 
@@ -512,22 +611,14 @@ impl<'a> Build<'a> {
                     cache_mount_ns: &opts.cache_mount_ns,
                     llb_caps: opts.llb_caps.as_ref(),
                 };
-                for trigger in &triggers {
-                    let sources = self.trigger_sources(trigger, &done)?;
+                for (ti, trigger) in triggers.iter().enumerate() {
+                    let sources = sources_of(&decl.trigger_deps, ti, &done);
                     st.onbuild = true;
                     instruction::dispatch(&mut st, trigger, &sources, &ctx)?;
                     st.onbuild = false;
                 }
                 for (ci, cmd) in stage.commands.iter().enumerate() {
-                    let sources: Vec<(Fs, bool)> = decl
-                        .deps
-                        .iter()
-                        .filter(|(c, _)| *c == ci)
-                        .map(|&(_, d)| match &done[d] {
-                            Some(s) => (s.fs.clone(), true),
-                            None => (None, false),
-                        })
-                        .collect();
+                    let sources = sources_of(&decl.deps, ci, &done);
                     instruction::dispatch(&mut st, cmd, &sources, &ctx)?;
                 }
             }
@@ -546,23 +637,12 @@ impl<'a> Build<'a> {
         })
     }
 
-    /// The base's ONBUILD triggers as commands located at this stage's FROM.
-    fn onbuild_triggers(
+    /// ONBUILD trigger expressions as commands located at this stage's FROM.
+    fn trigger_commands(
         &self,
         decl: &StageDecl,
-        st: &StageState,
+        expressions: Vec<String>,
     ) -> Result<Vec<Command>, ConvertError> {
-        let expressions: Vec<String> = match decl.base.and_then(|b| self.decls[b].df_index) {
-            Some(base_df) => self.df.stages[base_df]
-                .commands
-                .iter()
-                .filter_map(|c| match &c.instruction {
-                    Instruction::Onbuild(o) => Some(o.expression.clone()),
-                    _ => None,
-                })
-                .collect(),
-            None => st.image.config.on_build.clone(),
-        };
         let mut out = Vec::with_capacity(expressions.len());
         for expr in expressions {
             let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
@@ -576,34 +656,6 @@ impl<'a> Build<'a> {
             cmd.lines = decl.lines;
             cmd.span = decl.span;
             out.push(cmd);
-        }
-        Ok(out)
-    }
-
-    /// `--from` stages of a trigger: only stages already dispatched can be named.
-    fn trigger_sources(
-        &self,
-        cmd: &Command,
-        done: &[Option<StageState>],
-    ) -> Result<Vec<(Fs, bool)>, ConvertError> {
-        let mut out = Vec::new();
-        for from in command_sources(cmd)? {
-            let index = match from.parse::<usize>() {
-                Ok(i) => Some(i),
-                Err(_) => self.find_by_name(&from),
-            };
-            match index.and_then(|i| done.get(i)) {
-                Some(Some(s)) => out.push((s.fs.clone(), true)),
-                Some(None) => out.push((None, false)),
-                None if from == EMPTY_IMAGE_NAME => out.push((None, true)),
-                None => {
-                    return Err(ConvertError::at(
-                        format!("ONBUILD trigger refers to {from:?}, which is not a stage of this Dockerfile"),
-                        cmd.lines,
-                        Some(cmd.span),
-                    ))
-                }
-            }
         }
         Ok(out)
     }
@@ -660,6 +712,7 @@ impl<'a> Build<'a> {
             img,
         );
         st.cmd_total = decl.cmd_total;
+        st.cmd_index = decl.unreached_rounds;
         st.prefix_platform = self.opts.multi_platform;
         if !is_scratch {
             let name = st.progress_name_for(&format!("FROM {pinned}"), Some(&platform));
@@ -751,6 +804,22 @@ fn meta_args(
 }
 
 /// `--from` values of a command as written: COPY's, and every RUN mount's (`scratch` if none).
+/// The sources of command `index` from a dependency list: each stage's result, and whether it
+/// was dispatched already (stages run in declaration order).
+fn sources_of(
+    deps: &[(usize, usize)],
+    index: usize,
+    done: &[Option<StageState>],
+) -> Vec<(Fs, bool)> {
+    deps.iter()
+        .filter(|(c, _)| *c == index)
+        .map(|&(_, d)| match &done[d] {
+            Some(s) => (s.fs.clone(), true),
+            None => (None, false),
+        })
+        .collect()
+}
+
 fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {
     match &cmd.instruction {
         Instruction::Copy(c) => match &c.from {
@@ -865,7 +934,7 @@ mod tests {
         let src = "FROM busybox AS builder\nRUN true\n\nFROM busybox\nCOPY --from=bulider /a /a\n";
         let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
         let opts = ConvertOptions::default();
-        let build = Build::prepare(&df, &opts).unwrap();
+        let build = Build::prepare(&df, &opts, &ResolvedImages::new()).unwrap();
         let requests = build.image_requests();
         // `builder` is unreachable (the COPY names `bulider`): busybox is needed by line 4.
         let busybox = &requests[0];

@@ -2,12 +2,10 @@
 //! `ConvertOptions`, plan the external images the target needs, resolve them all concurrently with
 //! ResolveImageConfig, then convert. Converter and parser errors become located Dockerfile errors.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use tokio::task::JoinSet;
 
-use crate::convert::image::History;
-use crate::convert::ImageConfig;
 use crate::convert::{
     self, ConvertError, ConvertOptions, Converted, ImageRequest, Platform, ResolvedImage,
     ResolvedImages,
@@ -71,13 +69,19 @@ pub async fn convert(
     resolve_mode: ResolveMode,
 ) -> Result<Converted, FrontendError> {
     let located = |e: ConvertError| convert_error(e, dockerfile);
-    let requests = convert::plan(parsed, options).map_err(located)?;
-    let images = resolve_images(bridge, requests, resolve_mode)
-        .await
-        .map_err(|e| match e {
-            ResolveError::Image(request, why) => located(request.resolve_error(&why)),
-            ResolveError::Bridge(e) => FrontendError::Bridge(e),
-        })?;
+    let mut images = ResolvedImages::new();
+    loop {
+        let requests = convert::plan(parsed, options, &images).map_err(located)?;
+        if requests.is_empty() {
+            break;
+        }
+        resolve_images(bridge, requests, resolve_mode, &mut images)
+            .await
+            .map_err(|e| match e {
+                ResolveError::Image(request, why) => located(request.resolve_error(&why)),
+                ResolveError::Bridge(e) => FrontendError::Bridge(e),
+            })?;
+    }
     convert::convert(parsed, options, &images).map_err(located)
 }
 
@@ -90,12 +94,14 @@ pub enum ResolveError {
     Bridge(BridgeError),
 }
 
-/// Resolves every requested image at once; HTTP/2 multiplexes the calls over the one connection.
+/// Resolves every requested image at once into `images`; HTTP/2 multiplexes the calls over the
+/// one connection.
 pub async fn resolve_images(
     bridge: &Bridge,
     requests: Vec<ImageRequest>,
     resolve_mode: ResolveMode,
-) -> Result<ResolvedImages, ResolveError> {
+    images: &mut ResolvedImages,
+) -> Result<(), ResolveError> {
     let mut calls = JoinSet::new();
     for request in requests {
         let bridge = bridge.clone();
@@ -111,7 +117,6 @@ pub async fn resolve_images(
             (request, answer)
         });
     }
-    let mut images = ResolvedImages::new();
     while let Some(joined) = calls.join_next().await {
         // A resolve task only panics if the runtime is shutting down; treat it as a lost connection.
         let (request, answer) = joined.map_err(|e| {
@@ -140,7 +145,7 @@ pub async fn resolve_images(
             },
         );
     }
-    Ok(images)
+    Ok(())
 }
 
 /// A converter error as a diagnostic in the Dockerfile, when the converter located it.
@@ -193,43 +198,10 @@ pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> Fro
     }
 }
 
-/// Answers for `plan`'s requests without BuildKit (the `llb` and `check` commands). An image in
-/// `supplied` (normalised reference -> config JSON) gets that config; any other gets the empty
-/// image of its platform. Either way the source stays unpinned (no digest). The empty image carries
-/// one non-empty history entry so it is not mistaken for `scratch`, which would drop its source.
-pub fn offline_images(
-    requests: &[ImageRequest],
-    supplied: &BTreeMap<String, Vec<u8>>,
-) -> ResolvedImages {
-    let mut images = ResolvedImages::new();
-    for request in requests {
-        let config = supplied
-            .get(&request.reference)
-            .cloned()
-            .unwrap_or_else(|| unresolved_image_config(&request.platform));
-        images.insert(
-            request,
-            ResolvedImage {
-                digest: None,
-                config,
-                reference: None,
-            },
-        );
-    }
-    images
-}
-
-fn unresolved_image_config(platform: &Platform) -> Vec<u8> {
-    let mut config = ImageConfig::empty(platform);
-    config.history = vec![History {
-        comment: "dockerfile-llb: base image not resolved (offline)".to_string(),
-        ..History::default()
-    }];
-    config.to_json()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use pretty_assertions::assert_eq;
 
@@ -252,8 +224,8 @@ mod tests {
             source: text.as_bytes().to_vec(),
             ..ConvertOptions::default()
         };
-        let requests = convert::plan(&parsed, &options)?;
-        convert::convert(&parsed, &options, &offline_images(&requests, supplied))
+        let images = convert::offline::resolve_offline(&parsed, &options, supplied)?;
+        convert::convert(&parsed, &options, &images)
     }
 
     fn image_identifiers(def: &pb::Definition) -> Vec<String> {
