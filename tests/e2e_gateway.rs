@@ -189,6 +189,26 @@ fn dockerfile_error_names_the_line() {
     assert!(log.contains("   2 | >>> RUNN echo hi"), "{log}");
 }
 
+/// `# syntax=` naming another frontend forwards the build to it, like the reference; a frontend
+/// that cannot be loaded fails at the directive's line.
+#[test]
+fn syntax_directive_is_forwarded_from_the_gateway() {
+    let ctx = context(&[("Dockerfile", "#syntax=foobar\nfrom busybox\n")]);
+    let b = build(&ctx, GATEWAY);
+    assert!(!b.output.status.success());
+    let log = b.log();
+    assert!(log.contains("docker.io/library/foobar"), "{log}");
+    assert!(
+        log.contains(">>>   1 | #syntax=foobar") || log.contains(">>> 1 | #syntax=foobar"),
+        "{log}"
+    );
+    // Naming ourselves forwards once more, and that instance builds.
+    let ctx = context(&[("Dockerfile", "# syntax=myorg/frontend\nFROM busybox\n")]);
+    let b = build(&ctx, GATEWAY);
+    b.assert_ok();
+    assert!(b.out_dir.join("bin/busybox").exists());
+}
+
 #[test]
 fn run_copy_and_image_config_follow_the_options() {
     let ctx = context(&[

@@ -145,6 +145,21 @@ impl Bridge {
         }
     }
 
+    /// Sends a Solve request and returns its whole result (a frontend's, when forwarding).
+    pub async fn solve_request(
+        &self,
+        request: gw::SolveRequest,
+    ) -> Result<gw::Result, BridgeError> {
+        let response = self
+            .client
+            .clone()
+            .solve(request)
+            .await
+            .map_err(BridgeError::rpc("Solve"))?
+            .into_inner();
+        Ok(response.result.unwrap_or_default())
+    }
+
     /// Reads a whole file from a solved ref. No `Range`: a range of length 0 would read nothing.
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, BridgeError> {
         let request = gw::ReadFileRequest {

@@ -14,6 +14,7 @@ use crate::instructions::{self, Dockerfile};
 use super::bridge::{Bridge, BridgeError, Caps};
 use super::conversion::{self, convert_options, parse_error};
 use super::dockerignore;
+use super::forward;
 use super::local_source::{lowercase_dockerfile, LocalRead};
 use super::opts::{BuildOpts, FrontendOpts, OptsError};
 use super::status::{error_status, unsupported_subrequest, ErrorSource};
@@ -43,6 +44,13 @@ pub enum FrontendError {
     Unsupported(String),
     #[error("unsupported request {0}")]
     UnsupportedSubrequest(String),
+    /// The frontend we forwarded to failed: its status, with our message and location.
+    #[error("{message}")]
+    Forwarded {
+        message: String,
+        status: tonic::Status,
+        location: Option<Box<ErrorSource>>,
+    },
 }
 
 impl FrontendError {
@@ -55,6 +63,15 @@ impl FrontendError {
                 error_status(tonic::Code::Unknown, message.clone(), Some(location))
             }
             FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
+            FrontendError::Forwarded {
+                message,
+                status,
+                location,
+            } => {
+                let mut out = error_status(status.code(), message.clone(), location.as_deref());
+                out.details.extend(forwarded_details(status));
+                out
+            }
             FrontendError::Unsupported(_) => {
                 error_status(tonic::Code::Unknown, self.to_string(), None)
             }
@@ -127,12 +144,16 @@ pub async fn build(
     tracing::debug!(frontend_caps = ?caps.frontend, "ping");
     let build_opts = BuildOpts::resolve(opts, session_id, workers_json)?;
     let inputs = frontend_inputs(bridge, &caps).await?;
-    refuse_unsupported(opts, &inputs)?;
     // `dockerfilekey` forces the local, as in the reference.
     let dockerfile_input = inputs
         .get("dockerfile")
         .filter(|_| opts.get("dockerfilekey").is_none());
     let dockerfile = read_dockerfile(bridge, &build_opts, dockerfile_input).await?;
+    // Before subrequests, as in the reference: the frontend forwarded to answers those too.
+    if let Some(to) = forward::requested(opts, &dockerfile.data) {
+        return forward::forward(bridge, opts, inputs, &dockerfile, &to).await;
+    }
+    refuse_unsupported(opts, &inputs)?;
     let parse = || {
         instructions::parse_dockerfile(&dockerfile.data, &dockerfile.filename)
             .map_err(|d| parse_error(d, &dockerfile))

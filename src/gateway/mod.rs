@@ -7,11 +7,13 @@
 //! - `conversion`: build options to `ConvertOptions`; plan, resolve base images, convert; offline answers.
 //! - `status`: errors as `google.rpc.Status` with BuildKit's typed details.
 //! - `subrequests`: `requestid` answers (describe, targets).
+//! - `forward`: handing the build to the frontend a `# syntax=` line names.
 //! - `frontend`: the whole flow, one Return per run.
 
 pub mod bridge;
 pub mod conversion;
 pub mod dockerignore;
+pub mod forward;
 pub mod frontend;
 pub mod local_source;
 pub mod opts;

@@ -37,6 +37,14 @@ pub fn error_status(code: tonic::Code, message: String, source: Option<&ErrorSou
     }
 }
 
+/// Whether a failed call's status carries a Dockerfile location (`errdefs.Sources` non-empty).
+pub fn has_source_detail(status: &tonic::Status) -> bool {
+    use prost::Message;
+    Status::decode(status.details())
+        .map(|s| s.details.iter().any(|d| d.type_url == SOURCE_TYPE_URL))
+        .unwrap_or(false)
+}
+
 /// The error for a `requestid` we do not serve; buildx matches this message or the typed detail to
 /// fall back (buildx build/build.go).
 pub fn unsupported_subrequest(id: &str) -> Status {

@@ -21,5 +21,7 @@ pub mod suggest;
 pub use check::{parse_check, CheckConfig};
 pub use diagnostic::{Diagnostic, DiagnosticData, Severity};
 pub use heredoc::Heredoc;
-pub use parser::{parse, Directive, Directives, Node, ParsedDockerfile, Word};
+pub use parser::{
+    detect_syntax, parse, Directive, Directives, Node, ParsedDockerfile, SyntaxDirective, Word,
+};
 pub use span::{LineIndex, LineRange, Position, Span};

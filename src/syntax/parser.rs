@@ -259,10 +259,10 @@ fn is_split_space(c: char) -> bool {
 }
 
 impl DirectiveParser {
-    /// Matches `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`; returns the name, the value and
-    /// the value's byte range in `line`.
-    fn match_line(line: &str) -> Option<(String, String, usize, usize)> {
-        let rest = line.strip_prefix('#')?;
+    /// Matches `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (`comment` in place of `#`);
+    /// returns the name, the value and the value's byte range in `line`.
+    fn match_line(line: &str, comment: &str) -> Option<(String, String, usize, usize)> {
+        let rest = line.strip_prefix(comment)?;
         let name_start = line.len() - rest.trim_start_matches(is_re_space).len();
         let after = &line[name_start..];
         let name_len = after
@@ -298,7 +298,7 @@ impl DirectiveParser {
         if self.done {
             return Ok(None);
         }
-        let Some(m) = Self::match_line(line) else {
+        let Some(m) = Self::match_line(line, "#") else {
             self.done = true;
             return Ok(None);
         };
@@ -312,6 +312,53 @@ impl DirectiveParser {
         self.seen.push(m.0.clone());
         Ok(Some(m))
     }
+}
+
+/// A `syntax` directive: the frontend image to forward the build to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxDirective {
+    /// The image: the value's first word.
+    pub reference: String,
+    /// The whole value (`cmdline` for the frontend forwarded to).
+    pub cmdline: String,
+    /// The directive's line (1-based).
+    pub line: usize,
+}
+
+/// `parser.DetectSyntax`: `# syntax=` among the leading directives, else `// syntax=`, else a
+/// JSON document's `"syntax"` string; a BOM and a `#!` first line are skipped. It looks at the
+/// bytes only, so it works on files that are not Dockerfiles.
+pub fn detect_syntax(data: &[u8]) -> Option<SyntaxDirective> {
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let (data, first_line) = match data.split(|&b| b == b'\n').next() {
+        Some(first) if first.starts_with(b"#!") => (&data[(first.len() + 1).min(data.len())..], 1),
+        _ => (data, 0),
+    };
+    for comment in ["#", "//"] {
+        for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+            let line = String::from_utf8_lossy(line);
+            let line = line.strip_suffix('\r').unwrap_or(&line);
+            match DirectiveParser::match_line(line, comment) {
+                Some((name, value, _, _)) if name == "syntax" => {
+                    let reference = value.split(' ').next().unwrap_or_default().to_string();
+                    return Some(SyntaxDirective {
+                        reference,
+                        cmdline: value,
+                        line: first_line + i + 1,
+                    });
+                }
+                Some((name, _, _, _)) if matches!(name.as_str(), "escape" | "check") => {}
+                _ => break,
+            }
+        }
+    }
+    let json: serde_json::Value = serde_json::from_slice(data).ok()?;
+    let value = json.as_object()?.get("syntax")?.as_str()?;
+    Some(SyntaxDirective {
+        reference: value.to_string(),
+        cmdline: value.to_string(),
+        line: first_line,
+    })
 }
 
 fn trim_newline(s: &str) -> &str {
@@ -1149,6 +1196,28 @@ mod tests {
         assert_eq!(arg.span.start, src.find("echo").unwrap());
         assert_eq!(arg.span.end, src.find("hi").unwrap() + 2);
         assert_eq!(run.lines, LineRange { start: 2, end: 4 });
+    }
+
+    #[test]
+    fn syntax_is_detected_like_the_reference() {
+        let found =
+            |src: &str| detect_syntax(src.as_bytes()).map(|d| (d.reference, d.cmdline, d.line));
+        let some = |r: &str, c: &str, l: usize| Some((r.to_string(), c.to_string(), l));
+        assert_eq!(
+            found("#syntax=foobar\nfrom alpine"),
+            some("foobar", "foobar", 1)
+        );
+        assert_eq!(
+            found("\u{feff}# escape=`\n# syntax = a/b:1 --x y \r\nFROM x\n"),
+            some("a/b:1", "a/b:1 --x y", 2)
+        );
+        assert_eq!(found("#!/usr/bin/env x\n# syntax=s\n"), some("s", "s", 2));
+        assert_eq!(found("// syntax=c/d\n{}"), some("c/d", "c/d", 1));
+        assert_eq!(found(r#"{"syntax": "j/k"}"#), some("j/k", "j/k", 0));
+        // Only leading directives count.
+        assert_eq!(found("FROM x\n# syntax=late\n"), None);
+        assert_eq!(found("# comment\n# syntax=late\n"), None);
+        assert_eq!(found("FROM x\n"), None);
     }
 
     #[test]
