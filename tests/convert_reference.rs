@@ -176,6 +176,36 @@ fn run_case(case: Case, with_metadata: bool) {
     let their_config = String::from_utf8(b64("config")).unwrap();
 
     compare_definitions(&ours.definition, &theirs, with_metadata);
+    // containerimage.base.config, and what an SBOM scan would be given besides the target.
+    let their_base = reply["baseConfig"].as_str().map(|_| b64("baseConfig"));
+    assert_eq!(
+        ours.base_image_config
+            .as_deref()
+            .map(String::from_utf8_lossy),
+        their_base.as_deref().map(String::from_utf8_lossy),
+        "base image config"
+    );
+    let their_extras: BTreeMap<String, Option<String>> = reply["sbom"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, def)| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(def.as_str().unwrap())
+                .unwrap();
+            let def = dockerfile_llb::llb::Definition::from_pb(
+                pb::Definition::decode(&bytes[..]).unwrap(),
+            );
+            (name.clone(), def.head().map(|d| d.to_string()))
+        })
+        .collect();
+    let our_extras: BTreeMap<String, Option<String>> = ours
+        .sbom
+        .extras
+        .iter()
+        .map(|(name, out)| (name.clone(), out.as_ref().map(|o| o.digest().to_string())))
+        .collect();
+    assert_eq!(our_extras, their_extras, "SBOM scan targets");
     let our_config = String::from_utf8(ours.image_config.to_json()).unwrap();
     if our_config != their_config {
         let at = our_config
@@ -342,6 +372,20 @@ fn onbuild_copy_from_match_reference() {
     check(Case::new(
         "FROM alpine AS src\nRUN mkdir -p /in && echo -n 12 > /in/file\nFROM example/onbuild-from-stage:1\nRUN cat /out/foo\n",
     ));
+}
+
+#[test]
+fn sbom_scan_targets_and_base_config_match_reference() {
+    check(Case::new(
+        "ARG BUILDKIT_SBOM_SCAN_CONTEXT=true\nFROM alpine AS file\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nCOPY <<EOF /file\ndata\nEOF\nFROM scratch AS base\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nCOPY --from=file /file /foo\nFROM scratch AS base2\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nCOPY --from=file /file /bar\nRUN non-existent-command-would-fail\nFROM base\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nCOPY a /a\n",
+    ));
+    // A list of stage names, an override to false in a stage, and the context from a build arg.
+    check(Case {
+        build_args: &[("BUILDKIT_SBOM_SCAN_STAGE", "one,three")],
+        ..Case::new(
+            "ARG BUILDKIT_SBOM_SCAN_STAGE\nARG BUILDKIT_SBOM_SCAN_CONTEXT\nFROM busybox AS one\nRUN echo 1 > /1\nFROM busybox AS two\nRUN echo 2 > /2\nFROM one AS three\nARG BUILDKIT_SBOM_SCAN_STAGE=false\nCOPY --from=two /2 /2\nFROM three\nARG BUILDKIT_SBOM_SCAN_CONTEXT=1\nCOPY --from=one /1 /one\n",
+        )
+    });
 }
 
 #[test]

@@ -15,7 +15,7 @@ use dockerfile_llb::convert::{self, ConvertOptions, Platform};
 use dockerfile_llb::gateway::bridge::{return_request, solve_request};
 use dockerfile_llb::gateway::conversion::parse_error;
 use dockerfile_llb::gateway::frontend::{
-    platform_result, warning_request, DockerfileSource, SolvedPlatform,
+    platform_result, sbom_attestation, warning_request, DockerfileSource, SolvedPlatform,
 };
 use dockerfile_llb::gateway::local_source::LocalRead;
 use dockerfile_llb::instructions::parse_dockerfile;
@@ -75,6 +75,8 @@ fn solved(platform: &Platform, ref_id: &str) -> SolvedPlatform {
             platform.architecture
         )
         .into_bytes(),
+        base_image_config: Some(b"{}".to_vec()),
+        sbom: None,
     }
 }
 
@@ -156,6 +158,23 @@ fn every_request_we_send_decodes_with_buildkits_types() {
             "ReturnRequest-multi-one-empty".into(),
             returned(platform_result(
                 vec![solved(&amd64, "ref-1"), solved(&arm64, "")],
+                true,
+            )),
+        ),
+        (
+            "ReturnRequest-multi-sbom".into(),
+            returned(platform_result(
+                vec![
+                    SolvedPlatform {
+                        sbom: Some(sbom_attestation("sbom-ref-1".into())),
+                        ..solved(&amd64, "ref-1")
+                    },
+                    SolvedPlatform {
+                        sbom: Some(sbom_attestation(String::new())),
+                        base_image_config: None,
+                        ..solved(&arm64, "")
+                    },
+                ],
                 true,
             )),
         ),

@@ -37,6 +37,9 @@ pub struct StageState {
     /// The stage's platform (`d.platform`).
     pub platform: Platform,
     pub image: ImageConfig,
+    /// The base image's config as resolved (`baseImg`, `containerimage.base.config`); none on
+    /// scratch. Inherited from a base stage.
+    pub base_image: Option<ImageConfig>,
     /// ARGs declared in this stage and its base stages, with their values.
     pub build_args: Vec<(String, Option<String>)>,
     pub cmd_index: usize,
@@ -109,6 +112,7 @@ impl StageState {
             state_platform,
             platform,
             image,
+            base_image: None,
             build_args: Vec::new(),
             cmd_index: 0,
             cmd_total: 0,

@@ -5,14 +5,14 @@
 //! `local://context` with the reference's attrs: session, `.dockerignore` excludes,
 //! `local.followpaths` of every context path the dispatched stages read, shared key hint.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::llb::{self, clean_path, OpOptions};
 
 use super::graph::{CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, OpMeta};
 use super::stages::Dispatched;
-use super::{ConvertError, ConvertOptions, Converted};
+use super::{ConvertError, ConvertOptions, Converted, SbomTargets};
 
 pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
     let source_map = match &opts.source_definition {
@@ -35,10 +35,28 @@ pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, C
         None => None,
     };
     let definition = llb::Definition::marshal_opt(head.as_ref()).into_pb();
+    // The scanner's extras, lowered with the same memo so they share the target's nodes.
+    let mut extras = BTreeMap::new();
+    if d.scan_context {
+        extras.insert("context".to_string(), lowering.lower(&d.main_context)?);
+    }
+    for (name, fs) in &d.scan_stages {
+        let out = match fs {
+            Some(op) => lowering.lower(op)?,
+            None => None,
+        };
+        extras.insert(name.clone(), out);
+    }
     Ok(Converted {
         definition,
+        base_image_config: d.target.base_image.as_ref().map(|img| img.to_json()),
         image_config: d.target.image,
         platform: d.target_platform,
+        sbom: SbomTargets {
+            core: head,
+            extras,
+            ignore_cache: d.scan_ignore_cache,
+        },
     })
 }
 

@@ -207,6 +207,22 @@ pub struct Converted {
     pub image_config: ImageConfig,
     /// The platform the target was built for (for multi-platform result maps).
     pub platform: Platform,
+    /// The target's base image config as resolved (`containerimage.base.config`), none on
+    /// scratch.
+    pub base_image_config: Option<Vec<u8>>,
+    /// What an SBOM scan of the result covers.
+    pub sbom: SbomTargets,
+}
+
+/// What an SBOM scanner is given (dockerfile2llb `SBOMTargets`): the target's result, and by name
+/// the build context and the stages that ask to be scanned too (`BUILDKIT_SBOM_SCAN_CONTEXT`,
+/// `BUILDKIT_SBOM_SCAN_STAGE`). `None` is an empty (scratch) result.
+#[derive(Debug, Clone)]
+pub struct SbomTargets {
+    pub core: Option<crate::llb::Output>,
+    /// In name order (the reference's map order is random, and so is its mount order).
+    pub extras: BTreeMap<String, Option<crate::llb::Output>>,
+    pub ignore_cache: bool,
 }
 
 /// A conversion error, located in the Dockerfile when it comes from an instruction.

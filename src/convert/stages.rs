@@ -19,6 +19,8 @@ use super::reference::{normalize_image_name, ImageRef};
 use super::{ConvertError, ConvertOptions, ErrorLocation, ImageRequest, ResolvedImages};
 
 const EMPTY_IMAGE_NAME: &str = "scratch";
+const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
 
 /// One stage: from the Dockerfile, or implicit (an image named by `--from`).
 #[derive(Debug, Clone)]
@@ -77,6 +79,15 @@ pub(crate) struct Dispatched {
     pub target: StageState,
     pub context_paths: BTreeSet<String>,
     pub target_platform: Platform,
+    /// The build context placeholder every stage read it through.
+    pub main_context: std::sync::Arc<Op>,
+    /// What an SBOM scan covers besides the target (`SBOMTargets.Extras`): the context when
+    /// the target enables `BUILDKIT_SBOM_SCAN_CONTEXT`, and every other reachable stage that
+    /// enables `BUILDKIT_SBOM_SCAN_STAGE`, by stage name.
+    pub scan_context: bool,
+    pub scan_stages: Vec<(String, Fs)>,
+    /// Some stage the scan covers ignores the cache.
+    pub scan_ignore_cache: bool,
 }
 
 impl<'a> Build<'a> {
@@ -550,6 +561,7 @@ impl<'a> Build<'a> {
         };
         let epoch = opts.source_date_epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
+        let mut scan = vec![[false; 2]; self.decls.len()];
         let mut context_paths = BTreeSet::new();
 
         // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
@@ -623,18 +635,48 @@ impl<'a> Build<'a> {
                 }
             }
             context_paths.extend(st.context_paths.iter().cloned());
+            scan[i] = [SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE].map(|arg| self.scan_enabled(&st, arg));
             done[i] = Some(st);
         }
 
+        let mut scan_stages = Vec::new();
+        let mut scan_ignore_cache = false;
+        for (i, st) in done.iter().enumerate() {
+            if let Some(st) = st.as_ref().filter(|_| i != self.target && scan[i][1]) {
+                scan_stages.push((st.progress_name.clone(), st.fs.clone()));
+                scan_ignore_cache |= st.ignore_cache;
+            }
+        }
         let mut target = done[self.target]
             .take()
             .ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
+        scan_ignore_cache |= target.ignore_cache;
         self.finish_image(&mut target);
         Ok(Dispatched {
             target,
             context_paths,
             target_platform: self.target_platform,
+            main_context,
+            scan_context: scan[self.target][0],
+            scan_stages,
+            scan_ignore_cache,
         })
+    }
+
+    /// `isEnabledForStage` of an SBOM scan arg: the global value, then the stage's own (or
+    /// inherited) ARG with a value; `true`/`false`, or a comma list of stage names.
+    fn scan_enabled(&self, st: &StageState, arg: &str) -> bool {
+        let enabled = |value: &str| match crate::instructions::mount::parse_go_bool(value) {
+            Some(b) => b,
+            None => value.split(',').any(|s| s == st.progress_name),
+        };
+        let mut on = self.global_args.get(arg).is_some_and(enabled);
+        for (key, value) in &st.build_args {
+            if let Some(value) = value.as_deref().filter(|_| key == arg) {
+                on = enabled(value);
+            }
+        }
+        on
     }
 
     /// ONBUILD trigger expressions as commands located at this stage's FROM.
@@ -692,6 +734,7 @@ impl<'a> Build<'a> {
         }
         let mut img = ImageConfig::from_json(&resolved.config)
             .map_err(|e| located(format!("failed to parse image config: {e}")))?;
+        let base_image = img.clone();
         img.created = None;
         if decl.platform.is_none() && self.implicit_target {
             platform = auto_detect_platform(&img, &platform, &self.opts.build_platform);
@@ -711,6 +754,7 @@ impl<'a> Build<'a> {
             None,
             img,
         );
+        st.base_image = Some(base_image);
         st.cmd_total = decl.cmd_total;
         st.cmd_index = decl.unreached_rounds;
         st.prefix_platform = self.opts.multi_platform;

@@ -17,6 +17,8 @@ use super::dockerignore;
 use super::forward;
 use super::local_source::{lowercase_dockerfile, LocalRead};
 use super::opts::{BuildOpts, FrontendOpts, OptsError};
+pub use super::sbom::attestation as sbom_attestation;
+use super::sbom::Scanner;
 use super::status::{error_status, unsupported_subrequest, ErrorSource};
 use super::subrequests;
 
@@ -301,6 +303,10 @@ async fn convert_and_solve(
     excludes: Vec<String>,
     caps: &Caps,
 ) -> Result<gw::Result, FrontendError> {
+    let scanner = match &opts.sbom {
+        Some(sbom) => Some(Scanner::resolve(bridge, sbom, opts.image_resolve_mode).await?),
+        None => None,
+    };
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
         let options = convert_options(
@@ -321,10 +327,21 @@ async fn convert_and_solve(
         let ref_id = bridge
             .solve(converted.definition, opts.cache_imports.clone())
             .await?;
+        let platform = platform.unwrap_or(converted.platform);
+        let sbom = match &scanner {
+            Some(scanner) => {
+                let scan = scanner.scan(&platform.format_all(), &converted.sbom)?;
+                let scan_ref = bridge.solve(scan.into_pb(), Vec::new()).await?;
+                Some(sbom_attestation(scan_ref))
+            }
+            None => None,
+        };
         solved.push(SolvedPlatform {
-            platform: platform.unwrap_or(converted.platform),
+            platform,
             ref_id,
             image_config: converted.image_config.to_json(),
+            base_image_config: converted.base_image_config,
+            sbom,
         });
         if !opts.multi_platform {
             break;
@@ -333,53 +350,73 @@ async fn convert_and_solve(
     Ok(platform_result(solved, opts.multi_platform))
 }
 
-/// What one platform's build produced: its ref ("" for an empty, scratch result) and image config.
+/// What one platform's build produced: its ref ("" for an empty, scratch result), image config,
+/// its base image's config, and its SBOM attestation when one was asked for.
 pub struct SolvedPlatform {
     pub platform: Platform,
     pub ref_id: String,
     pub image_config: Vec<u8>,
+    pub base_image_config: Option<Vec<u8>>,
+    pub sbom: Option<gw::Attestation>,
 }
 
-/// The Result the reference returns (frontend/dockerui/build.go): a single ref with
+/// The Result the reference returns (frontend/dockerui/build.go, `Finalize`): a single ref with
 /// `containerimage.config`, or (multi-platform) a ref per platform ID with
-/// `containerimage.config/<id>` and the `refs.platforms` mapping.
+/// `containerimage.config/<id>`; the base image's config beside each; always the
+/// `refs.platforms` mapping; attestations by platform ID.
 pub fn platform_result(solved: Vec<SolvedPlatform>, multi_platform: bool) -> gw::Result {
     let mut result = gw::Result::default();
-    if !multi_platform {
-        if let Some(only) = solved.into_iter().next() {
-            result
-                .metadata
-                .insert("containerimage.config".to_string(), only.image_config);
-            result.result = Some(gw::result::Result::Ref(gw::Ref {
-                id: only.ref_id,
-                def: None,
-            }));
-        }
-        return result;
-    }
     let mut refs = Vec::new();
     let mut platform_list = Vec::new();
-    for one in solved {
+    for one in solved
+        .into_iter()
+        .take(if multi_platform { usize::MAX } else { 1 })
+    {
         let id = one.platform.format_all();
+        let suffix = if multi_platform {
+            format!("/{id}")
+        } else {
+            String::new()
+        };
         result
             .metadata
-            .insert(format!("containerimage.config/{id}"), one.image_config);
+            .insert(format!("containerimage.config{suffix}"), one.image_config);
+        if let Some(base) = one.base_image_config {
+            result
+                .metadata
+                .insert(format!("containerimage.base.config{suffix}"), base);
+        }
         platform_list
             .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(&one.platform) }));
-        refs.push(gw::RefMapEntry {
-            key: id,
-            value: Some(gw::Ref {
-                id: one.ref_id,
-                def: None,
-            }),
-        });
+        if let Some(attestation) = one.sbom {
+            result.attestations.push(gw::AttestationsEntry {
+                key: id.clone(),
+                value: Some(gw::Attestations {
+                    attestation: vec![attestation],
+                }),
+            });
+        }
+        let reference = gw::Ref {
+            id: one.ref_id,
+            def: None,
+        };
+        if multi_platform {
+            refs.push(gw::RefMapEntry {
+                key: id,
+                value: Some(reference),
+            });
+        } else {
+            result.result = Some(gw::result::Result::Ref(reference));
+        }
     }
     let mapping = serde_json::json!({ "Platforms": platform_list });
     result.metadata.insert(
         "refs.platforms".to_string(),
         mapping.to_string().into_bytes(),
     );
-    result.result = Some(gw::result::Result::Refs(gw::RefMap { refs }));
+    if multi_platform {
+        result.result = Some(gw::result::Result::Refs(gw::RefMap { refs }));
+    }
     result
 }
 

@@ -5,6 +5,7 @@
 //! - `opts`: frontend options, raw (`BUILDKIT_FRONTEND_OPT_*`) then resolved.
 //! - `local_source`, `dockerignore`: reading the Dockerfile and `.dockerignore` from the client.
 //! - `conversion`: build options to `ConvertOptions`; plan, resolve base images, convert; offline answers.
+//! - `sbom`: SBOM attestations with the scanner `attest:sbom` names.
 //! - `status`: errors as `google.rpc.Status` with BuildKit's typed details.
 //! - `subrequests`: `requestid` answers (describe, targets).
 //! - `forward`: handing the build to the frontend a `# syntax=` line names.
@@ -17,6 +18,7 @@ pub mod forward;
 pub mod frontend;
 pub mod local_source;
 pub mod opts;
+mod sbom;
 pub mod status;
 pub mod stdio;
 pub mod subrequests;

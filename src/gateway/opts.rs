@@ -7,7 +7,9 @@ use std::net::IpAddr;
 
 use serde::Deserialize;
 
+use crate::convert::reference::normalize_image_name;
 use crate::convert::{NetMode, NoCache, Platform};
+use crate::instructions::mount::{csv_fields, parse_go_bool};
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
 
 pub const DEFAULT_FILENAME: &str = "Dockerfile";
@@ -28,6 +30,9 @@ pub enum OptsError {
     Workers(String),
     #[error("conflicting config: returning multiple target platforms is not allowed")]
     MultiPlatformConflict,
+    /// `attest:*` options, with the reference's texts.
+    #[error("{0}")]
+    Attest(String),
 }
 
 fn invalid(key: &str, value: &str, reason: impl Into<String>) -> OptsError {
@@ -137,6 +142,66 @@ pub struct BuildOpts {
     pub session_id: String,
     /// `local-sessionid:<name>`: a session other than ours for that local.
     pub local_session_ids: BTreeMap<String, String>,
+    /// `attest:sbom`: scan the result with this scanner image.
+    pub sbom: Option<SbomOpts>,
+}
+
+/// The SBOM scanner asked for (dockerui `SBOM`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomOpts {
+    /// The scanner image, normalised (`docker.io/docker/buildkit-syft-scanner:stable-1`).
+    pub generator: String,
+    /// Every other attribute, passed to the scanner as `BUILDKIT_SCAN_<key>`.
+    pub params: BTreeMap<String, String>,
+}
+
+/// attestations.Parse then dockerui's SBOM part: `attest:<type>` (or
+/// `build-arg:BUILDKIT_ATTEST_<TYPE>`) holds CSV `key=value` fields.
+fn parse_sbom(opts: &FrontendOpts) -> Result<Option<SbomOpts>, OptsError> {
+    let mut attests = BTreeMap::new();
+    for (key, value) in &opts.0 {
+        let kind = key
+            .strip_prefix("attest:")
+            .or_else(|| key.strip_prefix("build-arg:BUILDKIT_ATTEST_"));
+        if let Some(kind) = kind {
+            attests.insert(kind.to_lowercase(), value.as_str());
+        }
+    }
+    if let Some(kind) = attests
+        .keys()
+        .find(|k| !matches!(k.as_str(), "sbom" | "provenance"))
+    {
+        return Err(OptsError::Attest(format!(
+            "unknown attestation type {kind:?}"
+        )));
+    }
+    let Some(value) = attests.get("sbom") else {
+        return Ok(None);
+    };
+    let mut attrs = BTreeMap::from([(
+        "generator".to_string(),
+        "docker/buildkit-syft-scanner:stable-1".to_string(),
+    )]);
+    if !value.is_empty() {
+        let fields = csv_fields(value)
+            .map_err(|e| OptsError::Attest(format!("failed to parse sbom: {}", e.message)))?;
+        for field in fields {
+            let (k, v) = field.split_once('=').unwrap_or((field.as_str(), ""));
+            attrs.insert(k.to_string(), v.to_string());
+        }
+    }
+    let generator = attrs.remove("generator").unwrap_or_default();
+    if generator.is_empty() {
+        return Err(OptsError::Attest(
+            "sbom scanner cannot be empty".to_string(),
+        ));
+    }
+    let generator = normalize_image_name(&generator)
+        .map_err(|e| OptsError::Attest(format!("failed to parse sbom scanner {generator}: {e}")))?;
+    Ok(Some(SbomOpts {
+        generator: generator.to_string(),
+        params: attrs,
+    }))
 }
 
 impl BuildOpts {
@@ -187,6 +252,7 @@ impl BuildOpts {
             )?,
             session_id: session_id.to_string(),
             local_session_ids: opts.with_prefix("local-sessionid:"),
+            sbom: parse_sbom(opts)?,
         })
     }
 
@@ -288,15 +354,6 @@ fn parse_multi_platform(opts: &FrontendOpts, several_targets: bool) -> Result<bo
         return Err(OptsError::MultiPlatformConflict);
     }
     Ok(requested)
-}
-
-/// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
 }
 
 fn parse_resolve_mode(v: &str) -> Result<ResolveMode, OptsError> {

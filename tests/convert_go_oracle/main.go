@@ -9,7 +9,9 @@
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
-// Prints {"definition": <base64 pb.Definition>, "config": <base64 image config JSON>}.
+// Prints {"definition": <base64 pb.Definition>, "config": <base64 image config JSON>,
+// "baseConfig": <base64 base image config JSON, or null>, "sbom": {<extra name>: <base64
+// pb.Definition of that state>}}.
 // The build context is `local://context` with the session, shared key hint and the follow
 // paths the converter computes (found by a first conversion), as dockerui.Client.MainContext
 // makes it for a real build. All LLB caps of v0.26.3 are enabled, as on a current daemon.
@@ -59,7 +61,14 @@ func (r resolver) ResolveImageConfig(ctx context.Context, ref string, opt source
 	return ref, digest.Digest(img.Digest), []byte(img.Config), nil
 }
 
-func convert(req request, mainContext *llb.State) (*pb.Definition, []byte, error) {
+type converted struct {
+	def        *pb.Definition
+	config     []byte
+	baseConfig []byte
+	sbomExtras map[string][]byte
+}
+
+func convert(req request, mainContext *llb.State) (*converted, error) {
 	caps := pb.Caps.CapSet(pb.Caps.All())
 	dt := []byte(req.Dockerfile)
 	opt := dockerfile2llb.ConvertOpt{
@@ -81,24 +90,39 @@ func convert(req request, mainContext *llb.State) (*pb.Definition, []byte, error
 	if req.Platform != "" {
 		p, err := platforms.Parse(req.Platform)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		p = platforms.Normalize(p)
 		opt.TargetPlatform = &p
 	}
-	st, img, _, _, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
+	st, img, baseImg, sbom, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	def, err := st.Marshal(context.Background(), llb.LocalUniqueID("oracle"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	config, err := json.Marshal(img)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return def.ToPB(), config, nil
+	out := &converted{def: def.ToPB(), config: config, sbomExtras: map[string][]byte{}}
+	if baseImg != nil {
+		if out.baseConfig, err = json.Marshal(baseImg); err != nil {
+			return nil, err
+		}
+	}
+	for name, extra := range sbom.Extras {
+		d, err := extra.Marshal(context.Background(), llb.LocalUniqueID("oracle"))
+		if err != nil {
+			return nil, err
+		}
+		if out.sbomExtras[name], err = (proto.MarshalOptions{Deterministic: true}).Marshal(d.ToPB()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // followPaths returns the local.followpaths attr of the context source, if any.
@@ -134,7 +158,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	first, _, err := convert(req, nil)
+	first, err := convert(req, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "convert:", err)
 		os.Exit(1)
@@ -144,20 +168,25 @@ func main() {
 		llb.SharedKeyHint("context"),
 		dockerui.WithInternalName("load build context"),
 	}
-	if paths := followPaths(first); len(paths) > 0 {
+	if paths := followPaths(first.def); len(paths) > 0 {
 		opts = append(opts, llb.FollowPaths(paths))
 	}
 	mainContext := llb.Local("context", opts...)
-	def, config, err := convert(req, &mainContext)
+	res, err := convert(req, &mainContext)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "convert:", err)
 		os.Exit(1)
 	}
-	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def)
+	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(res.def)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	out, _ := json.Marshal(map[string][]byte{"definition": dt, "config": config})
+	out, _ := json.Marshal(map[string]any{
+		"definition": dt,
+		"config":     res.config,
+		"baseConfig": res.baseConfig,
+		"sbom":       res.sbomExtras,
+	})
 	fmt.Println(string(out))
 }
