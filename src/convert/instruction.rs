@@ -450,6 +450,14 @@ fn dispatch_run(
         ins::SecurityMode::Sandbox => SecurityMode::Sandbox,
         ins::SecurityMode::Insecure => SecurityMode::Insecure,
     };
+    // The stable reference parses --device and refuses it where the daemon could run it
+    // (convert_norundevice.go); only its labs channel builds it.
+    if !run.devices.is_empty() && ctx.supports("exec.meta.cdi") {
+        return Err(err(
+            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later"
+                .to_string(),
+        ));
+    }
     st.run(super::dispatch::RunRequest {
         args,
         display: shown,

@@ -302,6 +302,25 @@ mod tests {
     }
 
     #[test]
+    fn run_device_is_refused_like_the_stable_reference() {
+        let text = "FROM busybox\nRUN --device=vendor.com/gpu=all true\n";
+        let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
+        // A daemon that can run CDI devices (the reference only refuses then).
+        let options = ConvertOptions {
+            llb_caps: Some(convert::all_llb_caps()),
+            ..ConvertOptions::default()
+        };
+        let images =
+            convert::offline::resolve_offline(&parsed, &options, &BTreeMap::new()).unwrap();
+        let err = convert::convert(&parsed, &options, &images).unwrap_err();
+        assert_eq!(
+            err.message,
+            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later"
+        );
+        assert_eq!(err.location.map(|l| l.start_line), Some(2));
+    }
+
+    #[test]
     fn mounts_are_checked_after_expansion() {
         let ok = "FROM busybox\nARG T=cache\nRUN --mount=type=$T,target=/c true\n";
         assert!(convert_offline(ok, &BTreeMap::new()).is_ok());
