@@ -131,6 +131,15 @@ impl StageState {
         if self.cmd_total == 0 {
             return text.to_string();
         }
+        self.cmd_index += 1;
+        self.progress_name_again(text, platform)
+    }
+
+    /// The name of a second op of the step just counted (COPY --link's merge), with its index.
+    fn progress_name_again(&self, text: &str, platform: Option<&Platform>) -> String {
+        if self.cmd_total == 0 {
+            return text.to_string();
+        }
         let mut out = String::from("[");
         if self.prefix_platform {
             if let Some(p) = platform {
@@ -143,7 +152,6 @@ impl StageState {
             out.push_str(&self.progress_name);
             out.push(' ');
         }
-        self.cmd_index += 1;
         let width = self.cmd_total.to_string().len();
         out.push_str(&format!("{:>width$}/{}] ", self.cmd_index, self.cmd_total));
         if self.onbuild {
@@ -630,9 +638,8 @@ impl StageState {
                     ..meta.clone()
                 },
             );
-            self.cmd_index -= 1;
             let link_name =
-                self.progress_name_for(&format!("LINK {}", req.display), Some(&platform));
+                self.progress_name_again(&format!("LINK {}", req.display), Some(&platform));
             let merge_meta = OpMeta {
                 custom_name: Some(link_name),
                 progress_group: Some(ProgressGroup {

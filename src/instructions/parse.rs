@@ -958,7 +958,14 @@ pub fn parse_trigger(expression: &str, filename: &str) -> Result<Command, Diagno
     let source = expression.as_bytes();
     let parsed = crate::syntax::parse(source, filename)?;
     let index = LineIndex::new(source);
-    let node = &parsed.nodes[0];
+    // The reference re-parses a trigger as a file and wants exactly one instruction in it.
+    let [node] = parsed.nodes.as_slice() else {
+        return Err(Diagnostic::error(
+            "onbuild trigger should be a single expression",
+            Span::empty(0),
+        )
+        .locate(filename, source, &index));
+    };
     parse_command(node).map_err(|d| d.locate(filename, source, &index))
 }
 
@@ -1329,6 +1336,23 @@ mod tests {
         }
         // Mount keys and types are checked after expansion, not when parsing.
         assert!(parse("FROM a\nARG T=cache\nRUN --mount=type=$T,target=/x x\n").is_ok());
+    }
+
+    #[test]
+    fn a_trigger_must_be_one_instruction() {
+        assert!(parse_trigger("RUN make", "Dockerfile").is_ok());
+        for two in ["RUN a\nRUN b", "# comment only\n"] {
+            let d = parse_trigger(two, "Dockerfile").unwrap_err();
+            assert!(
+                [
+                    "onbuild trigger should be a single expression",
+                    "file with no instructions"
+                ]
+                .contains(&d.message.as_str()),
+                "{two:?}: {}",
+                d.message
+            );
+        }
     }
 
     #[test]
