@@ -10,6 +10,7 @@
 
 pub mod convert;
 pub mod gateway;
+pub mod go;
 pub mod instructions;
 pub mod llb;
 pub mod proto;

@@ -389,6 +389,14 @@ fn sbom_scan_targets_and_base_config_match_reference() {
 }
 
 #[test]
+fn history_quotes_like_go_for_format_and_private_use_characters() {
+    // strconv.Quote escapes what strconv.IsPrint rejects: U+0600 (Cf), private use, U+00A0.
+    check(Case::new(
+        "FROM alpine\nCMD [\"echo\", \"\u{600}a\u{e000}b\u{f0000}c\u{a0}d\u{200b}e\u{ad}\"]\nENTRYPOINT [\"\u{61c}\"]\nHEALTHCHECK --retries=1536 CMD [\"\u{6dd}\"]\n",
+    ));
+}
+
+#[test]
 fn copy_link_ops_match_reference() {
     // The reference gives each --link step a random progress group id, so only ops are compared.
     check_ops_only(Case::new(

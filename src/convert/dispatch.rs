@@ -16,9 +16,9 @@ use super::graph::{
     CopyMode, CopySpec, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op,
     OpKind, OpMeta, ProgressGroup, SecurityMode,
 };
-use super::history::{duration_string, go_list, go_quote, go_quote_list, go_quote_rune};
 use super::image::{Empty, Healthcheck, ImageConfig};
 use super::platform::Platform;
+use crate::go;
 
 /// The build state of one stage while its instructions are dispatched (`dispatchState`).
 #[derive(Debug, Clone)]
@@ -400,7 +400,7 @@ impl StageState {
 
     /// CMD (args already shell-wrapped for the shell form).
     pub fn cmd(&mut self, args: Vec<String>) {
-        self.commit(format!("CMD {}", go_quote_list(&args)), false, false);
+        self.commit(format!("CMD {}", go::quote_list(&args)), false, false);
         self.image.config.cmd = args;
         self.image.config.args_escaped = true;
         self.cmd_set = true;
@@ -408,7 +408,11 @@ impl StageState {
 
     /// ENTRYPOINT: also drops an inherited CMD unless this stage set one.
     pub fn entrypoint(&mut self, args: Vec<String>) {
-        self.commit(format!("ENTRYPOINT {}", go_quote_list(&args)), false, false);
+        self.commit(
+            format!("ENTRYPOINT {}", go::quote_list(&args)),
+            false,
+            false,
+        );
         self.image.config.entrypoint = args;
         if !self.cmd_set {
             self.image.config.cmd = Vec::new();
@@ -419,12 +423,12 @@ impl StageState {
     pub fn healthcheck(&mut self, hc: Healthcheck) {
         let message = format!(
             "HEALTHCHECK &{{{} {} {} {} {} {}}}",
-            go_quote_list(&hc.test),
-            go_quote(&duration_string(hc.interval)),
-            go_quote(&duration_string(hc.timeout)),
-            go_quote(&duration_string(hc.start_period)),
-            go_quote(&duration_string(hc.start_interval)),
-            go_quote_rune(hc.retries),
+            go::quote_list(&hc.test),
+            go::quote(&go::duration(hc.interval)),
+            go::quote(&go::duration(hc.timeout)),
+            go::quote(&go::duration(hc.start_period)),
+            go::quote(&go::duration(hc.start_interval)),
+            go::quote_rune(hc.retries),
         );
         self.image.config.healthcheck = Some(hc);
         self.commit(message, false, false);
@@ -435,7 +439,7 @@ impl StageState {
         for p in &ports {
             self.image.config.exposed_ports.insert(p.clone(), Empty);
         }
-        self.commit(format!("EXPOSE {}", go_list(&ports)), false, false);
+        self.commit(format!("EXPOSE {}", go::list(&ports)), false, false);
     }
 
     /// LABEL.
@@ -456,7 +460,7 @@ impl StageState {
             }
             self.image.config.volumes.insert(v.clone(), Empty);
         }
-        self.commit(format!("VOLUME {}", go_list(&volumes)), false, false);
+        self.commit(format!("VOLUME {}", go::list(&volumes)), false, false);
         Ok(())
     }
 
@@ -470,7 +474,7 @@ impl StageState {
 
     /// SHELL.
     pub fn shell(&mut self, shell: Vec<String>) {
-        self.commit(format!("SHELL {}", go_list(&shell)), false, false);
+        self.commit(format!("SHELL {}", go::list(&shell)), false, false);
         self.image.config.shell = shell;
     }
 

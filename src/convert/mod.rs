@@ -17,7 +17,6 @@ pub mod dispatch;
 pub mod env;
 pub mod expose;
 pub mod graph;
-pub mod history;
 pub mod image;
 mod instruction;
 mod lower;

@@ -189,7 +189,7 @@ impl<'a> Build<'a> {
                         .iter()
                         .find_map(|name| {
                             let keys: Vec<&str> = self.global_args.keys().collect();
-                            crate::syntax::suggest::closest(name, &keys, true)
+                            crate::syntax::suggest::search(name, &keys, true)
                         })
                         .map(|s| format!(" (did you mean {s}?)"))
                         .unwrap_or_default();
@@ -274,7 +274,7 @@ impl<'a> Build<'a> {
                     .iter()
                     .filter_map(|d| d.name.as_deref())
                     .collect();
-                let hint = crate::syntax::suggest::closest(&t.to_lowercase(), &names, true)
+                let hint = crate::syntax::suggest::search(&t.to_lowercase(), &names, true)
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();
                 ConvertError::new(format!("target stage {t:?} could not be found{hint}"))
@@ -506,17 +506,8 @@ impl<'a> Build<'a> {
             candidates.push(format!("{repo}:latest"));
             candidates.push(format!("docker.io/library{repo}:latest"));
         }
-        let mut best: Option<(usize, String)> = None;
-        for candidate in candidates {
-            if candidate == name {
-                return None;
-            }
-            let distance = levenshtein(name, &candidate);
-            if distance < best.as_ref().map_or(3, |(d, _)| *d) {
-                best = Some((distance, candidate));
-            }
-        }
-        best.map(|(_, c)| c)
+        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+        crate::syntax::suggest::search(name, &candidates, true)
     }
 
     /// Base images of the reachable stages, deduplicated, in stage order.
@@ -666,7 +657,7 @@ impl<'a> Build<'a> {
     /// `isEnabledForStage` of an SBOM scan arg: the global value, then the stage's own (or
     /// inherited) ARG with a value; `true`/`false`, or a comma list of stage names.
     fn scan_enabled(&self, st: &StageState, arg: &str) -> bool {
-        let enabled = |value: &str| match crate::instructions::mount::parse_go_bool(value) {
+        let enabled = |value: &str| match crate::go::parse_bool(value) {
             Some(b) => b,
             None => value.split(',').any(|s| s == st.progress_name),
         };
@@ -944,34 +935,10 @@ fn rfc3339_utc(secs: i64) -> String {
     )
 }
 
-/// Levenshtein distance over characters (agext/levenshtein with default costs, as the
-/// reference's suggestions use): a swap of two letters counts as two edits.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::instructions::parse_dockerfile;
-
-    #[test]
-    fn levenshtein_counts_a_swap_as_two_edits() {
-        assert_eq!(levenshtein("bulider", "builder"), 2);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-    }
 
     #[test]
     fn image_request_names_its_instruction_and_suggests_a_stage() {

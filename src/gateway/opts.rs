@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use crate::convert::reference::normalize_image_name;
 use crate::convert::{NetMode, NoCache, Platform};
-use crate::instructions::mount::{csv_fields, parse_go_bool};
+use crate::go::parse_bool as parse_go_bool;
+use crate::instructions::mount::csv_fields;
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
 
 pub const DEFAULT_FILENAME: &str = "Dockerfile";

@@ -2,12 +2,7 @@
 
 /// Parses a Go duration string to nanoseconds (may be negative).
 pub fn parse_go_duration(s: &str) -> Result<i128, String> {
-    let err = || {
-        format!(
-            "time: invalid duration {}",
-            crate::syntax::parser::go_quote(s)
-        )
-    };
+    let err = || format!("time: invalid duration {}", crate::go::quote(s));
     let mut rest = s;
     let neg = rest.starts_with('-');
     if rest.starts_with('-') || rest.starts_with('+') {
@@ -54,14 +49,14 @@ pub fn parse_go_duration(s: &str) -> Result<i128, String> {
             "" => {
                 return Err(format!(
                     "time: missing unit in duration {}",
-                    crate::syntax::parser::go_quote(s)
+                    crate::go::quote(s)
                 ))
             }
             _ => {
                 return Err(format!(
                     "time: unknown unit {} in duration {}",
-                    crate::syntax::parser::go_quote(unit),
-                    crate::syntax::parser::go_quote(s)
+                    crate::go::quote(unit),
+                    crate::go::quote(s)
                 ))
             }
         };

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::syntax::suggest::closest;
+use crate::syntax::suggest::search;
 use crate::syntax::{Diagnostic, Span, Word};
 
 /// A flag as written, split into name and value.
@@ -194,10 +194,9 @@ fn unknown_flag(flag: &Flag, spec: &[(&str, FlagKind)], instruction: &str) -> Di
     let owner = FLAG_OWNERS.iter().find(|(n, _)| *n == flag.name);
     let diagnostic = Diagnostic::error(format!("unknown flag: --{}", flag.name), flag.span)
         .with_label(format!("not a flag of {instruction}"));
-    if let Some(s) = closest(&flag.name, &names, true) {
-        return diagnostic
-            .with_suggestion(Some(s))
-            .with_hint(format!("did you mean `--{s}`?"));
+    if let Some(s) = search(&flag.name, &names, true) {
+        let hint = format!("did you mean `--{s}`?");
+        return diagnostic.with_suggestion(Some(s)).with_hint(hint);
     }
     let hint = match owner {
         Some((n, o)) => format!("`--{n}` is a flag of {o}, not of {instruction}"),

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::syntax::suggest::closest;
+use crate::syntax::suggest::search;
 
 /// An error in a mount or device value, with an optional hint and the reference's "did you
 /// mean" suggestion. Displayed as the reference's text.
@@ -31,7 +31,7 @@ impl MountError {
 
     fn suggest(message: impl Into<String>, word: &str, options: &[&str]) -> Self {
         MountError {
-            suggestion: closest(word, options, true).map(str::to_string),
+            suggestion: search(word, options, true),
             ..MountError::new(message)
         }
     }
@@ -186,15 +186,6 @@ pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
     }
 }
 
-/// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 /// docker/go-units `RAMInBytes`: `512`, `64m`, `1.5GiB` (binary multiples).
 pub fn parse_ram_in_bytes(s: &str) -> Option<i64> {
     let num_len = s
@@ -310,10 +301,7 @@ pub fn parse_mount(
                     "ssh" => MountType::Ssh,
                     _ => {
                         return Err(MountError::suggest(
-                            format!(
-                                "unsupported mount type {}",
-                                crate::syntax::parser::go_quote(&value)
-                            ),
+                            format!("unsupported mount type {}", crate::go::quote(&value)),
                             &value,
                             MOUNT_TYPES,
                         ))
@@ -324,11 +312,12 @@ pub fn parse_mount(
             "source" | "src" => m.source = value,
             "target" | "dst" | "destination" => m.target = value,
             "readonly" | "ro" => {
-                m.read_only = parse_go_bool(&value).ok_or_else(|| invalid(&key, &value))?;
+                m.read_only = crate::go::parse_bool(&value).ok_or_else(|| invalid(&key, &value))?;
                 ro_auto = false;
             }
             "readwrite" | "rw" => {
-                m.read_only = !parse_go_bool(&value).ok_or_else(|| invalid(&key, &value))?;
+                m.read_only =
+                    !crate::go::parse_bool(&value).ok_or_else(|| invalid(&key, &value))?;
                 ro_auto = false;
             }
             "required" => {
@@ -338,7 +327,7 @@ pub fn parse_mount(
                         m.mount_type.as_str()
                     )));
                 }
-                m.required = parse_go_bool(&value).ok_or_else(|| invalid(&key, &value))?;
+                m.required = crate::go::parse_bool(&value).ok_or_else(|| invalid(&key, &value))?;
             }
             "size" => {
                 if m.mount_type != MountType::Tmpfs {
@@ -357,10 +346,7 @@ pub fn parse_mount(
                     "locked" => CacheSharing::Locked,
                     _ => {
                         return Err(MountError::suggest(
-                            format!(
-                                "unsupported sharing value {}",
-                                crate::syntax::parser::go_quote(&value)
-                            ),
+                            format!("unsupported sharing value {}", crate::go::quote(&value)),
                             &value,
                             SHARING_MODES,
                         ))
@@ -409,7 +395,7 @@ pub fn parse_mount(
             if set {
                 return Err(MountError::new(format!(
                     "{name} not allowed for {} type mounts",
-                    crate::syntax::parser::go_quote(m.mount_type.as_str())
+                    crate::go::quote(m.mount_type.as_str())
                 )));
             }
         }
@@ -478,7 +464,7 @@ pub fn parse_device(raw: &str) -> Result<Device, MountError> {
                     d.name = value.to_string();
                 }
                 "required" => {
-                    d.required = parse_go_bool(value).ok_or_else(|| {
+                    d.required = crate::go::parse_bool(value).ok_or_else(|| {
                         MountError::new(format!("invalid value for required: {value}"))
                     })?;
                 }

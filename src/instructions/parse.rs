@@ -7,9 +7,9 @@ use super::duration::parse_go_duration;
 use super::flags::{parse_flags, Flag, FlagKind, FlagValues};
 use super::mount::{check_mount_syntax, parse_device};
 use super::*;
+use crate::go::quote as go_quote;
 use crate::syntax::heredoc::parse_heredoc_word;
-use crate::syntax::parser::go_quote;
-use crate::syntax::suggest::closest;
+use crate::syntax::suggest::search;
 use crate::syntax::{LineIndex, Node};
 
 /// All instruction names, for "did you mean" suggestions.
@@ -279,19 +279,11 @@ fn unknown_instruction(node: &Node) -> Diagnostic {
     let word = &node.keyword.text;
     let diagnostic = Diagnostic::error(format!("unknown instruction: {word}"), node.keyword.span)
         .with_label("not a Dockerfile instruction");
-    match closest(word, INSTRUCTIONS, false) {
-        Some(s) => diagnostic.with_suggestion(Some(match_case(s, word))),
+    let names: Vec<String> = INSTRUCTIONS.iter().map(|n| n.to_lowercase()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    match search(word, &names, false) {
+        Some(s) => diagnostic.with_suggestion(Some(s)),
         None => diagnostic.with_hint("instructions are FROM, RUN, COPY, ADD, ENV, ARG, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, LABEL, SHELL, HEALTHCHECK, STOPSIGNAL, ONBUILD, MAINTAINER"),
-    }
-}
-
-/// util/suggest `matchCase`: the suggestion in the case of what was written (all lower, all
-/// upper), else as the reference lists it (lower case instruction names).
-fn match_case(suggestion: &str, written: &str) -> String {
-    if written == written.to_uppercase() {
-        suggestion.to_uppercase()
-    } else {
-        suggestion.to_lowercase()
     }
 }
 
@@ -496,7 +488,7 @@ impl NodeParser<'_> {
                     )
                     .with_label("expected default, none or host")
                     .with_optional_hint(
-                        closest(other, &["default", "none", "host"], true)
+                        search(other, &["default", "none", "host"], true)
                             .map(|s| format!("did you mean `{s}`?")),
                     ))
                 }
@@ -514,7 +506,7 @@ impl NodeParser<'_> {
                     )
                     .with_label("expected sandbox or insecure")
                     .with_optional_hint(
-                        closest(other, &["sandbox", "insecure"], true)
+                        search(other, &["sandbox", "insecure"], true)
                             .map(|s| format!("did you mean `{s}`?")),
                     ))
                 }
@@ -695,7 +687,7 @@ impl NodeParser<'_> {
             )
             .with_label("expected NONE or CMD")
             .with_optional_hint(
-                closest(&typ, &["CMD", "NONE"], false).map(|s| format!("did you mean `{s}`?")),
+                search(&typ, &["CMD", "NONE"], false).map(|s| format!("did you mean `{s}`?")),
             ));
         }
         let cmd = command_line_from(&args[1..], self.node.json);

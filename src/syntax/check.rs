@@ -26,10 +26,7 @@ pub fn parse_check(value: &str) -> Result<CheckConfig, String> {
     // At most three `;`-separated parts; a further `;` stays inside the third value.
     for part in value.splitn(3, ';') {
         let Some((key, v)) = part.split_once('=') else {
-            return Err(format!(
-                "invalid check option {}",
-                super::parser::go_quote(part)
-            ));
+            return Err(format!("invalid check option {}", crate::go::quote(part)));
         };
         let v = v.trim();
         let list =
@@ -46,8 +43,8 @@ pub fn parse_check(value: &str) -> Result<CheckConfig, String> {
                     _ => {
                         return Err(format!(
                             "failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax",
-                            super::parser::go_quote(part),
-                            super::parser::go_quote(v)
+                            crate::go::quote(part),
+                            crate::go::quote(v)
                         ))
                     }
                 }
@@ -55,7 +52,7 @@ pub fn parse_check(value: &str) -> Result<CheckConfig, String> {
             other => {
                 return Err(format!(
                     "invalid check option {}",
-                    super::parser::go_quote(other)
+                    crate::go::quote(other)
                 ))
             }
         }

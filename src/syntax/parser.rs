@@ -11,6 +11,7 @@
 //! Words are kept unexpanded and, for the shell-like argument forms, with their quotes and
 //! escapes, exactly as the reference passes them to its instruction layer.
 
+use crate::go::quote as go_quote;
 use serde::Serialize;
 
 use super::diagnostic::Diagnostic;
@@ -1120,47 +1121,6 @@ impl ArgContext<'_> {
         node.args.push(self.word(args, 0, sep));
         self.maybe_json_at(&args[next..], next, node)
     }
-}
-
-/// Go's `strconv.Quote`, so dumps compare byte for byte with the reference's.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if is_go_printable(c) => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Approximates Go's `strconv.IsPrint`: no control, format or separator characters except
-/// the ASCII space.
-fn is_go_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(c as u32, 0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F
-        | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF
-        | 0xF0000..=0x10FFFF)
 }
 
 #[cfg(test)]

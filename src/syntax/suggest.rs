@@ -1,56 +1,57 @@
-//! "Did you mean ...?" suggestions by edit distance, for instructions, flags and option keys.
+//! "Did you mean ...?" as the reference computes it (util/suggest `Search`): the first option
+//! fewer than 3 Levenshtein edits away that is closer than any before it; none when the value is
+//! one of the options (the error is then about something else). Case-insensitive searches answer
+//! in the case the value was written in (`matchCase`).
 
-/// Edit distance over characters where swapping two neighbours counts as one edit (optimal
-/// string alignment), so `--form` is one typo away from `--from`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-        }
-    }
-    d[a.len() * w + b.len()]
-}
+/// The reference's threshold: a suggestion is fewer than this many edits away.
+const MAX_DISTANCE: usize = 3;
 
-/// The closest candidate to `word`, if it is close enough to be a plausible typo: at most a third
-/// of the word's length (and at least one edit) away. Comparison ignores ASCII case unless
-/// `case_sensitive`.
-pub fn closest<'a>(word: &str, candidates: &[&'a str], case_sensitive: bool) -> Option<&'a str> {
+/// `suggest.Search`. The reference ranges over Go maps for most option lists, so it breaks ties
+/// at random; we take the first of `options`.
+pub fn search(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
     let norm = |s: &str| {
         if case_sensitive {
             s.to_string()
         } else {
-            s.to_ascii_lowercase()
+            s.to_lowercase()
         }
     };
-    let word_n = norm(word);
-    let word_len = word_n.chars().count();
-    let limit = (word_len / 3).max(1);
-    candidates
-        .iter()
-        // The distance is at least the length difference: skip hopeless candidates without
-        // running the quadratic computation (a keyword may be tens of kilobytes long).
-        .filter(|c| word_len.abs_diff(c.chars().count()) <= limit)
-        .map(|c| (edit_distance(&word_n, &norm(c)), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    let value_n = norm(value);
+    let value_len = value_n.chars().count();
+    let mut best: Option<(usize, String)> = None;
+    for option in options {
+        let option_n = norm(option);
+        if option_n == value_n {
+            return None;
+        }
+        // The distance is at least the length difference: skip hopeless options without the
+        // quadratic computation (a fuzzer found a 50 KB keyword taking seconds).
+        if value_len.abs_diff(option_n.chars().count()) >= MAX_DISTANCE {
+            continue;
+        }
+        let distance = strsim::levenshtein(&value_n, &option_n);
+        if distance < best.as_ref().map_or(MAX_DISTANCE, |(d, _)| *d) {
+            best = Some((distance, option_n));
+        }
+    }
+    best.map(|(_, option)| {
+        if case_sensitive {
+            option
+        } else {
+            match_case(&option, value)
+        }
+    })
+}
+
+/// `matchCase`: all lower or all upper like what was written, else the option as it is.
+fn match_case(option: &str, written: &str) -> String {
+    if written == written.to_lowercase() {
+        option.to_lowercase()
+    } else if written == written.to_uppercase() {
+        option.to_uppercase()
+    } else {
+        option.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -58,22 +59,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn distances() {
-        assert_eq!(edit_distance("COPPY", "COPY"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("form", "from"), 1);
-    }
-
-    #[test]
-    fn suggests_only_close_words() {
-        let names = ["COPY", "CMD", "RUN", "ENTRYPOINT"];
-        assert_eq!(closest("coppy", &names, false), Some("COPY"));
-        assert_eq!(closest("ENTRYPONT", &names, false), Some("ENTRYPOINT"));
-        assert_eq!(closest("BANANA", &names, false), None);
+    fn suggests_like_util_suggest() {
+        let names = ["copy", "cmd", "run", "entrypoint"];
+        assert_eq!(search("coppy", &names, false).as_deref(), Some("copy"));
+        assert_eq!(search("COPPY", &names, false).as_deref(), Some("COPY"));
+        assert_eq!(search("Coppy", &names, false).as_deref(), Some("copy"));
+        assert_eq!(
+            search("FNTRYPOINT", &names, false).as_deref(),
+            Some("ENTRYPOINT")
+        );
+        assert_eq!(search("BANANA", &names, false), None);
+        assert_eq!(
+            search("copy", &names, false),
+            None,
+            "an exact match suggests nothing"
+        );
+        // Two edits is still a suggestion; a swap counts two (plain Levenshtein).
+        let types = ["bind", "cache", "tmpfs", "secret", "ssh"];
+        assert_eq!(search("tmp", &types, true).as_deref(), Some("tmpfs"));
+        assert_eq!(search("cahce", &types, true).as_deref(), Some("cache"));
+        assert_eq!(search("tmpfsxyz", &types, true), None);
         let huge = "x".repeat(100_000);
-        let t = std::time::Instant::now();
-        assert_eq!(closest(&huge, &names, false), None);
-        assert!(t.elapsed() < std::time::Duration::from_millis(100));
+        assert_eq!(search(&huge, &names, false), None);
     }
 }

@@ -1,5 +1,6 @@
 //! Builds the Go programs under tests/ that check our output against BuildKit's own Go code
-//! (tests/convert_go_oracle, tests/go-llb-check), shared by the test files that run them.
+//! (tests/convert_go_oracle, tests/go-llb-check, tests/go-gateway-check, tests/go-text-check),
+//! shared by the test files that run them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::go_text::{is_digit, is_letter};
 use super::pattern::{self, PatternError};
 use super::{Env, ExpandErrorKind, Expander};
+use crate::go::{is_digit, is_letter};
 
 /// How deep `${...}` may nest. Go's growable stacks have no practical limit; ours are fixed, so
 /// absurd nesting is an error instead of a stack overflow. Real Dockerfiles nest two or three.

@@ -35,10 +35,8 @@
 //! BuildKit module); `fuzz/fuzz_targets/expand.rs` (`cd fuzz && cargo +nightly fuzz run
 //! expand`).
 
-mod go_text;
 mod lexer;
 mod pattern;
-mod unicode_tables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
@@ -143,7 +141,7 @@ pub struct Expansion {
 /// A word that could not be expanded. Displays like the reference's error:
 /// `failed to process "he${PWD": syntax error: missing '}'`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("failed to process {}: {kind}", go_text::GoQuoted(.word))]
+#[error("failed to process {}: {kind}", crate::go::Quoted(.word))]
 pub struct ExpandError {
     /// The word as given.
     pub word: String,

@@ -8,7 +8,7 @@
 //! both pattern and value, and `${v//p/r}` expands `$0`/`${0}`/`$$` in `r` like Go's
 //! `Regexp.ReplaceAllString` (while `${v/p/r}` inserts `r` as is).
 
-use super::go_text::{is_digit, is_letter};
+use crate::go::{is_digit, is_letter};
 
 /// A pattern the reference's regexp compiler refused; `pattern` is the text it was given (for
 /// a suffix trim, the reversed pattern, as in the reference's message).

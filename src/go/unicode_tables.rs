@@ -5,7 +5,7 @@
 //! inclusive ranges.
 
 /// Go `unicode.IsLetter`: general categories Lu, Ll, Lt, Lm, Lo.
-pub(super) static LETTER: &[(char, char)] = &[
+pub(crate) static LETTER: &[(char, char)] = &[
     ('\u{41}', '\u{5a}'),
     ('\u{61}', '\u{7a}'),
     ('\u{aa}', '\u{aa}'),
@@ -668,7 +668,7 @@ pub(super) static LETTER: &[(char, char)] = &[
 ];
 
 /// Go `unicode.IsDigit`: general category Nd.
-pub(super) static DIGIT: &[(char, char)] = &[
+pub(crate) static DIGIT: &[(char, char)] = &[
     ('\u{30}', '\u{39}'),
     ('\u{660}', '\u{669}'),
     ('\u{6f0}', '\u{6f9}'),
@@ -736,7 +736,7 @@ pub(super) static DIGIT: &[(char, char)] = &[
 ];
 
 /// Go `strconv.IsPrint`: L, M, N, P, S and U+0020; what `%q` leaves unescaped.
-pub(super) static PRINT: &[(char, char)] = &[
+pub(crate) static PRINT: &[(char, char)] = &[
     ('\u{20}', '\u{7e}'),
     ('\u{a1}', '\u{ac}'),
     ('\u{ae}', '\u{377}'),

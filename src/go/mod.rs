@@ -1,0 +1,258 @@
+//! Everything whose text must equal Go's, byte for byte: the reference frontend decides what
+//! belongs to a variable name with `unicode.IsLetter` / `unicode.IsDigit`, quotes words in
+//! messages and image history with `%q` (`strconv.Quote`, which escapes what `strconv.IsPrint`
+//! rejects), and reads booleans with `strconv.ParseBool` and prints `time.Duration`s with `String`. Rust's nearest equivalents differ on
+//! some code points, so the classes come from tables generated from Go itself
+//! (`go run ./tests/go-unicode-tables`). tests/go_text.rs checks this module against Go.
+
+use std::cmp::Ordering;
+use std::fmt::{self, Write};
+
+mod unicode_tables;
+
+use unicode_tables::{DIGIT, LETTER, PRINT};
+
+fn in_table(table: &[(char, char)], c: char) -> bool {
+    table
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                Ordering::Less
+            } else if lo > c {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Go's `unicode.IsLetter` (general categories L*).
+pub fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        in_table(LETTER, c)
+    }
+}
+
+/// Go's `unicode.IsDigit` (general category Nd, not only ASCII).
+pub fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_digit()
+    } else {
+        in_table(DIGIT, c)
+    }
+}
+
+/// Go's `strconv.IsPrint`.
+pub fn is_print(c: char) -> bool {
+    if c.is_ascii() {
+        (' '..='~').contains(&c)
+    } else {
+        in_table(PRINT, c)
+    }
+}
+
+/// Displays a string the way Go's `%q` verb does (`strconv.Quote`), so our error messages read
+/// like the reference's: `failed to process "he${PWD": ...`.
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            write_escaped(f, c, '"')?;
+        }
+        f.write_char('"')
+    }
+}
+
+/// `strconv.Quote`.
+pub fn quote(s: &str) -> String {
+    Quoted(s).to_string()
+}
+
+/// `strconv.QuoteRune` of an integer (what `%q` prints for an `int`); an invalid code point
+/// is U+FFFD, as in Go.
+pub fn quote_rune(n: i64) -> String {
+    let c = u32::try_from(n)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('\u{FFFD}');
+    let mut out = String::from("'");
+    let _ = write_escaped(&mut out, c, '\'');
+    out.push('\'');
+    out
+}
+
+/// `%q` of a `[]string`: `["a" "b"]`.
+pub fn quote_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    format!("[{}]", quoted.join(" "))
+}
+
+/// `%v` of a `[]string`: `[a b]`.
+pub fn list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+/// `strconv.ParseBool`.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// One character of a quoted string or rune (`strconv.appendEscapedRune`).
+fn write_escaped(f: &mut impl Write, c: char, quote: char) -> fmt::Result {
+    match c {
+        c if c == quote || c == '\\' => {
+            f.write_char('\\')?;
+            f.write_char(c)
+        }
+        c if is_print(c) => f.write_char(c),
+        '\u{7}' => f.write_str("\\a"),
+        '\u{8}' => f.write_str("\\b"),
+        '\u{c}' => f.write_str("\\f"),
+        '\n' => f.write_str("\\n"),
+        '\r' => f.write_str("\\r"),
+        '\t' => f.write_str("\\t"),
+        '\u{b}' => f.write_str("\\v"),
+        c if c < ' ' || c == '\u{7f}' => write!(f, "\\x{:02x}", c as u32),
+        c if (c as u32) < 0x10000 => write!(f, "\\u{:04x}", c as u32),
+        c => write!(f, "\\U{:08x}", c as u32),
+    }
+}
+
+/// Go `time.Duration.String`: `0s`, `1.5s`, `2m0s`, `1h0m0s`, `500ms`, `3µs`, `7ns`.
+pub fn duration(d: i64) -> String {
+    if d == 0 {
+        return "0s".to_string();
+    }
+    let mut u = d.unsigned_abs();
+    let mut out = String::new();
+    if u < 1_000_000_000 {
+        let (unit, prec) = if u < 1_000 {
+            ("ns", 0)
+        } else if u < 1_000_000 {
+            ("µs", 3)
+        } else {
+            ("ms", 6)
+        };
+        let (whole, frac) = split_frac(u, prec);
+        out.push_str(&whole.to_string());
+        out.push_str(&frac);
+        out.push_str(unit);
+    } else {
+        let (secs, frac) = split_frac(u, 9);
+        u = secs;
+        let s = format!("{}{}s", u % 60, frac);
+        u /= 60;
+        if u > 0 {
+            let m = u % 60;
+            u /= 60;
+            out = if u > 0 {
+                format!("{u}h{m}m{s}")
+            } else {
+                format!("{m}m{s}")
+            };
+        } else {
+            out = s;
+        }
+    }
+    if d < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Go `fmtFrac`: the whole part of `v / 10^prec` and `.digits` without trailing zeros.
+fn split_frac(v: u64, prec: u32) -> (u64, String) {
+    let pow = 10u64.pow(prec);
+    let frac = v % pow;
+    if frac == 0 {
+        return (v / pow, String::new());
+    }
+    let digits = format!("{:0width$}", frac, width = prec as usize);
+    (v / pow, format!(".{}", digits.trim_end_matches('0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_strconv() {
+        assert_eq!(quote("a \"b\" \\ c"), r#""a \"b\" \\ c""#);
+        assert_eq!(quote("tab\there\n"), r#""tab\there\n""#);
+        assert_eq!(quote("\u{1}é"), r#""\x01é""#);
+        assert_eq!(quote("nb\u{a0}sp"), r#""nb\u00a0sp""#);
+        assert_eq!(quote_rune(3), r"'\x03'");
+        assert_eq!(quote_rune(65), "'A'");
+        assert_eq!(quote_rune(0), r"'\x00'");
+        assert_eq!(quote_rune(39), r"'\''");
+    }
+
+    #[test]
+    fn lists_like_fmt() {
+        let v = vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            "echo hi".to_string(),
+        ];
+        assert_eq!(quote_list(&v), r#"["/bin/sh" "-c" "echo hi"]"#);
+        assert_eq!(list(&v), "[/bin/sh -c echo hi]");
+        assert_eq!(list(&[]), "[]");
+    }
+
+    #[test]
+    fn durations_like_time_package() {
+        assert_eq!(duration(0), "0s");
+        assert_eq!(duration(30_000_000_000), "30s");
+        assert_eq!(duration(1_500_000_000), "1.5s");
+        assert_eq!(duration(90_000_000_000), "1m30s");
+        assert_eq!(duration(3_600_000_000_000), "1h0m0s");
+        assert_eq!(duration(500_000_000), "500ms");
+        assert_eq!(duration(1_500), "1.5µs");
+        assert_eq!(duration(7), "7ns");
+        assert_eq!(duration(-2_000_000_000), "-2s");
+    }
+
+    #[test]
+    fn letters_follow_go_not_rust_alphabetic() {
+        // U+093F DEVANAGARI VOWEL SIGN I is Alphabetic for Rust but a mark (Mc) for Go.
+        assert!('\u{93f}'.is_alphabetic());
+        assert!(!is_letter('\u{93f}'));
+        assert!(is_letter('한'));
+        assert!(is_letter('é'));
+        assert!(!is_letter('_'));
+        assert!(!is_letter('1'));
+    }
+
+    #[test]
+    fn digits_are_decimal_numbers_only() {
+        assert!(is_digit('7'));
+        assert!(is_digit('\u{663}')); // ARABIC-INDIC DIGIT THREE
+        assert!('\u{b2}'.is_numeric()); // SUPERSCRIPT TWO is No, not Nd
+        assert!(!is_digit('\u{b2}'));
+        assert!(!is_digit('a'));
+    }
+
+    #[test]
+    fn quoting_matches_go_percent_q() {
+        let cases = [
+            ("plain", r#""plain""#),
+            (r#"a"b\c"#, r#""a\"b\\c""#),
+            ("tab\there\n", r#""tab\there\n""#),
+            ("\u{0}\u{1b}\u{7f}", r#""\x00\x1b\x7f""#),
+            ("\u{85}\u{a0}\u{feff}", r#""\u0085\u00a0\ufeff""#),
+            ("한국어 ok", r#""한국어 ok""#),
+            ("\u{e0001}", r#""\U000e0001""#),
+        ];
+        for (input, want) in cases {
+            assert_eq!(quote(input), want, "input {input:?}");
+        }
+    }
+}

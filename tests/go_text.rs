@@ -1,0 +1,138 @@
+//! `dockerfile_llb::go` against Go itself (tests/go-text-check): the Unicode tables are what the
+//! generator makes from Go's standard library, and strconv.Quote (over every code point),
+//! QuoteRune, time.Duration.String and strconv.ParseBool give the same text.
+
+mod go_program;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use dockerfile_llb::go;
+
+fn checker() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| go_program::build("go-text-check"))
+}
+
+/// Runs the checker in `mode` with `lines` on stdin; its output lines.
+fn go_answers(mode: &str, lines: &[String]) -> Vec<String> {
+    let mut child = Command::new(checker())
+        .arg(mode)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = lines.join("\n") + "\n";
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(output.status.success(), "go-text-check {mode} failed");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn unicode_tables_are_what_go_generates() {
+    let output = Command::new(checker()).arg("tables").output().unwrap();
+    assert!(output.status.success());
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/go/unicode_tables.rs"
+    ))
+    .unwrap();
+    assert!(
+        committed == String::from_utf8(output.stdout).unwrap(),
+        "src/go/unicode_tables.rs is stale: regenerate it with \
+         `(cd tests/go-text-check && go run . tables) > src/go/unicode_tables.rs`"
+    );
+}
+
+#[test]
+fn quote_matches_strconv_on_every_code_point() {
+    let chars: Vec<char> = (0..=0x10FFFFu32).filter_map(char::from_u32).collect();
+    let mut strings: Vec<String> = chars.chunks(256).map(|c| c.iter().collect()).collect();
+    strings.extend(
+        [
+            "",
+            "a\"b\\c",
+            "tab\there\n",
+            "\u{600}x",
+            "\u{e000}",
+            "\u{f0000}",
+        ]
+        .map(String::from),
+    );
+    let lines: Vec<String> = strings
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap())
+        .collect();
+    let theirs = go_answers("quote", &lines);
+    assert_eq!(theirs.len(), strings.len());
+    for (s, want) in strings.iter().zip(&theirs) {
+        assert_eq!(&go::quote(s), want, "strconv.Quote({s:?})");
+    }
+}
+
+#[test]
+fn quote_rune_duration_and_parse_bool_match_go() {
+    let runes: Vec<i64> = vec![
+        0, 3, 39, 34, 65, 0x600, 0xe000, 0x10ffff, 0x110000, -1, 0xd800,
+    ];
+    let theirs = go_answers(
+        "quoterune",
+        &runes.iter().map(i64::to_string).collect::<Vec<_>>(),
+    );
+    for (n, want) in runes.iter().zip(&theirs) {
+        assert_eq!(&go::quote_rune(*n), want, "strconv.QuoteRune({n})");
+    }
+    let durations: Vec<i64> = vec![
+        0,
+        1,
+        7,
+        999,
+        1_000,
+        1_500,
+        999_999,
+        1_000_000,
+        500_000_000,
+        1_000_000_000,
+        1_500_000_000,
+        30_000_000_000,
+        59_999_999_999,
+        60_000_000_000,
+        90_000_000_000,
+        3_599_000_000_000,
+        3_600_000_000_000,
+        86_400_000_000_001,
+        -2_000_000_000,
+        i64::MAX,
+        i64::MIN,
+    ];
+    let theirs = go_answers(
+        "duration",
+        &durations.iter().map(i64::to_string).collect::<Vec<_>>(),
+    );
+    for (n, want) in durations.iter().zip(&theirs) {
+        assert_eq!(&go::duration(*n), want, "time.Duration({n}).String()");
+    }
+    let bools: Vec<String> = [
+        "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False", "tRUE",
+        "yes", "", " true",
+    ]
+    .map(String::from)
+    .to_vec();
+    let theirs = go_answers("parsebool", &bools);
+    for (s, want) in bools.iter().zip(&theirs) {
+        let ours = match go::parse_bool(s) {
+            Some(b) => b.to_string(),
+            None => "error".to_string(),
+        };
+        assert_eq!(&ours, want, "strconv.ParseBool({s:?})");
+    }
+}
