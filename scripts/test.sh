@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's single test command (README, .ci/run):
 #   env-up -> cargo test -> short fuzz run -> frontend image (scripts/build-frontend-image.sh) ->
-#   cargo test --features e2e (tests/) -> compare self-test -> scripts/e2e/*.sh
+#   cargo test --features e2e (tests/) -> compare self-test -> scripts/e2e/*.sh ->
+#   BuildKit's own Dockerfile integration suite against the builtin frontend, the reference image
+#   and ours (scripts/upstream-suite.sh; fails on a difference not in scripts/upstream-suite.known)
 # and env-down at the end, also when a step fails. Each step logs to $DFLLB_RUN/logs/<step>.log; a
 # failing step's log is shown. The last line is "N passed, N failed"; the exit status is 1 if any
 # step failed.
@@ -72,4 +74,5 @@ step compare-selftest python3 scripts/compare_test.py
 for script in scripts/e2e/*.sh; do
   step "e2e-$(basename "$script" .sh)" bash "$script"
 done
+step upstream-suite bash scripts/upstream-suite.sh
 [ $failed = 0 ]
