@@ -265,22 +265,18 @@ impl ConvertError {
         }
     }
 
-    /// 1-based line and column (in bytes) of the error's start, given the Dockerfile bytes.
-    pub fn line_column(&self, source: &[u8]) -> Option<(usize, usize)> {
-        let loc = self.location?;
-        match loc.span {
-            Some(span) => {
-                let before = &source[..span.start.min(source.len())];
-                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-                let line_start = before
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map(|i| i + 1)
-                    .unwrap_or(0);
-                Some((line, span.start - line_start + 1))
-            }
-            None => Some((loc.start_line, 1)),
-        }
+    /// The error as a diagnostic in the Dockerfile `source` (named `filename`), when the
+    /// converter located it.
+    pub fn diagnostic(&self, filename: &str, source: &[u8]) -> Option<crate::syntax::Diagnostic> {
+        let location = self.location?;
+        let index = crate::syntax::LineIndex::new(source);
+        let span = location
+            .span
+            .unwrap_or_else(|| index.line_span(source, location.start_line));
+        Some(
+            crate::syntax::Diagnostic::error(self.message.clone(), span)
+                .locate(filename, source, &index),
+        )
     }
 }
 

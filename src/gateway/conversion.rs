@@ -12,10 +12,11 @@ use crate::convert::{
 };
 use crate::instructions::Dockerfile;
 use crate::proto::pb;
-use crate::syntax::{Diagnostic, LineIndex};
+use crate::syntax::Diagnostic;
 
 use super::bridge::{Bridge, BridgeError};
-use super::frontend::{DockerfileSource, FrontendError};
+use super::error::FrontendError;
+use super::local_source::DockerfileSource;
 use super::opts::{BuildOpts, ResolveMode};
 use super::status::ErrorSource;
 
@@ -148,19 +149,9 @@ pub async fn resolve_images(
     Ok(())
 }
 
-/// A converter error as a diagnostic in the Dockerfile, when the converter located it.
-pub fn convert_diagnostic(err: &ConvertError, filename: &str, source: &[u8]) -> Option<Diagnostic> {
-    let location = err.location?;
-    let index = LineIndex::new(source);
-    let span = location
-        .span
-        .unwrap_or_else(|| index.line_span(source, location.start_line));
-    Some(Diagnostic::error(err.message.clone(), span).locate(filename, source, &index))
-}
-
 /// A converter error: located in the Dockerfile when the converter knows the instruction.
 pub fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> FrontendError {
-    match convert_diagnostic(&err, &dockerfile.filename, &dockerfile.data) {
+    match err.diagnostic(&dockerfile.filename, &dockerfile.data) {
         Some(diagnostic) => parse_error(diagnostic, dockerfile),
         None => FrontendError::Convert(err.message),
     }

@@ -12,7 +12,7 @@ use crate::llb::{self, Exec, Mount, OpOptions, Platform, Source};
 use crate::proto::moby::buildkit::v1::frontend as gw;
 
 use super::bridge::Bridge;
-use super::frontend::FrontendError;
+use super::error::FrontendError;
 use super::opts::{ResolveMode, SbomOpts};
 
 const SRC_DIR: &str = "/run/src/";
