@@ -72,7 +72,7 @@ pub struct ConvertOptions {
     /// `hostname` for RUN containers.
     pub hostname: String,
     /// `image-resolve-mode`: `pull` or `local` go to `image.resolvemode`; `default` is omitted.
-    pub image_resolve_mode: Option<String>,
+    pub image_resolve_mode: crate::llb::ResolveMode,
     /// `BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
     pub cache_mount_ns: String,
     /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
@@ -103,7 +103,7 @@ impl Default for ConvertOptions {
             shm_size: 0,
             network_mode: NetMode::Sandbox,
             hostname: String::new(),
-            image_resolve_mode: None,
+            image_resolve_mode: crate::llb::ResolveMode::Default,
             cache_mount_ns: String::new(),
             source_date_epoch: None,
             llb_caps: None,

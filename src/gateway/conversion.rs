@@ -51,10 +51,7 @@ pub fn convert_options(
         shm_size: opts.shm_size,
         network_mode: opts.network_mode,
         hostname: opts.hostname.clone().unwrap_or_default(),
-        image_resolve_mode: match opts.image_resolve_mode {
-            ResolveMode::Default => None,
-            mode => Some(mode.as_attr().to_string()),
-        },
+        image_resolve_mode: opts.image_resolve_mode,
         cache_mount_ns: opts.cache_mount_ns.clone(),
         source_date_epoch: opts.source_date_epoch,
         llb_caps,
@@ -111,7 +108,7 @@ pub async fn resolve_images(
                 .resolve_image_config(
                     &request.reference,
                     Some(request.platform.to_pb()),
-                    resolve_mode.as_attr(),
+                    resolve_mode.attr(),
                     &request.log_name,
                 )
                 .await;

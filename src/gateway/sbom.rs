@@ -57,7 +57,7 @@ impl Scanner {
         resolve_mode: ResolveMode,
     ) -> Result<Scanner, FrontendError> {
         let resolved = bridge
-            .resolve_image_config(&opts.generator, None, resolve_mode.as_attr(), "")
+            .resolve_image_config(&opts.generator, None, resolve_mode.attr(), "")
             .await?;
         let image: ImageJson = serde_json::from_slice(&resolved.config).map_err(|e| {
             FrontendError::Convert(format!("invalid image config of {}: {e}", opts.generator))
