@@ -1,5 +1,5 @@
 //! Criterion benchmark of the converter on the generated multi-stage Dockerfiles of
-//! ../shared/bench/gen_dockerfile.py (10 and 40 stages of 100 instructions, chained by FROM and
+//! benches/gen_dockerfile.py (10 and 40 stages of 100 instructions, chained by FROM and
 //! COPY --from). Measures parse + plan + convert + marshal, the work the frontend does per build.
 
 use std::path::Path;
@@ -10,45 +10,17 @@ use dockerfile_llb::convert::{self, ConvertOptions, Platform, ResolvedImages};
 use dockerfile_llb::instructions::parse_dockerfile;
 use prost::Message;
 
-/// The generator's output, or a Rust port of it when python3 or the script is missing.
+/// The output of benches/gen_dockerfile.py (python3 is part of the project environment).
 fn generated(stages: usize, per_stage: usize) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_dockerfile.py");
-    if let Ok(out) = Command::new("python3")
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/gen_dockerfile.py");
+    let out = Command::new("python3")
         .arg(&script)
         .arg(stages.to_string())
         .arg(per_stage.to_string())
         .output()
-    {
-        if out.status.success() {
-            return String::from_utf8(out.stdout).expect("generator prints UTF-8");
-        }
-    }
-    let mut lines = vec!["ARG GLOBAL=v1".to_string()];
-    for s in 0..stages {
-        let base = if s % 10 == 0 {
-            "scratch".to_string()
-        } else {
-            format!("s{}", s - 1)
-        };
-        lines.push(format!("FROM {base} AS s{s}"));
-        lines.push("ARG GLOBAL".to_string());
-        for i in 0..per_stage - 2 {
-            lines.push(match i % 8 {
-                0 => format!("ENV VAR_{s}_{i}=value-{i} PATH=/opt/s{s}/bin:$PATH"),
-                1 => format!("WORKDIR /work/s{s}/d{i}"),
-                2 => {
-                    format!("RUN echo stage {s} step {i} ${{GLOBAL}} > /tmp/f{i} && cat /tmp/f{i}")
-                }
-                3 => format!("COPY src/file{}.txt /app/s{s}/", i % 20),
-                4 if s > 0 => format!("COPY --from=s{} /app /imported/s{s}/{i}", s - 1),
-                4 => "COPY src/ /app/".to_string(),
-                5 => format!("LABEL org.example.s{s}.l{i}=\"label {i}\""),
-                6 => format!("USER {}", 1000 + i % 7),
-                _ => format!("RUN [\"/bin/sh\", \"-c\", \"echo exec form {i}\"]"),
-            });
-        }
-    }
-    lines.join("\n") + "\n"
+        .expect("python3 runs benches/gen_dockerfile.py");
+    assert!(out.status.success(), "gen_dockerfile.py failed");
+    String::from_utf8(out.stdout).expect("generator prints UTF-8")
 }
 
 fn convert_once(source: &[u8]) -> usize {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Wall time and peak RSS of converting the generated benchmark Dockerfiles (10 and 40 stages of
-# 100 instructions, ../shared/bench/gen_dockerfile.py) with /usr/bin/time -v.
+# 100 instructions, benches/gen_dockerfile.py) with /usr/bin/time -v.
 # Uses the CLI's `llb` command when the binary has one, else the convert-llb example.
 # Usage: scripts/bench-convert.sh [stages...]   (default: 10 40)
 set -euo pipefail
@@ -20,7 +20,7 @@ fi
 printf '%-8s %-7s %10s %12s %14s  %s\n' stages instrs wall_s peak_rss_mb def_bytes runner
 for n in "${stages[@]}"; do
   df="$work/Dockerfile.$n"
-  python3 ../shared/bench/gen_dockerfile.py "$n" 100 >"$df"
+  python3 benches/gen_dockerfile.py "$n" 100 >"$df"
   out="$work/def.$n.pb"
   if [ "${runner[0]}" = target/release/examples/convert-llb ]; then
     cmd=("${runner[@]}" "$df" "$out")

@@ -6,8 +6,8 @@
 #
 # Needs a nightly toolchain and cargo-fuzz; cargo-fuzz is installed from crates.io when missing.
 # The fuzz build lives in $DFLLB_CACHE/fuzz-target so a fresh clone does not rebuild it.
-# Seeds: the reference's parser test files and expansion tables (../shared/conformance) and our
-# invalid corpus (tests/invalid). Without a nightly toolchain (it cannot be downloaded here) it
+# Seeds: the reference's parser test files and expansion tables (the pinned BuildKit module in
+# the Go module cache) and our invalid corpus (tests/invalid). Without a nightly toolchain (it cannot be downloaded here) it
 # runs the arbitrary-bytes robustness test instead and says so.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +16,8 @@ cd "$DFLLB_ROOT"
 seconds="${FUZZ_SECONDS:-60}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(parser expand)
-conformance=../shared/conformance/buildkit-parser
+conformance=$(cd "${TMPDIR:-/tmp}" && GOFLAGS=-mod=mod go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')/frontend/dockerfile
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz-short: no nightly toolchain; running the arbitrary-bytes robustness test instead" >&2

@@ -14,7 +14,6 @@ use clap::{Args, Parser, Subcommand};
 use prost::Message;
 
 use dockerfile_llb::convert::{self, reference, ConvertOptions, Platform};
-use dockerfile_llb::gateway::conversion::convert_diagnostic;
 use dockerfile_llb::instructions::{self, Dockerfile};
 use dockerfile_llb::llb;
 
@@ -158,11 +157,10 @@ impl OfflineBuild {
     }
 
     fn convert(&self, parsed: &Dockerfile) -> Result<convert::Converted, String> {
-        let rendered =
-            |e: convert::ConvertError| match convert_diagnostic(&e, &self.filename, &self.source) {
-                Some(d) => d.render(&self.source),
-                None => format!("error: {}\n", e.message),
-            };
+        let rendered = |e: convert::ConvertError| match e.diagnostic(&self.filename, &self.source) {
+            Some(d) => d.render(&self.source),
+            None => format!("error: {}\n", e.message),
+        };
         let images = convert::offline::resolve_offline(parsed, &self.options, &self.image_configs)
             .map_err(rendered)?;
         convert::convert(parsed, &self.options, &images).map_err(rendered)

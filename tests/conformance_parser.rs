@@ -1,6 +1,9 @@
-//! The reference parser's own test data (../shared/conformance/buildkit-parser/parser):
+//! The reference parser's own test data (frontend/dockerfile/parser of the pinned BuildKit, read
+//! from the Go module cache):
 //! every `testfiles` case must dump exactly like its `result` file, every `testfiles-negative`
 //! case must be rejected (by the file-format parser or the instructions layer).
+
+mod buildkit_module;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,7 +12,7 @@ use dockerfile_llb::instructions::parse_dockerfile;
 use dockerfile_llb::syntax;
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/buildkit-parser/parser")
+    buildkit_module::dir().join("frontend/dockerfile/parser")
 }
 
 fn cases(sub: &str) -> Vec<PathBuf> {

@@ -2,13 +2,15 @@
 //! frontend/dockerfile/shell/envVarTest and wordsTest), run against our expander with the
 //! environments the reference's lex_test.go sets up for them.
 
+mod buildkit_module;
+
 use std::path::PathBuf;
 
 use dockerfile_llb::syntax::expand::{expand_word, expand_words, DEFAULT_ESCAPE};
 
 fn table(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/conformance/buildkit-parser/shell")
+    let path = buildkit_module::dir()
+        .join("frontend/dockerfile/shell")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()))
 }

@@ -413,10 +413,10 @@ fn add_urls_match_reference() {
 
 #[test]
 fn generated_ten_stage_benchmark_matches_reference() {
-    // ../shared/bench/gen_dockerfile.py 10 100: 1,000 instructions, stages chained by FROM and
+    // benches/gen_dockerfile.py 10 100: 1,000 instructions, stages chained by FROM and
     // COPY --from, context copies feeding local.followpaths. CONVERT_ORACLE_STAGES=40 checks the
     // 4,000-instruction one (about 5 s more).
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_dockerfile.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/gen_dockerfile.py");
     let out = Command::new("python3")
         .arg(&script)
         .args([

@@ -14,10 +14,10 @@ use std::sync::OnceLock;
 use dockerfile_llb::convert::{self, ConvertOptions, Platform};
 use dockerfile_llb::gateway::bridge::{return_request, solve_request};
 use dockerfile_llb::gateway::conversion::parse_error;
-use dockerfile_llb::gateway::frontend::{
-    platform_result, sbom_attestation, warning_request, DockerfileSource, SolvedPlatform,
-};
+use dockerfile_llb::gateway::frontend::{platform_result, warning_request, SolvedPlatform};
+use dockerfile_llb::gateway::local_source::DockerfileSource;
 use dockerfile_llb::gateway::local_source::LocalRead;
+use dockerfile_llb::gateway::sbom::attestation as sbom_attestation;
 use dockerfile_llb::instructions::parse_dockerfile;
 use dockerfile_llb::llb;
 use dockerfile_llb::proto::moby::buildkit::v1::frontend as gw;

@@ -53,7 +53,7 @@ pub enum OpKind {
     Image {
         reference: String,
         platform: Platform,
-        resolve_mode: Option<String>,
+        resolve_mode: crate::llb::ResolveMode,
     },
     /// The build context; its attrs are decided at lowering.
     MainContext,

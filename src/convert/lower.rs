@@ -148,12 +148,9 @@ impl Lowering<'_> {
                 platform,
                 resolve_mode,
             } => {
-                let mut src = llb::Source::image(reference.clone()).platform(platform.to_llb());
-                src = match resolve_mode.as_deref() {
-                    Some("pull") => src.resolve_mode(llb::ResolveMode::ForcePull),
-                    Some("local") => src.resolve_mode(llb::ResolveMode::PreferLocal),
-                    _ => src,
-                };
+                let src = llb::Source::image(reference.clone())
+                    .platform(platform.to_llb())
+                    .resolve_mode(*resolve_mode);
                 Some(self.common(src, &op.meta).build())
             }
             OpKind::MainContext => {

@@ -72,7 +72,7 @@ pub struct ConvertOptions {
     /// `hostname` for RUN containers.
     pub hostname: String,
     /// `image-resolve-mode`: `pull` or `local` go to `image.resolvemode`; `default` is omitted.
-    pub image_resolve_mode: Option<String>,
+    pub image_resolve_mode: crate::llb::ResolveMode,
     /// `BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
     pub cache_mount_ns: String,
     /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
@@ -103,7 +103,7 @@ impl Default for ConvertOptions {
             shm_size: 0,
             network_mode: NetMode::Sandbox,
             hostname: String::new(),
-            image_resolve_mode: None,
+            image_resolve_mode: crate::llb::ResolveMode::Default,
             cache_mount_ns: String::new(),
             source_date_epoch: None,
             llb_caps: None,
@@ -265,22 +265,18 @@ impl ConvertError {
         }
     }
 
-    /// 1-based line and column (in bytes) of the error's start, given the Dockerfile bytes.
-    pub fn line_column(&self, source: &[u8]) -> Option<(usize, usize)> {
-        let loc = self.location?;
-        match loc.span {
-            Some(span) => {
-                let before = &source[..span.start.min(source.len())];
-                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-                let line_start = before
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map(|i| i + 1)
-                    .unwrap_or(0);
-                Some((line, span.start - line_start + 1))
-            }
-            None => Some((loc.start_line, 1)),
-        }
+    /// The error as a diagnostic in the Dockerfile `source` (named `filename`), when the
+    /// converter located it.
+    pub fn diagnostic(&self, filename: &str, source: &[u8]) -> Option<crate::syntax::Diagnostic> {
+        let location = self.location?;
+        let index = crate::syntax::LineIndex::new(source);
+        let span = location
+            .span
+            .unwrap_or_else(|| index.line_span(source, location.start_line));
+        Some(
+            crate::syntax::Diagnostic::error(self.message.clone(), span)
+                .locate(filename, source, &index),
+        )
     }
 }
 

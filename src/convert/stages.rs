@@ -769,11 +769,7 @@ impl<'a> Build<'a> {
             let kind = OpKind::Image {
                 reference: pinned,
                 platform: platform.clone(),
-                resolve_mode: self
-                    .opts
-                    .image_resolve_mode
-                    .clone()
-                    .filter(|m| m != "default"),
+                resolve_mode: self.opts.image_resolve_mode,
             };
             st.fs = Some(Op::new(kind, meta));
             st.state_platform = Some(platform.normalize());

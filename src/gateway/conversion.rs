@@ -12,10 +12,11 @@ use crate::convert::{
 };
 use crate::instructions::Dockerfile;
 use crate::proto::pb;
-use crate::syntax::{Diagnostic, LineIndex};
+use crate::syntax::Diagnostic;
 
 use super::bridge::{Bridge, BridgeError};
-use super::frontend::{DockerfileSource, FrontendError};
+use super::error::FrontendError;
+use super::local_source::DockerfileSource;
 use super::opts::{BuildOpts, ResolveMode};
 use super::status::ErrorSource;
 
@@ -50,10 +51,7 @@ pub fn convert_options(
         shm_size: opts.shm_size,
         network_mode: opts.network_mode,
         hostname: opts.hostname.clone().unwrap_or_default(),
-        image_resolve_mode: match opts.image_resolve_mode {
-            ResolveMode::Default => None,
-            mode => Some(mode.as_attr().to_string()),
-        },
+        image_resolve_mode: opts.image_resolve_mode,
         cache_mount_ns: opts.cache_mount_ns.clone(),
         source_date_epoch: opts.source_date_epoch,
         llb_caps,
@@ -110,7 +108,7 @@ pub async fn resolve_images(
                 .resolve_image_config(
                     &request.reference,
                     Some(request.platform.to_pb()),
-                    resolve_mode.as_attr(),
+                    resolve_mode.attr(),
                     &request.log_name,
                 )
                 .await;
@@ -148,19 +146,9 @@ pub async fn resolve_images(
     Ok(())
 }
 
-/// A converter error as a diagnostic in the Dockerfile, when the converter located it.
-pub fn convert_diagnostic(err: &ConvertError, filename: &str, source: &[u8]) -> Option<Diagnostic> {
-    let location = err.location?;
-    let index = LineIndex::new(source);
-    let span = location
-        .span
-        .unwrap_or_else(|| index.line_span(source, location.start_line));
-    Some(Diagnostic::error(err.message.clone(), span).locate(filename, source, &index))
-}
-
 /// A converter error: located in the Dockerfile when the converter knows the instruction.
 pub fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> FrontendError {
-    match convert_diagnostic(&err, &dockerfile.filename, &dockerfile.data) {
+    match err.diagnostic(&dockerfile.filename, &dockerfile.data) {
         Some(diagnostic) => parse_error(diagnostic, dockerfile),
         None => FrontendError::Convert(err.message),
     }

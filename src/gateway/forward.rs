@@ -10,7 +10,8 @@ use crate::proto::pb;
 use crate::syntax::detect_syntax;
 
 use super::bridge::{Bridge, BridgeError};
-use super::frontend::{DockerfileSource, FrontendError};
+use super::error::FrontendError;
+use super::local_source::DockerfileSource;
 use super::opts::FrontendOpts;
 use super::status::{has_source_detail, ErrorSource};
 

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::proto::google::rpc::Status;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
@@ -14,111 +13,12 @@ use crate::instructions::{self, Dockerfile};
 use super::bridge::{Bridge, BridgeError, Caps};
 use super::conversion::{self, convert_options, parse_error};
 use super::dockerignore;
+use super::error::FrontendError;
 use super::forward;
-use super::local_source::{lowercase_dockerfile, LocalRead};
-use super::opts::{BuildOpts, FrontendOpts, OptsError};
-pub use super::sbom::attestation as sbom_attestation;
-use super::sbom::Scanner;
-use super::status::{error_status, unsupported_subrequest, ErrorSource};
+use super::local_source::{lowercase_dockerfile, DockerfileSource, LocalRead};
+use super::opts::{BuildOpts, FrontendOpts};
+use super::sbom::{self, Scanner};
 use super::subrequests;
-
-/// Everything that can end a build. Each becomes the Status sent with Return.
-#[derive(Debug, thiserror::Error)]
-pub enum FrontendError {
-    #[error(transparent)]
-    Opts(#[from] OptsError),
-    #[error("failed to read dockerfile: {0}")]
-    ReadDockerfile(BridgeError),
-    #[error("failed to read .dockerignore: {0}")]
-    ReadDockerignore(BridgeError),
-    #[error(transparent)]
-    Bridge(#[from] BridgeError),
-    /// A conversion error the converter could not locate in the Dockerfile.
-    #[error("{0}")]
-    Convert(String),
-    /// A problem in the Dockerfile itself, located in it.
-    #[error("{message}")]
-    Dockerfile {
-        message: String,
-        location: Box<ErrorSource>,
-    },
-    #[error("{0} is not supported by the dockerfile-llb frontend")]
-    Unsupported(String),
-    #[error("unsupported request {0}")]
-    UnsupportedSubrequest(String),
-    /// The frontend we forwarded to failed: its status, with our message and location.
-    #[error("{message}")]
-    Forwarded {
-        message: String,
-        status: tonic::Status,
-        location: Option<Box<ErrorSource>>,
-    },
-}
-
-impl FrontendError {
-    /// The Status for Return. Dockerfile errors use code Unknown like the reference, so clients print
-    /// the bare message (BuildKit prefixes other codes' names). A failed RPC keeps its code and typed
-    /// details (e.g. which vertex failed) so the client shows them as if no frontend were in between.
-    pub fn to_status(&self) -> Status {
-        match self {
-            FrontendError::Dockerfile { message, location } => {
-                error_status(tonic::Code::Unknown, message.clone(), Some(location))
-            }
-            FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
-            FrontendError::Forwarded {
-                message,
-                status,
-                location,
-            } => {
-                let mut out = error_status(status.code(), message.clone(), location.as_deref());
-                out.details.extend(forwarded_details(status));
-                out
-            }
-            FrontendError::Unsupported(_) => {
-                error_status(tonic::Code::Unknown, self.to_string(), None)
-            }
-            FrontendError::Convert(message) => {
-                error_status(tonic::Code::Unknown, message.clone(), None)
-            }
-            FrontendError::Opts(_) => {
-                error_status(tonic::Code::InvalidArgument, self.to_string(), None)
-            }
-            FrontendError::ReadDockerfile(e)
-            | FrontendError::ReadDockerignore(e)
-            | FrontendError::Bridge(e) => {
-                let mut status = error_status(tonic::Code::Unknown, self.to_string(), None);
-                if let BridgeError::Rpc { status: rpc, .. } = e {
-                    status.code = match rpc.code() {
-                        tonic::Code::Ok => tonic::Code::Unknown as i32,
-                        code => code as i32,
-                    };
-                    status.details = forwarded_details(rpc);
-                }
-                status
-            }
-        }
-    }
-}
-
-/// The typed details of a failed RPC (`grpc-status-details-bin` holds an encoded google.rpc.Status).
-fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
-    use prost::Message;
-    Status::decode(status.details())
-        .map(|s| s.details)
-        .unwrap_or_default()
-}
-
-/// The Dockerfile as read from the client.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DockerfileSource {
-    /// The name it was read under (the lower-case fallback if that was the one found).
-    pub filename: String,
-    pub data: Vec<u8>,
-    /// `<filename>.dockerignore`, which overrides the context's `.dockerignore`.
-    pub dockerignore: Option<Vec<u8>>,
-    /// The LLB it was read with, recorded in the build's source map.
-    pub definition: pb::Definition,
-}
 
 /// The process's whole run as the image entrypoint: connect, build, Return once.
 pub async fn serve() -> Result<(), BridgeError> {
@@ -332,7 +232,7 @@ async fn convert_and_solve(
             Some(scanner) => {
                 let scan = scanner.scan(&platform.format_all(), &converted.sbom)?;
                 let scan_ref = bridge.solve(scan.into_pb(), Vec::new()).await?;
-                Some(sbom_attestation(scan_ref))
+                Some(sbom::attestation(scan_ref))
             }
             None => None,
         };
@@ -503,19 +403,5 @@ mod tests {
         }
         let with_context = BTreeMap::from([("context".to_string(), pb::Definition::default())]);
         assert!(refuse_unsupported(&opts(&[]), &with_context).is_err());
-    }
-
-    #[test]
-    fn failed_rpcs_keep_their_code() {
-        let err = FrontendError::ReadDockerfile(BridgeError::Rpc {
-            rpc: "ReadFile",
-            status: tonic::Status::not_found("open Dockerfile: no such file"),
-        });
-        let status = err.to_status();
-        assert_eq!(status.code, tonic::Code::NotFound as i32);
-        assert_eq!(
-            status.message,
-            "failed to read dockerfile: ReadFile: open Dockerfile: no such file"
-        );
     }
 }

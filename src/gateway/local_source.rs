@@ -1,5 +1,6 @@
 //! The small LLB graphs the gateway solves itself to read files the client shares: the Dockerfile
-//! (local `dockerfile`) and the context's `.dockerignore` (local `context`). Their attrs match the
+//! (local `dockerfile`, read into a [`DockerfileSource`]) and the context's `.dockerignore`
+//! (local `context`). Their attrs match the
 //! reference frontend's (frontend/dockerui/config.go `ReadEntrypoint`, `dockerIgnorePatterns`) so
 //! BuildKit's progress and caching look the same.
 
@@ -70,6 +71,18 @@ pub fn lowercase_dockerfile(filename: &str) -> Option<String> {
         Some(dir) => format!("{dir}/dockerfile"),
         None => "dockerfile".to_string(),
     })
+}
+
+/// The Dockerfile as read from the client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerfileSource {
+    /// The name it was read under (the lower-case fallback if that was the one found).
+    pub filename: String,
+    pub data: Vec<u8>,
+    /// `<filename>.dockerignore`, which overrides the context's `.dockerignore`.
+    pub dockerignore: Option<Vec<u8>>,
+    /// The LLB it was read with, recorded in the build's source map.
+    pub definition: pb::Definition,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! - `local_source`, `dockerignore`: reading the Dockerfile and `.dockerignore` from the client.
 //! - `conversion`: build options to `ConvertOptions`; plan, resolve base images, convert; offline answers.
 //! - `sbom`: SBOM attestations with the scanner `attest:sbom` names.
+//! - `error`: everything that can end a build, and its Status for Return.
 //! - `status`: errors as `google.rpc.Status` with BuildKit's typed details.
 //! - `subrequests`: `requestid` answers (describe, targets).
 //! - `forward`: handing the build to the frontend a `# syntax=` line names.
@@ -14,14 +15,16 @@
 pub mod bridge;
 pub mod conversion;
 pub mod dockerignore;
+pub mod error;
 pub mod forward;
 pub mod frontend;
 pub mod local_source;
 pub mod opts;
-mod sbom;
+pub mod sbom;
 pub mod status;
 pub mod stdio;
 pub mod subrequests;
 
 pub use bridge::{Bridge, BridgeError, Caps};
-pub use frontend::{serve, FrontendError};
+pub use error::FrontendError;
+pub use frontend::serve;

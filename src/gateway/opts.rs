@@ -11,6 +11,7 @@ use crate::convert::reference::normalize_image_name;
 use crate::convert::{NetMode, NoCache, Platform};
 use crate::go::parse_bool as parse_go_bool;
 use crate::instructions::mount::csv_fields;
+pub use crate::llb::ResolveMode;
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
 
 pub const DEFAULT_FILENAME: &str = "Dockerfile";
@@ -82,26 +83,6 @@ impl FrontendOpts {
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
             .collect()
-    }
-}
-
-/// `image-resolve-mode`, sent on to image sources and ResolveImageConfig.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ResolveMode {
-    #[default]
-    Default,
-    Pull,
-    Local,
-}
-
-impl ResolveMode {
-    /// The `image.resolvemode` attr value and ResolveImageConfig's `ResolveMode`.
-    pub fn as_attr(self) -> &'static str {
-        match self {
-            ResolveMode::Default => "default",
-            ResolveMode::Pull => "pull",
-            ResolveMode::Local => "local",
-        }
     }
 }
 
@@ -360,8 +341,8 @@ fn parse_multi_platform(opts: &FrontendOpts, several_targets: bool) -> Result<bo
 fn parse_resolve_mode(v: &str) -> Result<ResolveMode, OptsError> {
     match v {
         "" | "default" => Ok(ResolveMode::Default),
-        "pull" => Ok(ResolveMode::Pull),
-        "local" => Ok(ResolveMode::Local),
+        "pull" => Ok(ResolveMode::ForcePull),
+        "local" => Ok(ResolveMode::PreferLocal),
         _ => Err(invalid(
             "image-resolve-mode",
             v,
@@ -529,7 +510,7 @@ mod tests {
         assert_eq!(b.extra_hosts[1].ip, "::1".parse::<IpAddr>().unwrap());
         assert_eq!(b.shm_size, 1_048_576);
         assert_eq!(b.network_mode, NetMode::None);
-        assert_eq!(b.image_resolve_mode, ResolveMode::Pull);
+        assert_eq!(b.image_resolve_mode, ResolveMode::ForcePull);
         let refs: Vec<&str> = b
             .cache_imports
             .iter()

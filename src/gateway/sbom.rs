@@ -12,7 +12,7 @@ use crate::llb::{self, Exec, Mount, OpOptions, Platform, Source};
 use crate::proto::moby::buildkit::v1::frontend as gw;
 
 use super::bridge::Bridge;
-use super::frontend::FrontendError;
+use super::error::FrontendError;
 use super::opts::{ResolveMode, SbomOpts};
 
 const SRC_DIR: &str = "/run/src/";
@@ -57,7 +57,7 @@ impl Scanner {
         resolve_mode: ResolveMode,
     ) -> Result<Scanner, FrontendError> {
         let resolved = bridge
-            .resolve_image_config(&opts.generator, None, resolve_mode.as_attr(), "")
+            .resolve_image_config(&opts.generator, None, resolve_mode.attr(), "")
             .await?;
         let image: ImageJson = serde_json::from_slice(&resolved.config).map_err(|e| {
             FrontendError::Convert(format!("invalid image config of {}: {e}", opts.generator))

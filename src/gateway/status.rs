@@ -39,10 +39,17 @@ pub fn error_status(code: tonic::Code, message: String, source: Option<&ErrorSou
 
 /// Whether a failed call's status carries a Dockerfile location (`errdefs.Sources` non-empty).
 pub fn has_source_detail(status: &tonic::Status) -> bool {
+    forwarded_details(status)
+        .iter()
+        .any(|d| d.type_url == SOURCE_TYPE_URL)
+}
+
+/// The typed details of a failed RPC (`grpc-status-details-bin` holds an encoded google.rpc.Status).
+pub fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
     use prost::Message;
     Status::decode(status.details())
-        .map(|s| s.details.iter().any(|d| d.type_url == SOURCE_TYPE_URL))
-        .unwrap_or(false)
+        .map(|s| s.details)
+        .unwrap_or_default()
 }
 
 /// The error for a `requestid` we do not serve; buildx matches this message or the typed detail to

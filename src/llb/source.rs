@@ -10,10 +10,12 @@ use crate::proto::pb;
 
 use super::node::{Node, OpCommon, OpOptions, Output};
 
-/// How an image source resolves its reference (`image.resolvemode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How an image source resolves its reference (`image.resolvemode`, and ResolveImageConfig's
+/// `ResolveMode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResolveMode {
     /// Use a local copy if there is one, pull otherwise.
+    #[default]
     Default,
     /// Always check the registry.
     ForcePull,
@@ -22,7 +24,8 @@ pub enum ResolveMode {
 }
 
 impl ResolveMode {
-    fn attr(self) -> &'static str {
+    /// The attr value: `default`, `pull` or `local`.
+    pub fn attr(self) -> &'static str {
         match self {
             ResolveMode::Default => "default",
             ResolveMode::ForcePull => "pull",
@@ -71,13 +74,15 @@ impl Source {
         .cap("source.image")
     }
 
-    /// Sets `image.resolvemode`. Only a forced pull needs a cap, as in the Go client.
+    /// Sets `image.resolvemode`; the default mode writes nothing and only a forced pull needs a
+    /// cap, as in the Go client (`ResolveModeDefault` is its zero value).
     pub fn resolve_mode(self, mode: ResolveMode) -> Source {
-        let source = self.attr("image.resolvemode", mode.attr());
-        if mode == ResolveMode::ForcePull {
-            source.cap("source.image.resolvemode")
-        } else {
-            source
+        match mode {
+            ResolveMode::Default => self,
+            ResolveMode::ForcePull => self
+                .attr("image.resolvemode", mode.attr())
+                .cap("source.image.resolvemode"),
+            ResolveMode::PreferLocal => self.attr("image.resolvemode", mode.attr()),
         }
     }
 
