@@ -342,14 +342,28 @@ fn forwarded_build_reports_the_failing_line() {
 
 #[test]
 fn parser_warnings_reach_the_client() {
-    let ctx = context(&[("Dockerfile", "FROM busybox\nRUN echo a \\\n\n  b\n")]);
-    let b = build(&ctx, GATEWAY);
-    b.assert_ok();
-    assert!(
-        b.log().contains("empty continuation line (line 3)"),
-        "{}",
+    // Build checks print the same warnings block as the builtin frontend's.
+    let ctx = context(&[(
+        "Dockerfile",
+        "FROM busybox AS Build\nMAINTAINER me\nRUN echo a \\\n\n  b\nFROM busybox as other\n",
+    )]);
+    // buildctl prints them as `#<vertex> WARN: <short>`.
+    let warnings = |b: &Build| -> Vec<String> {
         b.log()
+            .lines()
+            .filter_map(|l| l.split_once(" WARN: ").map(|(_, w)| w.to_string()))
+            .collect()
+    };
+    let ours = build(&ctx, GATEWAY);
+    ours.assert_ok();
+    let reference = build(&ctx, DOCKERFILE_V0);
+    reference.assert_ok();
+    let ours = warnings(&ours);
+    assert!(
+        ours.iter().any(|l| l.contains("NoEmptyContinuation")),
+        "{ours:#?}"
     );
+    assert_eq!(ours, warnings(&reference));
 }
 
 #[test]

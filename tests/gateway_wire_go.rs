@@ -130,7 +130,9 @@ fn every_request_we_send_decodes_with_buildkits_types() {
         ),
         (
             "WarnRequest-empty-continuation".into(),
-            warning_request(&source, "sha256:00", &parsed.warnings[0]).encode_to_vec(),
+            warning_request(&source, "sha256:00", &parsed.warnings[0])
+                .expect("NoEmptyContinuation is a build check")
+                .encode_to_vec(),
         ),
         (
             "ReturnRequest-single".into(),

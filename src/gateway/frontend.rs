@@ -128,7 +128,9 @@ async fn send_warnings(bridge: &Bridge, dockerfile: &DockerfileSource, parsed: &
         return;
     };
     for warning in &parsed.warnings {
-        let request = warning_request(dockerfile, vertex.as_str(), warning);
+        let Some(request) = warning_request(dockerfile, vertex.as_str(), warning) else {
+            continue;
+        };
         if let Err(err) = bridge.warn(request).await {
             tracing::warn!(error = %err, "could not send a Dockerfile warning");
         }
@@ -320,38 +322,43 @@ pub fn platform_result(solved: Vec<SolvedPlatform>, multi_platform: bool) -> gw:
     result
 }
 
-/// The Warn request for one parser warning on the Dockerfile's source vertex `digest`.
+/// The Warn request for a build-check warning on the Dockerfile's source vertex `digest`, as the
+/// reference sends it (builder/build.go): `<Rule>: <detail> (line N)`, the rule's description as
+/// detail, its URL, level 1, a range per line of the instruction. Warnings of ours that the
+/// reference does not give (no rule) are for `dockerfile-llb check` only: `None`.
 pub fn warning_request(
     dockerfile: &DockerfileSource,
     digest: &str,
     warning: &crate::syntax::Diagnostic,
-) -> gw::WarnRequest {
-    let lines = warning.lines();
-    let position = |line: usize| pb::Position {
-        line: line as i32,
-        character: 0,
+) -> Option<gw::WarnRequest> {
+    let rule = warning.rule?;
+    let lines = warning.instruction_lines.unwrap_or_else(|| warning.lines());
+    let short = match lines.start {
+        0 => format!("{}: {}", rule.name, warning.message),
+        line => format!("{}: {} (line {line})", rule.name, warning.message),
     };
-    gw::WarnRequest {
+    Some(gw::WarnRequest {
         digest: digest.to_string(),
         level: 1,
-        short: format!("{} (line {})", warning.message, lines.start).into_bytes(),
-        detail: warning
-            .hint
-            .iter()
-            .map(|h| h.clone().into_bytes())
-            .collect(),
-        url: String::new(),
+        short: short.into_bytes(),
+        detail: vec![rule.description.as_bytes().to_vec()],
+        url: rule.url.to_string(),
         info: Some(pb::SourceInfo {
             filename: dockerfile.filename.clone(),
             data: dockerfile.data.clone(),
             definition: Some(dockerfile.definition.clone()),
             language: "Dockerfile".to_string(),
         }),
-        ranges: vec![pb::Range {
-            start: Some(position(lines.start)),
-            end: Some(position(lines.end)),
-        }],
-    }
+        ranges: (lines.start..=lines.end)
+            .map(|line| {
+                let at = Some(pb::Position {
+                    line: line as i32,
+                    character: 0,
+                });
+                pb::Range { start: at, end: at }
+            })
+            .collect(),
+    })
 }
 
 /// An OCI platform as JSON (`architecture`, `os`, `variant`, omitted when empty).

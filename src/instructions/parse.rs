@@ -9,6 +9,7 @@ use super::mount::{check_mount_syntax, parse_device};
 use super::*;
 use crate::go::quote as go_quote;
 use crate::syntax::heredoc::parse_heredoc_word;
+use crate::syntax::rules;
 use crate::syntax::suggest::search;
 use crate::syntax::{LineIndex, Node};
 
@@ -71,43 +72,7 @@ pub fn parse_nodes(
     for node in nodes {
         if node.command() == "from" {
             let stage = parse_from(node).map_err(|d| d.in_instruction(node.span))?;
-            if let Some(written) = &stage.from.name {
-                if written.text != written.text.to_lowercase() {
-                    warnings.push(
-                        Diagnostic::warning(
-                            format!("stage name `{}` should be lower case", written.text),
-                            written.span,
-                        )
-                        .with_label(format!("used as `{}`", written.text.to_lowercase()))
-                        .with_hint("stage names are case-insensitive and stored lower-cased; write them in lower case (StageNameCasing)"),
-                    );
-                }
-            }
-            if let Some(name) = &stage.name {
-                // A warning in the reference (DuplicateStageName); the last stage of a name wins.
-                if let Some(prev) = stages.iter().find(|s| s.name.as_ref() == Some(name)) {
-                    let span = stage
-                        .from
-                        .name
-                        .as_ref()
-                        .map(|w| w.span)
-                        .unwrap_or(stage.span);
-                    warnings.push(
-                        Diagnostic::warning(
-                            format!(
-                                "Duplicate stage name {}, stage names should be unique",
-                                go_quote(name)
-                            ),
-                            span,
-                        )
-                        .with_label("already used by an earlier stage")
-                        .with_hint(format!(
-                            "stage `{name}` is first defined on line {}; a later stage of the same name replaces it in --target, FROM and --from (DuplicateStageName)",
-                            prev.lines.start
-                        )),
-                    );
-                }
-            }
+            from_warnings(node, &stage, warnings);
             stages.push(stage);
             continue;
         }
@@ -136,6 +101,7 @@ pub fn parse_nodes(
             }
         }
     }
+    duplicate_stage_names(nodes, &stages, warnings);
     Ok((meta_args, stages))
 }
 
@@ -224,8 +190,12 @@ fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
     let command = node.command();
     match command.as_str() {
         "maintainer" => warnings.push(
-            Diagnostic::warning("the MAINTAINER instruction is deprecated", node.keyword.span)
-                .with_label("deprecated")
+            Diagnostic::warning(
+                "Maintainer instruction is deprecated in favor of using label",
+                node.keyword.span,
+            )
+            .with_rule(&rules::MAINTAINER_DEPRECATED, node.span)
+            .with_label("deprecated")
                 .with_hint(
                     "use `LABEL org.opencontainers.image.authors=\"...\"` instead (MaintainerDeprecated)",
                 ),
@@ -236,11 +206,12 @@ fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
                     warnings.push(
                         Diagnostic::warning(
                             format!(
-                                "\"{} key value\" is a legacy form",
-                                node.keyword.text.to_uppercase()
+                                "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format",
+                                name = node.keyword.text
                             ),
                             key.span.cover(value.span),
                         )
+                        .with_rule(&rules::LEGACY_KEY_VALUE_FORMAT, node.span)
                         .with_label("legacy key value form")
                         .with_hint(format!(
                             "write `{} {}={}` (LegacyKeyValueFormat)",
@@ -302,6 +273,80 @@ fn inline_comment_hint(node: &Node) -> Option<String> {
             node.original.trim()
         )
     })
+}
+
+/// Warnings the reference's linter gives while parsing a FROM: StageNameCasing, FromAsCasing.
+fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagnostic>) {
+    if let Some(written) = &stage.from.name {
+        if written.text != written.text.to_lowercase() {
+            warnings.push(
+                Diagnostic::warning(
+                    format!("Stage name '{}' should be lowercase", written.text),
+                    written.span,
+                )
+                .with_rule(&rules::STAGE_NAME_CASING, node.span)
+                .with_label(format!("used as `{}`", written.text.to_lowercase()))
+                .with_hint("stage names are case-insensitive and stored lower-cased"),
+            );
+        }
+    }
+    // `doesFromCaseMatchAsCase`: only when FROM itself is all lower or all upper case.
+    if let (Some(as_word), [_, _, _]) = (&stage.from.as_keyword, node.args.as_slice()) {
+        let from = &node.keyword.text;
+        let lower = *from == from.to_lowercase();
+        let upper = *from == from.to_uppercase();
+        let matches = if lower {
+            as_word.text == as_word.text.to_lowercase()
+        } else {
+            as_word.text == as_word.text.to_uppercase()
+        };
+        if (lower || upper) && !matches {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "'{}' and '{from}' keywords' casing do not match",
+                        as_word.text
+                    ),
+                    as_word.span,
+                )
+                .with_rule(&rules::FROM_AS_CASING, node.span)
+                .with_label(format!(
+                    "`{from}` is written in {} case",
+                    if lower { "lower" } else { "upper" }
+                )),
+            );
+        }
+    }
+}
+
+/// `validateStageNames`' DuplicateStageName, after every stage is parsed as in the reference. The
+/// last stage of a name wins (in --target, FROM and --from).
+fn duplicate_stage_names(nodes: &[Node], stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
+    let from_nodes = nodes.iter().filter(|n| n.command() == "from");
+    for (i, (stage, node)) in stages.iter().zip(from_nodes).enumerate() {
+        let Some(name) = &stage.name else { continue };
+        let Some(first) = stages[..i].iter().find(|s| s.name.as_ref() == Some(name)) else {
+            continue;
+        };
+        let span = stage
+            .from
+            .name
+            .as_ref()
+            .map(|w| w.span)
+            .unwrap_or(stage.span);
+        warnings.push(
+            Diagnostic::warning(
+                format!("Duplicate stage name {}, stage names should be unique", go_quote(name)),
+                span,
+            )
+            .with_rule(&rules::DUPLICATE_STAGE_NAME, node.span)
+            .with_label("already used by an earlier stage")
+            .with_hint(format!(
+                "stage `{name}` is first defined on line {}; a later stage of the same name replaces it",
+                first.lines.start
+            )),
+        );
+    }
 }
 
 fn parse_from(node: &Node) -> Result<Stage, Diagnostic> {
@@ -1373,9 +1418,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "1:11: stage name `Build` should be lower case",
-                "2:1: the MAINTAINER instruction is deprecated",
-                "3:5: \"ENV key value\" is a legacy form",
+                "1:11: Stage name 'Build' should be lowercase",
+                "2:1: Maintainer instruction is deprecated in favor of using label",
+                "3:5: \"ENV key=value\" should be used instead of legacy \"ENV key value\" format",
                 "4:5: CMD arguments look like a JSON array but are not valid JSON; they run as a shell command",
             ]
         );

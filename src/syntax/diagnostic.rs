@@ -53,9 +53,13 @@ pub struct DiagnosticData {
     /// instruction (instructions.Parse wraps those as "dockerfile parse error on line N: ...").
     #[serde(skip)]
     pub instruction: Option<Span>,
-    /// The first line of `instruction`, filled in by [`Diagnostic::locate`].
+    /// The lines of `instruction`, filled in by [`Diagnostic::locate`]; BuildKit is given one
+    /// range per line, as the reference reports a node's location.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub instruction_line: Option<usize>,
+    pub instruction_lines: Option<LineRange>,
+    /// The build-check rule a warning reports (its message is the rule's detail text).
+    #[serde(skip)]
+    pub rule: Option<&'static super::rules::Rule>,
 }
 
 impl std::ops::Deref for Diagnostic {
@@ -84,7 +88,8 @@ impl Diagnostic {
             hint: None,
             suggestion: None,
             instruction: None,
-            instruction_line: None,
+            instruction_lines: None,
+            rule: None,
         }))
     }
 
@@ -125,14 +130,25 @@ impl Diagnostic {
         self
     }
 
+    /// Names the build-check rule of a warning reported at the lines of `at` (usually the
+    /// instruction's).
+    pub fn with_rule(mut self, rule: &'static super::rules::Rule, at: Span) -> Self {
+        self.rule = Some(rule);
+        self.instruction = Some(at);
+        self
+    }
+
     /// Fills in the filename and the line/column positions of the span.
     pub fn locate(mut self, filename: &str, source: &[u8], index: &LineIndex) -> Self {
         self.filename = filename.to_string();
         self.start = index.position(source, self.span.start);
         self.end = index.position(source, self.span.end);
-        self.instruction_line = self
-            .instruction
-            .map(|span| index.position(source, span.start).line);
+        self.instruction_lines = self.instruction.map(|span| LineRange {
+            start: index.position(source, span.start).line,
+            end: index
+                .position(source, span.end.saturating_sub(1).max(span.start))
+                .line,
+        });
         self
     }
 
@@ -141,8 +157,11 @@ impl Diagnostic {
     /// "dockerfile parse error on line N: " before it. BuildKit clients show this.
     pub fn reference_text(&self) -> String {
         let mut text = String::new();
-        if let Some(line) = self.instruction_line {
-            let _ = write!(text, "dockerfile parse error on line {line}: ");
+        if let Some(lines) = self
+            .instruction_lines
+            .filter(|_| self.severity == Severity::Error)
+        {
+            let _ = write!(text, "dockerfile parse error on line {}: ", lines.start);
         }
         text.push_str(&self.message);
         if let Some(suggestion) = &self.suggestion {

@@ -15,6 +15,7 @@ pub mod expand;
 pub mod heredoc;
 pub mod json;
 pub mod parser;
+pub mod rules;
 pub mod span;
 pub mod suggest;
 

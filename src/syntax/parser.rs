@@ -538,8 +538,11 @@ impl<'a> LineParser<'a> {
                 logical.push(text, offset);
             }
             if let Some(span) = empty_continuation {
+                // The reference reports it at the instruction's last line.
+                let last = self.line_span(self.lines[last_line]);
                 self.warnings.push(
-                    Diagnostic::warning("empty continuation line", span)
+                    Diagnostic::warning("Empty continuation line", span)
+                        .with_rule(&super::rules::NO_EMPTY_CONTINUATION, last)
                         .with_label("blank line inside a continued instruction")
                         .with_hint("remove the blank line, or end the previous line without the escape character"),
                 );

@@ -1,0 +1,49 @@
+//! The reference's build-check rules (frontend/dockerfile/linter/ruleset.go) that we report, with
+//! its names, descriptions and documentation URLs exactly as BuildKit clients print them. A
+//! warning names its rule with [`Diagnostic::with_rule`](super::Diagnostic::with_rule); its message
+//! is the rule's detail text.
+
+/// One build-check rule.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub url: &'static str,
+}
+
+pub const STAGE_NAME_CASING: Rule = Rule {
+    name: "StageNameCasing",
+    description: "Stage names should be lowercase",
+    url: "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/",
+};
+
+pub const FROM_AS_CASING: Rule = Rule {
+    name: "FromAsCasing",
+    description: "The 'as' keyword should match the case of the 'from' keyword",
+    url: "https://docs.docker.com/go/dockerfile/rule/from-as-casing/",
+};
+
+pub const NO_EMPTY_CONTINUATION: Rule = Rule {
+    name: "NoEmptyContinuation",
+    description: "Empty continuation lines will become errors in a future release",
+    url: "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/",
+};
+
+pub const DUPLICATE_STAGE_NAME: Rule = Rule {
+    name: "DuplicateStageName",
+    description: "Stage names should be unique",
+    url: "https://docs.docker.com/go/dockerfile/rule/duplicate-stage-name/",
+};
+
+pub const MAINTAINER_DEPRECATED: Rule = Rule {
+    name: "MaintainerDeprecated",
+    description:
+        "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
+    url: "https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/",
+};
+
+pub const LEGACY_KEY_VALUE_FORMAT: Rule = Rule {
+    name: "LegacyKeyValueFormat",
+    description: "Legacy key/value format with whitespace separator should not be used",
+    url: "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/",
+};
