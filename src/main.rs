@@ -204,14 +204,20 @@ fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     for warning in &parsed.warnings {
         eprint!("{}", warning.render(&build.source));
     }
-    if let Err(rendered) = build.convert(&parsed) {
-        eprint!("{rendered}");
-        return Ok(ExitCode::FAILURE);
+    let converted = match build.convert(&parsed) {
+        Ok(converted) => converted,
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    for warning in &converted.warnings {
+        eprint!("{}", warning.render(&build.source));
     }
     eprintln!(
         "{}: ok ({} warning(s))",
         build.filename,
-        parsed.warnings.len()
+        parsed.warnings.len() + converted.warnings.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -345,7 +345,8 @@ fn parser_warnings_reach_the_client() {
     // Build checks print the same warnings block as the builtin frontend's.
     let ctx = context(&[(
         "Dockerfile",
-        "FROM busybox AS Build\nMAINTAINER me\nRUN echo a \\\n\n  b\nFROM busybox as other\n",
+        // LegacyKeyValueFormat only where a stage is built: LABEL in the unused stage is quiet.
+        "FROM busybox AS Build\nMAINTAINER me\nLABEL a b\nRUN echo a \\\n\n  b\nFROM busybox as other\nENV k v\n",
     )]);
     // buildctl prints them as `#<vertex> WARN: <short>`.
     let warnings = |b: &Build| -> Vec<String> {

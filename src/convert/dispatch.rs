@@ -40,6 +40,8 @@ pub struct StageState {
     /// The base image's config as resolved (`baseImg`, `containerimage.base.config`); none on
     /// scratch. Inherited from a base stage.
     pub base_image: Option<ImageConfig>,
+    /// Build-check warnings of this stage's dispatch (not located yet), in order.
+    pub warnings: Vec<crate::syntax::Diagnostic>,
     /// ARGs declared in this stage and its base stages, with their values.
     pub build_args: Vec<(String, Option<String>)>,
     pub cmd_index: usize,
@@ -113,6 +115,7 @@ impl StageState {
             platform,
             image,
             base_image: None,
+            warnings: Vec::new(),
             build_args: Vec::new(),
             cmd_index: 0,
             cmd_total: 0,

@@ -70,10 +70,12 @@ pub(crate) fn dispatch(
     });
     match &cmd.instruction {
         Instruction::Env(e) => {
+            legacy_key_value_warnings(st, cmd, &e.pairs);
             let pairs = expand_pairs(st, &e.pairs, &word)?;
             st.env_instruction(&pairs);
         }
         Instruction::Label(l) => {
+            legacy_key_value_warnings(st, cmd, &l.pairs);
             let pairs = expand_pairs(st, &l.pairs, &word)?;
             st.label(&pairs);
         }
@@ -470,6 +472,25 @@ fn dispatch_run(
         target: ctx.target_platform,
     });
     Ok(())
+}
+
+/// LegacyKeyValueFormat, given at dispatch like the reference's (so only for stages the target
+/// needs): one per `KEY value` pair.
+fn legacy_key_value_warnings(st: &mut StageState, cmd: &Command, pairs: &[ins::KeyValue]) {
+    for pair in pairs.iter().filter(|p| p.no_delim) {
+        let name = &cmd.keyword.text;
+        st.warnings.push(
+            crate::syntax::Diagnostic::warning(
+                format!(
+                    "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
+                ),
+                pair.key.span.cover(pair.value.span),
+            )
+            .with_rule(&crate::syntax::rules::LEGACY_KEY_VALUE_FORMAT, cmd.span)
+            .with_label("legacy key value form")
+            .with_hint(format!("write `{name} {}={}`", pair.key.text, pair.value.text)),
+        );
+    }
 }
 
 fn display_run(expander: &Expander, text: &str, env: &EnvList) -> String {

@@ -47,7 +47,14 @@ pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, C
         };
         extras.insert(name.clone(), out);
     }
+    let index = crate::syntax::LineIndex::new(&opts.source);
+    let warnings = d
+        .warnings
+        .into_iter()
+        .map(|w| w.locate(&opts.filename, &opts.source, &index))
+        .collect();
     Ok(Converted {
+        warnings,
         definition,
         base_image_config: d.target.base_image.as_ref().map(|img| img.to_json()),
         image_config: d.target.image,

@@ -211,6 +211,8 @@ pub struct Converted {
     pub base_image_config: Option<Vec<u8>>,
     /// What an SBOM scan of the result covers.
     pub sbom: SbomTargets,
+    /// Build-check warnings given while dispatching (LegacyKeyValueFormat), located.
+    pub warnings: Vec<crate::syntax::Diagnostic>,
 }
 
 /// What an SBOM scanner is given (dockerfile2llb `SBOMTargets`): the target's result, and by name

@@ -88,6 +88,8 @@ pub(crate) struct Dispatched {
     pub scan_stages: Vec<(String, Fs)>,
     /// Some stage the scan covers ignores the cache.
     pub scan_ignore_cache: bool,
+    /// Build-check warnings of the dispatched stages, in dispatch order, not located yet.
+    pub warnings: Vec<crate::syntax::Diagnostic>,
 }
 
 impl<'a> Build<'a> {
@@ -553,6 +555,7 @@ impl<'a> Build<'a> {
         let epoch = opts.source_date_epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
         let mut scan = vec![[false; 2]; self.decls.len()];
+        let mut warnings = Vec::new();
         let mut context_paths = BTreeSet::new();
 
         // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
@@ -626,6 +629,7 @@ impl<'a> Build<'a> {
                 }
             }
             context_paths.extend(st.context_paths.iter().cloned());
+            warnings.append(&mut st.warnings);
             scan[i] = [SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE].map(|arg| self.scan_enabled(&st, arg));
             done[i] = Some(st);
         }
@@ -651,6 +655,7 @@ impl<'a> Build<'a> {
             scan_context: scan[self.target][0],
             scan_stages,
             scan_ignore_cache,
+            warnings,
         })
     }
 

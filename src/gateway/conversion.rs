@@ -290,6 +290,24 @@ mod tests {
     }
 
     #[test]
+    fn legacy_key_value_warnings_come_from_dispatched_stages_only() {
+        let text = "FROM busybox AS a\nENV k v\nFROM busybox AS b\nLABEL k v\nFROM a\nENV x=y\n";
+        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
+        let got: Vec<(usize, &str)> = converted
+            .warnings
+            .iter()
+            .map(|w| (w.start.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                2,
+                "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format"
+            )]
+        );
+    }
+
+    #[test]
     fn run_device_is_refused_like_the_stable_reference() {
         let text = "FROM busybox\nRUN --device=vendor.com/gpu=all true\n";
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();

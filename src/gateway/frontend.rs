@@ -69,7 +69,7 @@ pub async fn build(
     }
     let parsed = parse()?;
     if caps.has_frontend("gateway.warnings") {
-        send_warnings(bridge, &dockerfile, &parsed).await;
+        send_warnings(bridge, &dockerfile, &parsed.warnings).await;
     }
     let excludes = context_excludes(bridge, &build_opts, &dockerfile).await?;
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, excludes, &caps).await
@@ -121,13 +121,17 @@ pub async fn read_dockerfile(
     })
 }
 
-/// Parser warnings, attached to the Dockerfile's source vertex like the reference's lint warnings
-/// (level 1, `<message> (line N)`). A warning that cannot be sent is only logged.
-async fn send_warnings(bridge: &Bridge, dockerfile: &DockerfileSource, parsed: &Dockerfile) {
+/// Build-check warnings, attached to the Dockerfile's source vertex like the reference's
+/// (`warning_request`). A warning that cannot be sent is only logged.
+async fn send_warnings(
+    bridge: &Bridge,
+    dockerfile: &DockerfileSource,
+    warnings: &[crate::syntax::Diagnostic],
+) {
     let Some(vertex) = crate::llb::Definition::from_pb(dockerfile.definition.clone()).head() else {
         return;
     };
-    for warning in &parsed.warnings {
+    for warning in warnings {
         let Some(request) = warning_request(dockerfile, vertex.as_str(), warning) else {
             continue;
         };
@@ -226,6 +230,10 @@ async fn convert_and_solve(
             opts.image_resolve_mode,
         )
         .await?;
+        // Like the reference, only the first platform's conversion reports warnings.
+        if solved.is_empty() && caps.has_frontend("gateway.warnings") {
+            send_warnings(bridge, dockerfile, &converted.warnings).await;
+        }
         let ref_id = bridge
             .solve(converted.definition, opts.cache_imports.clone())
             .await?;

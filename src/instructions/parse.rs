@@ -200,29 +200,6 @@ fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
                     "use `LABEL org.opencontainers.image.authors=\"...\"` instead (MaintainerDeprecated)",
                 ),
         ),
-        "env" | "label" => {
-            if let [key, value, sep] = node.args.as_slice() {
-                if sep.text.is_empty() {
-                    warnings.push(
-                        Diagnostic::warning(
-                            format!(
-                                "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format",
-                                name = node.keyword.text
-                            ),
-                            key.span.cover(value.span),
-                        )
-                        .with_rule(&rules::LEGACY_KEY_VALUE_FORMAT, node.span)
-                        .with_label("legacy key value form")
-                        .with_hint(format!(
-                            "write `{} {}={}` (LegacyKeyValueFormat)",
-                            node.keyword.text.to_uppercase(),
-                            key.text,
-                            value.text
-                        )),
-                    );
-                }
-            }
-        }
         "run" | "cmd" | "entrypoint" => {
             // `CMD ['a']` is not JSON (single quotes), so it silently becomes a shell command.
             if let [only] = node.args.as_slice() {
@@ -1420,7 +1397,6 @@ mod tests {
             vec![
                 "1:11: Stage name 'Build' should be lowercase",
                 "2:1: Maintainer instruction is deprecated in favor of using label",
-                "3:5: \"ENV key=value\" should be used instead of legacy \"ENV key value\" format",
                 "4:5: CMD arguments look like a JSON array but are not valid JSON; they run as a shell command",
             ]
         );
