@@ -101,7 +101,8 @@ pub fn parse_nodes(
             }
         }
     }
-    duplicate_stage_names(nodes, &stages, warnings);
+    validate_stage_names(&stages, warnings);
+    validate_command_casing(&stages, warnings);
     Ok((meta_args, stages))
 }
 
@@ -296,32 +297,85 @@ fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `validateStageNames`' DuplicateStageName, after every stage is parsed as in the reference. The
-/// last stage of a name wins (in --target, FROM and --from).
-fn duplicate_stage_names(nodes: &[Node], stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
-    let from_nodes = nodes.iter().filter(|n| n.command() == "from");
-    for (i, (stage, node)) in stages.iter().zip(from_nodes).enumerate() {
+/// `validateStageNames`, after every stage is parsed as in the reference: ReservedStageName and
+/// DuplicateStageName (the last stage of a name wins in --target, FROM and --from).
+fn validate_stage_names(stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
+    for (i, stage) in stages.iter().enumerate() {
         let Some(name) = &stage.name else { continue };
-        let Some(first) = stages[..i].iter().find(|s| s.name.as_ref() == Some(name)) else {
-            continue;
-        };
         let span = stage
             .from
             .name
             .as_ref()
             .map(|w| w.span)
             .unwrap_or(stage.span);
+        if matches!(name.as_str(), "context" | "scratch") {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "Stage name should not use the same name as reserved stage {}",
+                        go_quote(name)
+                    ),
+                    span,
+                )
+                .with_rule(&rules::RESERVED_STAGE_NAME, stage.span)
+                .with_label("a reserved name"),
+            );
+        }
+        if let Some(first) = stages[..i].iter().find(|s| s.name.as_ref() == Some(name)) {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "Duplicate stage name {}, stage names should be unique",
+                        go_quote(name)
+                    ),
+                    span,
+                )
+                .with_rule(&rules::DUPLICATE_STAGE_NAME, stage.span)
+                .with_label("already used by an earlier stage")
+                .with_hint(format!(
+                    "stage `{name}` is first defined on line {}; a later stage of the same name replaces it",
+                    first.lines.start
+                )),
+            );
+        }
+    }
+}
+
+/// `validateCommandCasing`: every instruction keyword (FROM included) should be all lower or all
+/// upper case like the majority of those that are.
+fn validate_command_casing(stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
+    let keywords = || {
+        stages.iter().flat_map(|stage| {
+            std::iter::once((&stage.from.keyword, stage.span))
+                .chain(stage.commands.iter().map(|c| (&c.keyword, c.span)))
+        })
+    };
+    let (mut lower, mut upper) = (0, 0);
+    for (keyword, _) in keywords() {
+        if keyword.text == keyword.text.to_lowercase() {
+            lower += 1;
+        } else if keyword.text == keyword.text.to_uppercase() {
+            upper += 1;
+        }
+    }
+    let majority_lower = lower > upper;
+    for (keyword, at) in keywords() {
+        let text = &keyword.text;
+        let casing = if majority_lower && *text != text.to_lowercase() {
+            "lowercase"
+        } else if !majority_lower && *text != text.to_uppercase() {
+            "uppercase"
+        } else {
+            continue;
+        };
         warnings.push(
             Diagnostic::warning(
-                format!("Duplicate stage name {}, stage names should be unique", go_quote(name)),
-                span,
+                format!(
+                    "Command '{text}' should match the case of the command majority ({casing})"
+                ),
+                keyword.span,
             )
-            .with_rule(&rules::DUPLICATE_STAGE_NAME, node.span)
-            .with_label("already used by an earlier stage")
-            .with_hint(format!(
-                "stage `{name}` is first defined on line {}; a later stage of the same name replaces it",
-                first.lines.start
-            )),
+            .with_rule(&rules::CONSISTENT_INSTRUCTION_CASING, at),
         );
     }
 }
@@ -1367,6 +1421,36 @@ mod tests {
                 d.message
             );
         }
+    }
+
+    #[test]
+    fn stage_name_and_casing_checks() {
+        let df = parse("From scratch as context\nFROM scratch AS b\nrun true\nRUN true\n").unwrap();
+        let got: Vec<(usize, &str, &str)> = df
+            .warnings
+            .iter()
+            .map(|w| (w.start.line, w.rule.unwrap().name, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    1,
+                    "ReservedStageName",
+                    "Stage name should not use the same name as reserved stage \"context\""
+                ),
+                (
+                    1,
+                    "ConsistentInstructionCasing",
+                    "Command 'From' should match the case of the command majority (uppercase)"
+                ),
+                (
+                    3,
+                    "ConsistentInstructionCasing",
+                    "Command 'run' should match the case of the command majority (uppercase)"
+                ),
+            ]
+        );
     }
 
     #[test]

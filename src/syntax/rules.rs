@@ -47,3 +47,16 @@ pub const LEGACY_KEY_VALUE_FORMAT: Rule = Rule {
     description: "Legacy key/value format with whitespace separator should not be used",
     url: "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/",
 };
+
+pub const RESERVED_STAGE_NAME: Rule = Rule {
+    name: "ReservedStageName",
+    description: "Reserved words should not be used as stage names",
+    url: "https://docs.docker.com/go/dockerfile/rule/reserved-stage-name/",
+};
+
+pub const CONSISTENT_INSTRUCTION_CASING: Rule = Rule {
+    name: "ConsistentInstructionCasing",
+    description:
+        "All commands within the Dockerfile should use the same casing (either upper or lower)",
+    url: "https://docs.docker.com/go/dockerfile/rule/consistent-instruction-casing/",
+};
