@@ -5,6 +5,7 @@
 //! Everything here is O(size of what the instruction emits): the stage's env is mutated in place,
 //! never rebuilt, and graph nodes are shared `Arc`s.
 
+use crate::instructions::Span;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -47,8 +48,13 @@ pub struct StageState {
     pub cmd_index: usize,
     pub cmd_total: usize,
     pub ignore_cache: bool,
-    /// CMD was set in this stage (ENTRYPOINT keeps it then).
-    pub cmd_set: bool,
+    /// Where this stage last set CMD, ENTRYPOINT and HEALTHCHECK (`instructionTracker`: a
+    /// second one warns at the first; ENTRYPOINT keeps a CMD set in the stage).
+    pub cmd_at: Option<Span>,
+    pub entrypoint_at: Option<Span>,
+    pub healthcheck_at: Option<Span>,
+    /// A WORKDIR was written in this stage or a base stage (`workdirSet`).
+    pub workdir_set: bool,
     /// Paths of the build context this stage reads (`ctxPaths`).
     pub context_paths: BTreeSet<String>,
     /// Prefix progress names with the platform (multi-platform builds).
@@ -120,7 +126,10 @@ impl StageState {
             cmd_index: 0,
             cmd_total: 0,
             ignore_cache: false,
-            cmd_set: false,
+            cmd_at: None,
+            entrypoint_at: None,
+            healthcheck_at: None,
+            workdir_set: false,
             context_paths: BTreeSet::new(),
             prefix_platform: false,
             epoch: None,
@@ -406,7 +415,6 @@ impl StageState {
         self.commit(format!("CMD {}", go::quote_list(&args)), false, false);
         self.image.config.cmd = args;
         self.image.config.args_escaped = true;
-        self.cmd_set = true;
     }
 
     /// ENTRYPOINT: also drops an inherited CMD unless this stage set one.
@@ -417,7 +425,7 @@ impl StageState {
             false,
         );
         self.image.config.entrypoint = args;
-        if !self.cmd_set {
+        if self.cmd_at.is_none() {
             self.image.config.cmd = Vec::new();
         }
     }
@@ -1021,6 +1029,8 @@ mod tests {
         s.entrypoint(vec!["/app".into()]);
         assert!(s.image.config.cmd.is_empty());
         s.cmd(vec!["--help".into()]);
+        // The dispatcher records where the stage set CMD (convert/instruction.rs `used_once`).
+        s.cmd_at = Some(Span::default());
         s.entrypoint(vec!["/bin/app".into()]);
         assert_eq!(s.image.config.cmd, vec!["--help"]);
         assert_eq!(s.image.history[1].created_by, r#"CMD ["--help"]"#);

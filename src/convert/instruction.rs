@@ -2,6 +2,7 @@
 //! with the stage's env at that point (convert.go `dispatch`), build the progress text, then call
 //! the matching `dispatch` function. Errors are located at the instruction.
 
+use crate::syntax::{rules, Diagnostic, Span};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -96,6 +97,19 @@ pub(crate) fn dispatch(
         }
         Instruction::Workdir(w) => {
             let path = word(st, &w.path)?;
+            if !st.workdir_set && !is_abs(&path, &st.platform.os) {
+                st.warnings.push(
+                    Diagnostic::warning(
+                        format!(
+                            "Relative workdir {} can have unexpected results if the base image changes",
+                            crate::go::quote(&path)
+                        ),
+                        word_span(st, cmd, w.path.span),
+                    )
+                    .with_rule(&rules::WORKDIR_RELATIVE_PATH, cmd.span),
+                );
+            }
+            st.workdir_set = true;
             let display = display_name(ctx.expander, cmd.source_code(), &st.env);
             st.workdir(&path, &display, location);
         }
@@ -133,14 +147,21 @@ pub(crate) fn dispatch(
         Instruction::Onbuild(o) => st.onbuild(&o.expression),
         Instruction::Shell(s) => st.shell(s.shell.iter().map(|w| w.text.clone()).collect()),
         Instruction::Cmd(c) => {
+            used_once(st, cmd, |st| &mut st.cmd_at);
+            json_args_recommended(st, cmd, &c.cmd);
             let args = command_line(st, &c.cmd);
             st.cmd(args);
         }
         Instruction::Entrypoint(e) => {
+            used_once(st, cmd, |st| &mut st.entrypoint_at);
+            json_args_recommended(st, cmd, &e.cmd);
             let args = command_line(st, &e.cmd);
             st.entrypoint(args);
         }
-        Instruction::Healthcheck(h) => st.healthcheck(healthcheck(h)),
+        Instruction::Healthcheck(h) => {
+            used_once(st, cmd, |st| &mut st.healthcheck_at);
+            st.healthcheck(healthcheck(h));
+        }
         Instruction::Run(r) => dispatch_run(st, cmd, r, sources, ctx, location)?,
         Instruction::Copy(c) => {
             let (source, from_context) = match sources.first() {
@@ -474,19 +495,75 @@ fn dispatch_run(
     Ok(())
 }
 
+/// `validateUsedOnce`: a second CMD, ENTRYPOINT or HEALTHCHECK in a stage warns at the earlier
+/// one, which is the one that does not count.
+fn used_once(st: &mut StageState, cmd: &Command, slot: fn(&mut StageState) -> &mut Option<Span>) {
+    if let Some(earlier) = slot(st).replace(cmd.span) {
+        st.warnings.push(
+            Diagnostic::warning(
+                format!(
+                    "Multiple {} instructions should not be used in the same stage because only the last one will be used",
+                    cmd.keyword.text
+                ),
+                earlier,
+            )
+            .with_rule(&rules::MULTIPLE_INSTRUCTIONS_DISALLOWED, earlier),
+        );
+    }
+}
+
+/// JSONArgsRecommended: CMD or ENTRYPOINT in shell form with no SHELL set.
+fn json_args_recommended(st: &mut StageState, cmd: &Command, line: &ins::CommandLine) {
+    if line.prepend_shell && st.image.config.shell.is_empty() {
+        st.warnings.push(
+            Diagnostic::warning(
+                format!(
+                    "JSON arguments recommended for {} to prevent unintended behavior related to OS signals",
+                    cmd.keyword.text
+                ),
+                cmd.span,
+            )
+            .with_rule(&rules::JSON_ARGS_RECOMMENDED, cmd.span),
+        );
+    }
+}
+
+/// Where a warning about a word points: the word, except in an ONBUILD trigger, whose words are
+/// in the trigger's text and not in the Dockerfile (the trigger is located at the FROM).
+fn word_span(st: &StageState, cmd: &Command, word: Span) -> Span {
+    if st.onbuild {
+        cmd.span
+    } else {
+        word
+    }
+}
+
+/// `system.IsAbs` for the stage's OS.
+fn is_abs(path: &str, os: &str) -> bool {
+    if os != "windows" {
+        return path.starts_with('/');
+    }
+    let b = path.as_bytes();
+    path.starts_with(['/', '\\'])
+        || (b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'/' | b'\\'))
+}
+
 /// LegacyKeyValueFormat, given at dispatch like the reference's (so only for stages the target
 /// needs): one per `KEY value` pair.
 fn legacy_key_value_warnings(st: &mut StageState, cmd: &Command, pairs: &[ins::KeyValue]) {
     for pair in pairs.iter().filter(|p| p.no_delim) {
         let name = &cmd.keyword.text;
         st.warnings.push(
-            crate::syntax::Diagnostic::warning(
+            Diagnostic::warning(
                 format!(
                     "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
                 ),
-                pair.key.span.cover(pair.value.span),
+                word_span(st, cmd, pair.key.span.cover(pair.value.span)),
             )
-            .with_rule(&crate::syntax::rules::LEGACY_KEY_VALUE_FORMAT, cmd.span)
+            .with_rule(&rules::LEGACY_KEY_VALUE_FORMAT, cmd.span)
             .with_label("legacy key value form")
             .with_hint(format!("write `{name} {}={}`", pair.key.text, pair.value.text)),
         );

@@ -582,7 +582,7 @@ impl<'a> Build<'a> {
                     st.image.config.on_build.clear();
                     st.progress_name = decl.progress_name.clone();
                     st.cmd_index = 0;
-                    st.cmd_set = false;
+                    (st.cmd_at, st.entrypoint_at, st.healthcheck_at) = (None, None, None);
                     st.context_paths.clear();
                     st
                 }

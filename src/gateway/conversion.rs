@@ -308,6 +308,26 @@ mod tests {
     }
 
     #[test]
+    fn dispatch_checks_warn_where_the_reference_does() {
+        let text = "FROM busybox AS base\nWORKDIR rel\nWORKDIR /abs\nCMD a\nCMD [\"b\"]\nENTRYPOINT run\nFROM base\nWORKDIR again\nSHELL [\"/bin/bash\", \"-c\"]\nCMD c\n";
+        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
+        let got: Vec<(usize, &str)> = converted
+            .warnings
+            .iter()
+            .map(|w| (w.instruction_lines.unwrap().start, w.rule.unwrap().name))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "WorkdirRelativePath"),
+                (4, "JSONArgsRecommended"),
+                (4, "MultipleInstructionsDisallowed"),
+                (6, "JSONArgsRecommended"),
+            ]
+        );
+    }
+
+    #[test]
     fn run_device_is_refused_like_the_stable_reference() {
         let text = "FROM busybox\nRUN --device=vendor.com/gpu=all true\n";
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();

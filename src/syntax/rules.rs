@@ -60,3 +60,21 @@ pub const CONSISTENT_INSTRUCTION_CASING: Rule = Rule {
         "All commands within the Dockerfile should use the same casing (either upper or lower)",
     url: "https://docs.docker.com/go/dockerfile/rule/consistent-instruction-casing/",
 };
+
+pub const JSON_ARGS_RECOMMENDED: Rule = Rule {
+    name: "JSONArgsRecommended",
+    description: "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
+    url: "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/",
+};
+
+pub const MULTIPLE_INSTRUCTIONS_DISALLOWED: Rule = Rule {
+    name: "MultipleInstructionsDisallowed",
+    description: "Multiple instructions of the same type should not be used in the same stage",
+    url: "https://docs.docker.com/go/dockerfile/rule/multiple-instructions-disallowed/",
+};
+
+pub const WORKDIR_RELATIVE_PATH: Rule = Rule {
+    name: "WorkdirRelativePath",
+    description: "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes",
+    url: "https://docs.docker.com/go/dockerfile/rule/workdir-relative-path/",
+};
