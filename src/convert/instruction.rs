@@ -71,18 +71,24 @@ pub(crate) fn dispatch(
     });
     match &cmd.instruction {
         Instruction::Env(e) => {
-            legacy_key_value_warnings(st, cmd, &e.pairs);
             let pairs = expand_pairs(st, &e.pairs, &word)?;
+            for (raw, (key, _)) in e.pairs.iter().zip(&pairs) {
+                legacy_key_value_warning(st, cmd, raw);
+                secret_key_warning(st, cmd, "ENV", key);
+            }
             st.env_instruction(&pairs);
         }
         Instruction::Label(l) => {
-            legacy_key_value_warnings(st, cmd, &l.pairs);
             let pairs = expand_pairs(st, &l.pairs, &word)?;
+            for raw in &l.pairs {
+                legacy_key_value_warning(st, cmd, raw);
+            }
             st.label(&pairs);
         }
         Instruction::Arg(a) => {
             let mut resolved = Vec::with_capacity(a.args.len());
             for def in &a.args {
+                secret_key_warning(st, cmd, "ARG", &def.key.text);
                 let key = def.key.text.clone();
                 let value = if let Some(v) = ctx.build_args.get(&key) {
                     Some(v.clone())
@@ -553,21 +559,60 @@ fn is_abs(path: &str, os: &str) -> bool {
 
 /// LegacyKeyValueFormat, given at dispatch like the reference's (so only for stages the target
 /// needs): one per `KEY value` pair.
-fn legacy_key_value_warnings(st: &mut StageState, cmd: &Command, pairs: &[ins::KeyValue]) {
-    for pair in pairs.iter().filter(|p| p.no_delim) {
-        let name = &cmd.keyword.text;
-        st.warnings.push(
-            Diagnostic::warning(
-                format!(
-                    "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
-                ),
-                word_span(st, cmd, pair.key.span.cover(pair.value.span)),
-            )
-            .with_rule(&rules::LEGACY_KEY_VALUE_FORMAT, cmd.span)
-            .with_label("legacy key value form")
-            .with_hint(format!("write `{name} {}={}`", pair.key.text, pair.value.text)),
-        );
+fn legacy_key_value_warning(st: &mut StageState, cmd: &Command, pair: &ins::KeyValue) {
+    if !pair.no_delim {
+        return;
     }
+    let name = &cmd.keyword.text;
+    st.warnings.push(
+        Diagnostic::warning(
+            format!(
+                "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
+            ),
+            word_span(st, cmd, pair.key.span.cover(pair.value.span)),
+        )
+        .with_rule(&rules::LEGACY_KEY_VALUE_FORMAT, cmd.span)
+        .with_label("legacy key value form")
+        .with_hint(format!(
+            "write `{name} {}={}`",
+            pair.key.text, pair.value.text
+        )),
+    );
+}
+
+/// SecretsUsedInArgOrEnv (`validateNoSecretKey`): a name with a `_`-separated word such as
+/// `password`, `token` or `key` (case-insensitive), unless one of its words is `public`.
+fn secret_key_warning(st: &mut StageState, cmd: &Command, instruction: &str, key: &str) {
+    const SECRET: [&str; 10] = [
+        "apikey",
+        "auth",
+        "credential",
+        "credentials",
+        "key",
+        "password",
+        "pword",
+        "passwd",
+        "secret",
+        "token",
+    ];
+    let has = |words: &[&str]| {
+        key.split('_')
+            .any(|w| words.iter().any(|t| w.eq_ignore_ascii_case(t)))
+    };
+    if !has(&SECRET) || has(&["public"]) {
+        return;
+    }
+    st.warnings.push(
+        Diagnostic::warning(
+            format!(
+                "Do not use ARG or ENV instructions for sensitive data ({instruction} {})",
+                crate::go::quote(key)
+            ),
+            cmd.span,
+        )
+        .with_rule(&rules::SECRETS_USED_IN_ARG_OR_ENV, cmd.span)
+        .with_hint("use a secret mount (RUN --mount=type=secret) or a build secret instead"),
+    );
 }
 
 fn display_run(expander: &Expander, text: &str, env: &EnvList) -> String {

@@ -328,6 +328,26 @@ mod tests {
     }
 
     #[test]
+    fn secret_looking_names_warn() {
+        let text = "FROM busybox\nARG API_KEY GITHUB_TOKEN=x PUBLIC_KEY keyboard\nENV password=1 A_Secret_B=2 passwords=3\n";
+        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
+        let got: Vec<&str> = converted
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "Do not use ARG or ENV instructions for sensitive data (ARG \"API_KEY\")",
+                "Do not use ARG or ENV instructions for sensitive data (ARG \"GITHUB_TOKEN\")",
+                "Do not use ARG or ENV instructions for sensitive data (ENV \"password\")",
+                "Do not use ARG or ENV instructions for sensitive data (ENV \"A_Secret_B\")",
+            ]
+        );
+    }
+
+    #[test]
     fn run_device_is_refused_like_the_stable_reference() {
         let text = "FROM busybox\nRUN --device=vendor.com/gpu=all true\n";
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();

@@ -78,3 +78,9 @@ pub const WORKDIR_RELATIVE_PATH: Rule = Rule {
     description: "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes",
     url: "https://docs.docker.com/go/dockerfile/rule/workdir-relative-path/",
 };
+
+pub const SECRETS_USED_IN_ARG_OR_ENV: Rule = Rule {
+    name: "SecretsUsedInArgOrEnv",
+    description: "Sensitive data should not be used in the ARG or ENV commands",
+    url: "https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/",
+};
