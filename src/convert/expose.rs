@@ -2,6 +2,8 @@
 //! becomes one `port/proto` per port of the range; the protocol defaults to tcp.
 //! Also STOPSIGNAL validation (moby/sys/signal `ParseSignal` with the Linux signal table).
 
+use crate::syntax::rules::{self, Rule};
+
 /// Parse each spec into `port/proto` strings, in order.
 pub fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
@@ -9,6 +11,29 @@ pub fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
         out.extend(parse_port(spec)?);
     }
     Ok(out)
+}
+
+/// The build checks `parsePort` runs on one port spec, in its order: ExposeProtoCasing,
+/// ExposeInvalidFormat (as rule and detail text). None for a spec that does not parse.
+pub fn port_warnings(raw: &str) -> Vec<(&'static Rule, String)> {
+    let (ip, host_port, container_port) = split_parts(raw);
+    let Ok((proto, _)) = split_proto_port(container_port) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if proto != proto.to_lowercase() {
+        out.push((
+            &rules::EXPOSE_PROTO_CASING,
+            format!("Defined protocol '{raw}' in EXPOSE instruction should be lowercase"),
+        ));
+    }
+    if !ip.is_empty() || !host_port.is_empty() {
+        out.push((
+            &rules::EXPOSE_INVALID_FORMAT,
+            format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{raw}'"),
+        ));
+    }
+    out
 }
 
 fn parse_port(raw: &str) -> Result<Vec<String>, String> {

@@ -146,6 +146,12 @@ pub(crate) fn dispatch(
                     .map_err(|x| ConvertError::at(x.to_string(), cmd.lines, Some(p.span)))?;
                 ports.extend(words);
             }
+            for port in &ports {
+                for (rule, message) in super::expose::port_warnings(port) {
+                    st.warnings
+                        .push(Diagnostic::warning(message, cmd.span).with_rule(rule, cmd.span));
+                }
+            }
             let ports = parse_ports(&ports).map_err(err)?;
             st.expose(ports);
         }

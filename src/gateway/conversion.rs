@@ -328,6 +328,14 @@ mod tests {
     }
 
     #[test]
+    fn expose_checks() {
+        let text = "FROM busybox\nEXPOSE 80/TCP 127.0.0.1:8080:80 90:90/udp 443\n";
+        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
+        let got: Vec<&str> = converted.warnings.iter().map(|w| w.rule.unwrap().name).collect();
+        assert_eq!(got, ["ExposeInvalidFormat", "ExposeProtoCasing", "ExposeInvalidFormat"]);
+    }
+
+    #[test]
     fn secret_looking_names_warn() {
         let text = "FROM busybox\nARG API_KEY GITHUB_TOKEN=x PUBLIC_KEY keyboard\nENV password=1 A_Secret_B=2 passwords=3\n";
         let converted = convert_offline(text, &BTreeMap::new()).unwrap();

@@ -84,3 +84,15 @@ pub const SECRETS_USED_IN_ARG_OR_ENV: Rule = Rule {
     description: "Sensitive data should not be used in the ARG or ENV commands",
     url: "https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/",
 };
+
+pub const EXPOSE_PROTO_CASING: Rule = Rule {
+    name: "ExposeProtoCasing",
+    description: "Protocol in EXPOSE instruction should be lowercase",
+    url: "https://docs.docker.com/go/dockerfile/rule/expose-proto-casing/",
+};
+
+pub const EXPOSE_INVALID_FORMAT: Rule = Rule {
+    name: "ExposeInvalidFormat",
+    description: "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
+    url: "https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/",
+};
