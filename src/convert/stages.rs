@@ -3,6 +3,7 @@
 //! and `RUN --mount,from=<image>`, target selection, reachability from the target, and the base
 //! images to resolve. Then [`Build::dispatch`] runs every reachable stage once, in order.
 
+use crate::syntax::rules;
 use std::collections::BTreeSet;
 
 use crate::instructions::{Command, Dockerfile, Instruction, LineRange, Span};
@@ -72,6 +73,8 @@ pub(crate) struct Build<'a> {
     pub decls: Vec<StageDecl>,
     pub target: usize,
     pub reachable: Vec<bool>,
+    /// Build-check warnings about the stages' FROM lines, not located yet.
+    pub warnings: Vec<crate::syntax::Diagnostic>,
 }
 
 /// The result of dispatching: every reachable stage's final state.
@@ -135,6 +138,7 @@ impl<'a> Build<'a> {
             decls: Vec::with_capacity(df.stages.len()),
             target: 0,
             reachable: Vec::new(),
+            warnings: Vec::new(),
         };
         build.declare_stages()?;
         build.select_target()?;
@@ -160,13 +164,15 @@ impl<'a> Build<'a> {
 
     /// FROM lines: expand with the global args, find base stages, count progress steps.
     fn declare_stages(&mut self) -> Result<(), ConvertError> {
-        for (i, st) in self.df.stages.iter().enumerate() {
+        let df = self.df;
+        for (i, st) in df.stages.iter().enumerate() {
             let located = |msg: String| ConvertError::at(msg, st.lines, Some(st.span));
             let base = self
                 .expander
                 .expand_word(&st.from.image.text, &self.global_args)
-                .map_err(|e| located(e.to_string()))?
-                .value;
+                .map_err(|e| located(e.to_string()))?;
+            self.undefined_args_in_from(&base.unset, st);
+            let base = base.value;
             if base.is_empty() {
                 return Err(located(format!(
                     "base name ({}) should not be blank",
@@ -185,6 +191,8 @@ impl<'a> Build<'a> {
                                 word.text
                             ))
                         })?;
+                    self.undefined_args_in_from(&v.unset, st);
+                    self.platform_checks(&word.text, &v, st);
                     // `wrapSuggestAny`: a misspelt ARG the expression used gets a suggestion.
                     let suggestion = v
                         .unset
@@ -555,7 +563,7 @@ impl<'a> Build<'a> {
         let epoch = opts.source_date_epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
         let mut scan = vec![[false; 2]; self.decls.len()];
-        let mut warnings = Vec::new();
+        let mut warnings = self.warnings.clone();
         let mut context_paths = BTreeSet::new();
 
         // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
@@ -657,6 +665,81 @@ impl<'a> Build<'a> {
             scan_ignore_cache,
             warnings,
         })
+    }
+
+    /// `reportUnusedFromArgs`: a variable FROM uses that no global ARG declares.
+    fn undefined_args_in_from(
+        &mut self,
+        unset: &BTreeSet<String>,
+        st: &crate::instructions::Stage,
+    ) {
+        let mut keys: Vec<&str> = self
+            .df
+            .meta_args
+            .iter()
+            .flat_map(|m| m.arg.args.iter().map(|d| d.key.text.as_str()))
+            .collect();
+        keys.extend(self.global_args.keys());
+        let messages: Vec<String> = unset
+            .iter()
+            .filter(|n| !keys.contains(&n.as_str()))
+            .map(
+                |name| match crate::syntax::suggest::search(name, &keys, true) {
+                    Some(s) => {
+                        format!("FROM argument '{name}' is not declared (did you mean {s}?)")
+                    }
+                    None => format!("FROM argument '{name}' is not declared"),
+                },
+            )
+            .collect();
+        for message in messages {
+            self.warn(&rules::UNDEFINED_ARG_IN_FROM, message, st);
+        }
+    }
+
+    /// `reportRedundantTargetPlatform` and `reportConstPlatformDisallowed` on `--platform`.
+    fn platform_checks(
+        &mut self,
+        written: &str,
+        expansion: &crate::syntax::expand::Expansion,
+        st: &crate::instructions::Stage,
+    ) {
+        let target = self.global_args.get("TARGETPLATFORM");
+        if expansion.used.len() == 1
+            && expansion.unset.is_empty()
+            && expansion.used.contains("TARGETPLATFORM")
+            && target == Some(expansion.value.as_str())
+        {
+            let message = format!(
+                "Setting platform to predefined {written} in FROM is redundant as this is the default behavior"
+            );
+            self.warn(&rules::REDUNDANT_TARGET_PLATFORM, message, st);
+        }
+        if !expansion.used.is_empty() || !expansion.unset.is_empty() {
+            return;
+        }
+        let Ok(p) = Platform::parse(&expansion.value) else {
+            return;
+        };
+        let name = st.name.as_deref().unwrap_or_default();
+        if name.contains(&p.os) || name.contains(&p.architecture) {
+            return;
+        }
+        let message = format!(
+            "FROM --platform flag should not use constant value {}",
+            crate::go::quote(&expansion.value)
+        );
+        self.warn(&rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED, message, st);
+    }
+
+    fn warn(
+        &mut self,
+        rule: &'static rules::Rule,
+        message: String,
+        st: &crate::instructions::Stage,
+    ) {
+        self.warnings
+            .push(crate::syntax::Diagnostic::warning(message, st.span).with_rule(rule, st.span));
     }
 
     /// `isEnabledForStage` of an SBOM scan arg: the global value, then the stage's own (or

@@ -328,11 +328,41 @@ mod tests {
     }
 
     #[test]
+    fn from_checks() {
+        let text = "ARG DECLARED\nFROM --platform=$TARGETPLATFORM busybox${TAG} AS a\nFROM --platform=linux/arm64 busybox AS b\nFROM --platform=linux/amd64 busybox AS build-amd64\nFROM busybox${DECLARED}\n";
+        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
+        let got: Vec<(usize, &str)> = converted
+            .warnings
+            .iter()
+            .map(|w| (w.start.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "FROM argument 'TAG' is not declared"),
+                (2, "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior"),
+                (3, "FROM --platform flag should not use constant value \"linux/arm64\""),
+            ]
+        );
+    }
+
+    #[test]
     fn expose_checks() {
         let text = "FROM busybox\nEXPOSE 80/TCP 127.0.0.1:8080:80 90:90/udp 443\n";
         let converted = convert_offline(text, &BTreeMap::new()).unwrap();
-        let got: Vec<&str> = converted.warnings.iter().map(|w| w.rule.unwrap().name).collect();
-        assert_eq!(got, ["ExposeInvalidFormat", "ExposeProtoCasing", "ExposeInvalidFormat"]);
+        let got: Vec<&str> = converted
+            .warnings
+            .iter()
+            .map(|w| w.rule.unwrap().name)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "ExposeInvalidFormat",
+                "ExposeProtoCasing",
+                "ExposeInvalidFormat"
+            ]
+        );
     }
 
     #[test]

@@ -96,3 +96,21 @@ pub const EXPOSE_INVALID_FORMAT: Rule = Rule {
     description: "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
     url: "https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/",
 };
+
+pub const UNDEFINED_ARG_IN_FROM: Rule = Rule {
+    name: "UndefinedArgInFrom",
+    description: "FROM command must use declared ARGs",
+    url: "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/",
+};
+
+pub const REDUNDANT_TARGET_PLATFORM: Rule = Rule {
+    name: "RedundantTargetPlatform",
+    description: "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
+    url: "https://docs.docker.com/go/dockerfile/rule/redundant-target-platform/",
+};
+
+pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = Rule {
+    name: "FromPlatformFlagConstDisallowed",
+    description: "FROM --platform flag should not use a constant value",
+    url: "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
+};
