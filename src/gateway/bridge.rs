@@ -128,14 +128,9 @@ impl Bridge {
         definition: pb::Definition,
         cache_imports: Vec<gw::CacheOptionsEntry>,
     ) -> Result<String, BridgeError> {
-        let request = solve_request(definition, cache_imports);
         let response = self
-            .client
-            .clone()
-            .solve(request)
-            .await
-            .map_err(BridgeError::rpc("Solve"))?
-            .into_inner();
+            .send_solve(solve_request(definition, cache_imports))
+            .await?;
         match response.result.and_then(|r| r.result) {
             Some(gw::result::Result::Ref(r)) => Ok(r.id),
             Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
@@ -146,18 +141,21 @@ impl Bridge {
     }
 
     /// Sends a Solve request and returns its whole result (a frontend's, when forwarding).
-    pub async fn solve_request(
+    pub async fn solve_result(&self, request: gw::SolveRequest) -> Result<gw::Result, BridgeError> {
+        Ok(self.send_solve(request).await?.result.unwrap_or_default())
+    }
+
+    async fn send_solve(
         &self,
         request: gw::SolveRequest,
-    ) -> Result<gw::Result, BridgeError> {
-        let response = self
+    ) -> Result<gw::SolveResponse, BridgeError> {
+        Ok(self
             .client
             .clone()
             .solve(request)
             .await
             .map_err(BridgeError::rpc("Solve"))?
-            .into_inner();
-        Ok(response.result.unwrap_or_default())
+            .into_inner())
     }
 
     /// Reads a whole file from a solved ref. No `Range`: a range of length 0 would read nothing.

@@ -7,18 +7,16 @@ use std::collections::BTreeSet;
 use tokio::task::JoinSet;
 
 use crate::convert::{
-    self, ConvertError, ConvertOptions, Converted, ImageRequest, Platform, ResolvedImage,
-    ResolvedImages,
+    self, ConvertError, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
 };
 use crate::instructions::Dockerfile;
-use crate::proto::pb;
 use crate::syntax::Diagnostic;
 
 use super::bridge::{Bridge, BridgeError};
 use super::error::FrontendError;
 use super::local_source::DockerfileSource;
 use super::opts::{BuildOpts, ResolveMode};
-use super::status::ErrorSource;
+use super::status::{line_ranges, ErrorSource};
 
 /// The converter's options for one platform of this build. `llb_caps` are the daemon's (Ping), which
 /// decide some of the LLB the reference emits.
@@ -58,14 +56,15 @@ pub fn convert_options(
     }
 }
 
-/// Plan, resolve, convert: the LLB and image config of one platform.
-pub async fn convert(
+/// Every base image one platform's conversion needs, resolved in rounds (a base image's ONBUILD
+/// triggers can name more).
+pub async fn resolve_all(
     bridge: &Bridge,
     parsed: &Dockerfile,
     dockerfile: &DockerfileSource,
     options: &ConvertOptions,
     resolve_mode: ResolveMode,
-) -> Result<Converted, FrontendError> {
+) -> Result<ResolvedImages, FrontendError> {
     let located = |e: ConvertError| convert_error(e, dockerfile);
     let mut images = ResolvedImages::new();
     loop {
@@ -80,7 +79,7 @@ pub async fn convert(
                 ResolveError::Bridge(e) => FrontendError::Bridge(e),
             })?;
     }
-    convert::convert(parsed, options, &images).map_err(located)
+    Ok(images)
 }
 
 /// Why [`resolve_images`] failed.
@@ -166,15 +165,7 @@ pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> Fro
     // One range per line, character 0: parser.Node.Location, what the reference reports (a
     // multi-line instruction names each of its lines).
     let lines = diagnostic.lines();
-    let ranges = (lines.start..=lines.end)
-        .map(|line| {
-            let at = Some(pb::Position {
-                line: line as i32,
-                character: 0,
-            });
-            pb::Range { start: at, end: at }
-        })
-        .collect();
+    let ranges = line_ranges(lines.start, lines.end);
     FrontendError::Dockerfile {
         message,
         location: Box::new(ErrorSource {
@@ -191,6 +182,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::convert::Converted;
+    use crate::proto::pb;
     use pretty_assertions::assert_eq;
 
     fn dockerfile(text: &str) -> DockerfileSource {

@@ -13,7 +13,7 @@ use super::bridge::{Bridge, BridgeError};
 use super::error::FrontendError;
 use super::local_source::DockerfileSource;
 use super::opts::FrontendOpts;
-use super::status::{has_source_detail, ErrorSource};
+use super::status::{has_source_detail, line_ranges, ErrorSource};
 
 const SYNTAX_ARG: &str = "build-arg:BUILDKIT_SYNTAX";
 
@@ -85,7 +85,7 @@ pub(crate) async fn forward(
         allow_result_array_ref: true,
         ..Default::default()
     };
-    let status = match bridge.solve_request(request).await {
+    let status = match bridge.solve_result(request).await {
         Ok(result) => return Ok(result),
         Err(BridgeError::Rpc { status, .. }) => status,
         Err(other) => return Err(other.into()),
@@ -107,22 +107,16 @@ pub(crate) async fn forward(
             status,
             location: None,
         },
-        Named::Directive { line } => {
-            let at = Some(pb::Position {
-                line: line as i32,
-                character: 0,
-            });
-            FrontendError::Forwarded {
-                message: status.message().to_string(),
-                status,
-                location: Some(Box::new(ErrorSource {
-                    filename: dockerfile.filename.clone(),
-                    data: dockerfile.data.clone(),
-                    definition: Some(dockerfile.definition.clone()),
-                    ranges: vec![pb::Range { start: at, end: at }],
-                })),
-            }
-        }
+        Named::Directive { line } => FrontendError::Forwarded {
+            message: status.message().to_string(),
+            status,
+            location: Some(Box::new(ErrorSource {
+                filename: dockerfile.filename.clone(),
+                data: dockerfile.data.clone(),
+                definition: Some(dockerfile.definition.clone()),
+                ranges: line_ranges(line, line),
+            })),
+        },
     })
 }
 
@@ -131,12 +125,7 @@ mod tests {
     use super::*;
 
     fn opts(pairs: &[(&str, &str)]) -> FrontendOpts {
-        FrontendOpts(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        FrontendOpts::from_pairs(pairs)
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
-use crate::convert::Platform;
+use crate::convert::{self, Platform};
 use crate::instructions::{self, Dockerfile};
 
 use super::bridge::{Bridge, BridgeError, Caps};
@@ -18,6 +18,7 @@ use super::forward;
 use super::local_source::{lowercase_dockerfile, DockerfileSource, LocalRead};
 use super::opts::{BuildOpts, FrontendOpts};
 use super::sbom::{self, Scanner};
+use super::status::line_ranges;
 use super::subrequests;
 
 /// The process's whole run as the image entrypoint: connect, build, Return once.
@@ -71,8 +72,7 @@ pub async fn build(
     if caps.has_frontend("gateway.warnings") {
         send_warnings(bridge, &dockerfile, &parsed.warnings).await;
     }
-    let excludes = context_excludes(bridge, &build_opts, &dockerfile).await?;
-    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, excludes, &caps).await
+    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
@@ -200,29 +200,31 @@ pub async fn context_excludes(
     Ok(dockerignore::exclude_patterns(&data))
 }
 
-/// Converts for each target platform and solves; `platform_result` shapes what was solved.
+/// Converts for each target platform and solves; `platform_result` shapes what was solved. As in
+/// the reference (toDispatchState), base images are resolved first, then `.dockerignore` is read
+/// (once), then the stages are dispatched: progress shows the same steps in the same order.
 async fn convert_and_solve(
     bridge: &Bridge,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
     parsed: &Dockerfile,
-    excludes: Vec<String>,
     caps: &Caps,
 ) -> Result<gw::Result, FrontendError> {
+    let mut excludes: Option<Vec<String>> = None;
     let scanner = match &opts.sbom {
         Some(sbom) => Some(Scanner::resolve(bridge, sbom, opts.image_resolve_mode).await?),
         None => None,
     };
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
-        let options = convert_options(
+        let mut options = convert_options(
             opts,
             platform.clone(),
             dockerfile,
-            excludes.clone(),
+            Vec::new(),
             Some(caps.llb.clone()),
         );
-        let converted = conversion::convert(
+        let images = conversion::resolve_all(
             bridge,
             parsed,
             dockerfile,
@@ -230,6 +232,12 @@ async fn convert_and_solve(
             opts.image_resolve_mode,
         )
         .await?;
+        if excludes.is_none() {
+            excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
+        }
+        options.excludes = excludes.clone().unwrap_or_default();
+        let converted = convert::convert(parsed, &options, &images)
+            .map_err(|e| conversion::convert_error(e, dockerfile))?;
         // Like the reference, only the first platform's conversion reports warnings.
         if solved.is_empty() && caps.has_frontend("gateway.warnings") {
             send_warnings(bridge, dockerfile, &converted.warnings).await;
@@ -357,15 +365,7 @@ pub fn warning_request(
             definition: Some(dockerfile.definition.clone()),
             language: "Dockerfile".to_string(),
         }),
-        ranges: (lines.start..=lines.end)
-            .map(|line| {
-                let at = Some(pb::Position {
-                    line: line as i32,
-                    character: 0,
-                });
-                pb::Range { start: at, end: at }
-            })
-            .collect(),
+        ranges: line_ranges(lines.start, lines.end),
     })
 }
 
@@ -391,12 +391,7 @@ mod tests {
     use super::*;
 
     fn opts(pairs: &[(&str, &str)]) -> FrontendOpts {
-        FrontendOpts(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        FrontendOpts::from_pairs(pairs)
     }
 
     #[test]

@@ -73,6 +73,16 @@ impl FrontendOpts {
         FrontendOpts(opts)
     }
 
+    /// Options given as pairs (tests, and callers that build options themselves).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> FrontendOpts {
+        FrontendOpts(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }

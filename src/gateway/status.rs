@@ -37,6 +37,20 @@ pub fn error_status(code: tonic::Code, message: String, source: Option<&ErrorSou
     }
 }
 
+/// One range per line, character 0: how the reference reports a node's location
+/// (`parser.Node.Location`), for errors and warnings alike.
+pub fn line_ranges(first: usize, last: usize) -> Vec<pb::Range> {
+    (first..=last.max(first))
+        .map(|line| {
+            let at = Some(pb::Position {
+                line: line as i32,
+                character: 0,
+            });
+            pb::Range { start: at, end: at }
+        })
+        .collect()
+}
+
 /// Whether a failed call's status carries a Dockerfile location (`errdefs.Sources` non-empty).
 pub fn has_source_detail(status: &tonic::Status) -> bool {
     forwarded_details(status)
