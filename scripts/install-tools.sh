@@ -66,6 +66,12 @@ install_debian_packages() {
   command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
   command -v skopeo >/dev/null || missing+=(skopeo)
   command -v jq >/dev/null || missing+=(jq)
+  # scripts/upstream-suite.sh rebuilds Debian's busybox with adduser/addgroup.
+  local tool
+  for tool in gcc make patch bzip2 xz; do
+    command -v "$tool" >/dev/null || missing+=("$([ "$tool" = xz ] && echo xz-utils || echo "$tool")")
+  done
+  [ -e /usr/include/stdio.h ] || missing+=(libc6-dev)
   if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     apt-get update -qq >/dev/null
