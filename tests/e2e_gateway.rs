@@ -112,19 +112,25 @@ fn build_exporting(ctx: &tempfile::TempDir, frontend_args: &[&str], export: Expo
         Export::Rootfs => format!("type=local,dest={}", out_dir.display()),
         Export::Oci => format!("type=oci,tar=false,dest={}", out_dir.display()),
     };
-    let output = buildctl()
-        .arg("build")
-        .args(frontend_args)
-        .arg("--local")
-        .arg(format!("context={}", ctx.path().display()))
-        .arg("--local")
-        .arg(format!("dockerfile={}", ctx.path().display()))
+    let output = build_command(ctx, frontend_args)
         .arg("--output")
         .arg(output_spec)
         .arg("--progress=plain")
         .output()
         .expect("running buildctl");
     Build { output, out_dir }
+}
+
+/// `buildctl build` of `ctx` (as context and Dockerfile local) with `frontend_args`.
+fn build_command(ctx: &tempfile::TempDir, frontend_args: &[&str]) -> Command {
+    let mut cmd = buildctl();
+    cmd.arg("build")
+        .args(frontend_args)
+        .arg("--local")
+        .arg(format!("context={}", ctx.path().display()))
+        .arg("--local")
+        .arg(format!("dockerfile={}", ctx.path().display()));
+    cmd
 }
 
 const GATEWAY: &[&str] = &["--frontend", "gateway.v0", "--opt", "source=myorg/frontend"];
@@ -354,13 +360,7 @@ fn parser_warnings_reach_the_client() {
     )]);
     let warnings = |frontend_args: &[&str]| -> Vec<serde_json::Value> {
         frontend_image();
-        let output = buildctl()
-            .arg("build")
-            .args(frontend_args)
-            .arg("--local")
-            .arg(format!("context={}", ctx.path().display()))
-            .arg("--local")
-            .arg(format!("dockerfile={}", ctx.path().display()))
+        let output = build_command(&ctx, frontend_args)
             .arg("--progress=rawjson")
             .output()
             .expect("running buildctl");

@@ -209,6 +209,11 @@ mod tests {
         convert::convert(&parsed, &options, &images)
     }
 
+    /// The build-check warnings of converting `text` offline.
+    fn warnings(text: &str) -> Vec<crate::syntax::Diagnostic> {
+        convert_offline(text, &BTreeMap::new()).unwrap().warnings
+    }
+
     fn image_identifiers(def: &pb::Definition) -> Vec<String> {
         use prost::Message;
         def.def
@@ -285,9 +290,8 @@ mod tests {
     #[test]
     fn legacy_key_value_warnings_come_from_dispatched_stages_only() {
         let text = "FROM busybox AS a\nENV k v\nFROM busybox AS b\nLABEL k v\nFROM a\nENV x=y\n";
-        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
-        let got: Vec<(usize, &str)> = converted
-            .warnings
+        let found = warnings(text);
+        let got: Vec<(usize, &str)> = found
             .iter()
             .map(|w| (w.start.line, w.message.as_str()))
             .collect();
@@ -303,9 +307,8 @@ mod tests {
     #[test]
     fn dispatch_checks_warn_where_the_reference_does() {
         let text = "FROM busybox AS base\nWORKDIR rel\nWORKDIR /abs\nCMD a\nCMD [\"b\"]\nENTRYPOINT run\nFROM base\nWORKDIR again\nSHELL [\"/bin/bash\", \"-c\"]\nCMD c\n";
-        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
-        let got: Vec<(usize, &str)> = converted
-            .warnings
+        let found = warnings(text);
+        let got: Vec<(usize, &str)> = found
             .iter()
             .map(|w| (w.instruction_lines.unwrap().start, w.rule.unwrap().name))
             .collect();
@@ -323,9 +326,8 @@ mod tests {
     #[test]
     fn from_checks() {
         let text = "ARG DECLARED\nFROM --platform=$TARGETPLATFORM busybox${TAG} AS a\nFROM --platform=linux/arm64 busybox AS b\nFROM --platform=linux/amd64 busybox AS build-amd64\nFROM busybox${DECLARED}\n";
-        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
-        let got: Vec<(usize, &str)> = converted
-            .warnings
+        let found = warnings(text);
+        let got: Vec<(usize, &str)> = found
             .iter()
             .map(|w| (w.start.line, w.message.as_str()))
             .collect();
@@ -342,12 +344,8 @@ mod tests {
     #[test]
     fn expose_checks() {
         let text = "FROM busybox\nEXPOSE 80/TCP 127.0.0.1:8080:80 90:90/udp 443\n";
-        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
-        let got: Vec<&str> = converted
-            .warnings
-            .iter()
-            .map(|w| w.rule.unwrap().name)
-            .collect();
+        let found = warnings(text);
+        let got: Vec<&str> = found.iter().map(|w| w.rule.unwrap().name).collect();
         assert_eq!(
             got,
             [
@@ -361,12 +359,8 @@ mod tests {
     #[test]
     fn secret_looking_names_warn() {
         let text = "FROM busybox\nARG API_KEY GITHUB_TOKEN=x PUBLIC_KEY keyboard\nENV password=1 A_Secret_B=2 passwords=3\n";
-        let converted = convert_offline(text, &BTreeMap::new()).unwrap();
-        let got: Vec<&str> = converted
-            .warnings
-            .iter()
-            .map(|w| w.message.as_str())
-            .collect();
+        let found = warnings(text);
+        let got: Vec<&str> = found.iter().map(|w| w.message.as_str()).collect();
         assert_eq!(
             got,
             [
