@@ -263,22 +263,30 @@ fn typed_lines(df: &dockerfile_llb::instructions::Dockerfile) -> Vec<String> {
                 Instruction::Maintainer(m) => format!("MAINTAINER {}", j(json!(m.name.text))),
                 Instruction::Copy(c) => format!(
                     "COPY {} {} {} {} {} {}",
-                    j(words(&c.sources)),
-                    j(contents(&c.contents)),
-                    j(json!(c.dest.text)),
-                    j(json!([opt(&c.from), opt(&c.chown), opt(&c.chmod)])),
-                    j(json!([c.link, c.parents])),
-                    j(words(&c.excludes))
+                    j(words(&c.args.sources)),
+                    j(contents(&c.args.contents)),
+                    j(json!(c.args.dest.text)),
+                    j(json!([
+                        opt(&c.from),
+                        opt(&c.args.chown),
+                        opt(&c.args.chmod)
+                    ])),
+                    j(json!([c.args.link, c.parents])),
+                    j(words(&c.args.excludes))
                 ),
                 Instruction::Add(a) => format!(
                     "ADD {} {} {} {} {} {} {}",
-                    j(words(&a.sources)),
-                    j(contents(&a.contents)),
-                    j(json!(a.dest.text)),
-                    j(json!([opt(&a.chown), opt(&a.chmod), opt(&a.checksum)])),
-                    a.link,
+                    j(words(&a.args.sources)),
+                    j(contents(&a.args.contents)),
+                    j(json!(a.args.dest.text)),
+                    j(json!([
+                        opt(&a.args.chown),
+                        opt(&a.args.chmod),
+                        opt(&a.checksum)
+                    ])),
+                    a.args.link,
                     j(json!([a.keep_git_dir, a.unpack])),
-                    j(words(&a.excludes))
+                    j(words(&a.args.excludes))
                 ),
             };
             out.push(line);

@@ -8,13 +8,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::llb::{self, clean_path, OpOptions};
+use crate::go::path::clean_path;
+use crate::llb::{self, OpOptions};
 
+use super::from::ConvertedStages;
 use super::graph::{CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, OpMeta};
-use super::stages::Dispatched;
 use super::{ConvertError, ConvertOptions, Converted, SbomTargets};
 
-pub(crate) fn lower(d: Dispatched, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
+pub(crate) fn lower(d: ConvertedStages, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
     let source_map = match &opts.source_definition {
         Some(def) => llb::SourceMap::with_definition(
             opts.filename.clone(),

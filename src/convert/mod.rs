@@ -13,17 +13,22 @@
 //! stage env), `image` (config JSON), `lower` (graph -> `crate::llb`).
 
 pub mod args;
-pub mod dispatch;
+mod command;
+mod config;
+mod copy;
 pub mod env;
 pub mod expose;
+mod from;
+mod from_checks;
 pub mod graph;
 pub mod image;
-mod instruction;
 mod lower;
 pub mod offline;
 pub mod platform;
 pub mod reference;
+mod run;
 mod stages;
+mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -393,6 +398,6 @@ pub fn convert(
     images: &ResolvedImages,
 ) -> Result<Converted, ConvertError> {
     let build = stages::Build::prepare(df, opts, images)?;
-    let dispatched = build.dispatch(images)?;
-    lower::lower(dispatched, opts)
+    let stages = build.convert_stages(images)?;
+    lower::lower(stages, opts)
 }

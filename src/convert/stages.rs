@@ -1,27 +1,25 @@
 //! The stage table (convert.go `toDispatchState` up to dispatch): global ARGs, FROM expansion,
 //! stage lookup by name (case-insensitive) or index, implicit stages for `COPY --from=<image>`
 //! and `RUN --mount,from=<image>`, target selection, reachability from the target, and the base
-//! images to resolve. Then [`Build::dispatch`] runs every reachable stage once, in order.
+//! images to resolve. Then `Build::convert_stages` (in `from`) converts every reachable stage once,
+//! in order.
 
-use crate::syntax::rules;
 use std::collections::BTreeSet;
 
 use crate::instructions::{Command, Dockerfile, Instruction, LineRange, Span};
 use crate::syntax::expand::Expander;
 
-use super::args::{default_args, proxy_env_from_build_args};
-use super::dispatch::{Epoch, RunDefaults, StageState};
+use super::args::default_args;
 use super::env::EnvList;
-use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
+use super::from_checks;
 use super::image::ImageConfig;
-use super::instruction;
 use super::platform::Platform;
 use super::reference::{normalize_image_name, ImageRef};
 use super::{ConvertError, ConvertOptions, ErrorLocation, ImageRequest, ResolvedImages};
 
-const EMPTY_IMAGE_NAME: &str = "scratch";
-const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
-const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
+pub(super) const EMPTY_IMAGE_NAME: &str = "scratch";
+pub(super) const SBOM_SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+pub(super) const SBOM_SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
 
 /// One stage: from the Dockerfile, or implicit (an image named by `--from`).
 #[derive(Debug, Clone)]
@@ -74,24 +72,6 @@ pub(crate) struct Build<'a> {
     pub target: usize,
     pub reachable: Vec<bool>,
     /// Build-check warnings about the stages' FROM lines, not located yet.
-    pub warnings: Vec<crate::syntax::Diagnostic>,
-}
-
-/// The result of dispatching: every reachable stage's final state.
-pub(crate) struct Dispatched {
-    pub target: StageState,
-    pub context_paths: BTreeSet<String>,
-    pub target_platform: Platform,
-    /// The build context placeholder every stage read it through.
-    pub main_context: std::sync::Arc<Op>,
-    /// What an SBOM scan covers besides the target (`SBOMTargets.Extras`): the context when
-    /// the target enables `BUILDKIT_SBOM_SCAN_CONTEXT`, and every other reachable stage that
-    /// enables `BUILDKIT_SBOM_SCAN_STAGE`, by stage name.
-    pub scan_context: bool,
-    pub scan_stages: Vec<(String, Fs)>,
-    /// Some stage the scan covers ignores the cache.
-    pub scan_ignore_cache: bool,
-    /// Build-check warnings of the dispatched stages, in dispatch order, not located yet.
     pub warnings: Vec<crate::syntax::Diagnostic>,
 }
 
@@ -171,7 +151,12 @@ impl<'a> Build<'a> {
                 .expander
                 .expand_word(&st.from.image.text, &self.global_args)
                 .map_err(|e| located(e.to_string()))?;
-            self.undefined_args_in_from(&base.unset, st);
+            self.warnings.extend(from_checks::undefined_args_in_from(
+                self.df,
+                &self.global_args,
+                &base.unset,
+                st,
+            ));
             let base = base.value;
             if base.is_empty() {
                 return Err(located(format!(
@@ -191,8 +176,18 @@ impl<'a> Build<'a> {
                                 word.text
                             ))
                         })?;
-                    self.undefined_args_in_from(&v.unset, st);
-                    self.platform_checks(&word.text, &v, st);
+                    self.warnings.extend(from_checks::undefined_args_in_from(
+                        self.df,
+                        &self.global_args,
+                        &v.unset,
+                        st,
+                    ));
+                    self.warnings.extend(from_checks::platform_checks(
+                        &self.global_args,
+                        &word.text,
+                        &v,
+                        st,
+                    ));
                     // `wrapSuggestAny`: a misspelt ARG the expression used gets a suggestion.
                     let suggestion = v
                         .unset
@@ -477,13 +472,13 @@ impl<'a> Build<'a> {
     }
 
     /// The platform an image base is pulled for.
-    fn base_platform(&self, decl: &StageDecl) -> Platform {
+    pub(super) fn base_platform(&self, decl: &StageDecl) -> Platform {
         decl.platform
             .clone()
             .unwrap_or_else(|| self.target_platform.clone())
     }
 
-    fn parse_base(&self, decl: &StageDecl) -> Result<ImageRef, ConvertError> {
+    pub(super) fn parse_base(&self, decl: &StageDecl) -> Result<ImageRef, ConvertError> {
         normalize_image_name(&decl.base_name).map_err(|e| {
             ConvertError::at(
                 format!("failed to parse stage name {:?}: {e}", decl.base_name),
@@ -551,213 +546,6 @@ impl<'a> Build<'a> {
         out
     }
 
-    /// Dispatch every reachable stage once, in declaration order.
-    pub fn dispatch(self, images: &ResolvedImages) -> Result<Dispatched, ConvertError> {
-        let opts = self.opts;
-        let main_context = Op::new(OpKind::MainContext, OpMeta::default());
-        let run_defaults = RunDefaults {
-            proxy_env: proxy_env_from_build_args(&opts.build_args),
-            extra_hosts: opts.extra_hosts.clone(),
-            shm_size: opts.shm_size,
-        };
-        let epoch = opts.source_date_epoch.map(epoch_of);
-        let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
-        let mut scan = vec![[false; 2]; self.decls.len()];
-        let mut warnings = self.warnings.clone();
-        let mut context_paths = BTreeSet::new();
-
-        // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
-        for (i, decl) in self.decls.iter().enumerate() {
-            if self.reachable[i] && decl.df_index.is_none() {
-                done[i] = Some(self.base_state(decl, images)?);
-            }
-        }
-        for i in 0..self.decls.len() {
-            if !self.reachable[i] || self.decls[i].df_index.is_none() {
-                continue;
-            }
-            let decl = &self.decls[i];
-            let mut st = match decl.base {
-                Some(b) => {
-                    let base = done[b].as_ref().ok_or_else(|| {
-                        ConvertError::at(
-                            format!("stage {} is not dispatched", decl.base_name),
-                            decl.lines,
-                            Some(decl.span),
-                        )
-                    })?;
-                    let mut st = base.clone();
-                    st.image.config.on_build.clear();
-                    st.progress_name = decl.progress_name.clone();
-                    st.cmd_index = 0;
-                    (st.cmd_at, st.entrypoint_at, st.healthcheck_at) = (None, None, None);
-                    st.context_paths.clear();
-                    st
-                }
-                None => self.base_state(decl, images)?,
-            };
-            st.cmd_total = decl.cmd_total;
-            st.ignore_cache = decl.ignore_cache;
-            st.prefix_platform = opts.multi_platform;
-            st.epoch = epoch.clone();
-            st.apply_base_config();
-            if !opts.hostname.is_empty() {
-                st.hostname = opts.hostname.clone();
-            }
-            st.network = opts.network_mode;
-
-            // ONBUILD triggers of the base (image config, or the base stage's ONBUILD lines) run
-            // first (convert.go `initOnBuildTriggers`), located at this stage's FROM.
-            let triggers = &decl.triggers;
-            st.image.config.on_build.clear();
-            st.cmd_total += triggers.len();
-
-            if let Some(df_index) = decl.df_index {
-                let stage = &self.df.stages[df_index];
-                let ctx = instruction::Context {
-                    expander: &self.expander,
-                    global_args: &self.global_args,
-                    build_args: &opts.build_args,
-                    run_defaults: &run_defaults,
-                    target_platform: &self.target_platform,
-                    main_context: &main_context,
-                    stage_name: &decl.progress_name,
-                    cache_mount_ns: &opts.cache_mount_ns,
-                    llb_caps: opts.llb_caps.as_ref(),
-                };
-                for (ti, trigger) in triggers.iter().enumerate() {
-                    let sources = sources_of(&decl.trigger_deps, ti, &done);
-                    st.onbuild = true;
-                    instruction::dispatch(&mut st, trigger, &sources, &ctx)?;
-                    st.onbuild = false;
-                }
-                for (ci, cmd) in stage.commands.iter().enumerate() {
-                    let sources = sources_of(&decl.deps, ci, &done);
-                    instruction::dispatch(&mut st, cmd, &sources, &ctx)?;
-                }
-            }
-            context_paths.extend(st.context_paths.iter().cloned());
-            warnings.append(&mut st.warnings);
-            scan[i] = [SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE].map(|arg| self.scan_enabled(&st, arg));
-            done[i] = Some(st);
-        }
-
-        let mut scan_stages = Vec::new();
-        let mut scan_ignore_cache = false;
-        for (i, st) in done.iter().enumerate() {
-            if let Some(st) = st.as_ref().filter(|_| i != self.target && scan[i][1]) {
-                scan_stages.push((st.progress_name.clone(), st.fs.clone()));
-                scan_ignore_cache |= st.ignore_cache;
-            }
-        }
-        let mut target = done[self.target]
-            .take()
-            .ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
-        scan_ignore_cache |= target.ignore_cache;
-        self.finish_image(&mut target);
-        Ok(Dispatched {
-            target,
-            context_paths,
-            target_platform: self.target_platform,
-            main_context,
-            scan_context: scan[self.target][0],
-            scan_stages,
-            scan_ignore_cache,
-            warnings,
-        })
-    }
-
-    /// `reportUnusedFromArgs`: a variable FROM uses that no global ARG declares.
-    fn undefined_args_in_from(
-        &mut self,
-        unset: &BTreeSet<String>,
-        st: &crate::instructions::Stage,
-    ) {
-        let mut keys: Vec<&str> = self
-            .df
-            .meta_args
-            .iter()
-            .flat_map(|m| m.arg.args.iter().map(|d| d.key.text.as_str()))
-            .collect();
-        keys.extend(self.global_args.keys());
-        let messages: Vec<String> = unset
-            .iter()
-            .filter(|n| !keys.contains(&n.as_str()))
-            .map(
-                |name| match crate::syntax::suggest::search(name, &keys, true) {
-                    Some(s) => {
-                        format!("FROM argument '{name}' is not declared (did you mean {s}?)")
-                    }
-                    None => format!("FROM argument '{name}' is not declared"),
-                },
-            )
-            .collect();
-        for message in messages {
-            self.warn(&rules::UNDEFINED_ARG_IN_FROM, message, st);
-        }
-    }
-
-    /// `reportRedundantTargetPlatform` and `reportConstPlatformDisallowed` on `--platform`.
-    fn platform_checks(
-        &mut self,
-        written: &str,
-        expansion: &crate::syntax::expand::Expansion,
-        st: &crate::instructions::Stage,
-    ) {
-        let target = self.global_args.get("TARGETPLATFORM");
-        if expansion.used.len() == 1
-            && expansion.unset.is_empty()
-            && expansion.used.contains("TARGETPLATFORM")
-            && target == Some(expansion.value.as_str())
-        {
-            let message = format!(
-                "Setting platform to predefined {written} in FROM is redundant as this is the default behavior"
-            );
-            self.warn(&rules::REDUNDANT_TARGET_PLATFORM, message, st);
-        }
-        if !expansion.used.is_empty() || !expansion.unset.is_empty() {
-            return;
-        }
-        let Ok(p) = Platform::parse(&expansion.value) else {
-            return;
-        };
-        let name = st.name.as_deref().unwrap_or_default();
-        if name.contains(&p.os) || name.contains(&p.architecture) {
-            return;
-        }
-        let message = format!(
-            "FROM --platform flag should not use constant value {}",
-            crate::go::quote(&expansion.value)
-        );
-        self.warn(&rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED, message, st);
-    }
-
-    fn warn(
-        &mut self,
-        rule: &'static rules::Rule,
-        message: String,
-        st: &crate::instructions::Stage,
-    ) {
-        self.warnings
-            .push(crate::syntax::Diagnostic::warning(message, st.span).with_rule(rule, st.span));
-    }
-
-    /// `isEnabledForStage` of an SBOM scan arg: the global value, then the stage's own (or
-    /// inherited) ARG with a value; `true`/`false`, or a comma list of stage names.
-    fn scan_enabled(&self, st: &StageState, arg: &str) -> bool {
-        let enabled = |value: &str| match crate::go::parse_bool(value) {
-            Some(b) => b,
-            None => value.split(',').any(|s| s == st.progress_name),
-        };
-        let mut on = self.global_args.get(arg).is_some_and(enabled);
-        for (key, value) in &st.build_args {
-            if let Some(value) = value.as_deref().filter(|_| key == arg) {
-                on = enabled(value);
-            }
-        }
-        on
-    }
-
     /// ONBUILD trigger expressions as commands located at this stage's FROM.
     fn trigger_commands(
         &self,
@@ -779,116 +567,6 @@ impl<'a> Build<'a> {
             out.push(cmd);
         }
         Ok(out)
-    }
-
-    /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`).
-    fn base_state(
-        &self,
-        decl: &StageDecl,
-        images: &ResolvedImages,
-    ) -> Result<StageState, ConvertError> {
-        if decl.base_name == EMPTY_IMAGE_NAME {
-            let p = self.target_platform.clone();
-            let mut st = StageState::new(
-                decl.progress_name.clone(),
-                None,
-                p.clone(),
-                None,
-                ImageConfig::empty(&p),
-            );
-            st.cmd_total = decl.cmd_total;
-            return Ok(st);
-        }
-        let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
-        let mut reference = self.parse_base(decl)?;
-        let mut platform = self.base_platform(decl);
-        let resolved = images
-            .get(&reference.to_string(), &platform)
-            .ok_or_else(|| located(format!("{}: base image was not resolved", decl.base_name)))?;
-        if let Some(r) = &resolved.reference {
-            if *r != reference.to_string() {
-                reference = ImageRef::parse_normalized(r)
-                    .map_err(|e| located(format!("failed to parse ref {r:?}: {e}")))?;
-            }
-        }
-        let mut img = ImageConfig::from_json(&resolved.config)
-            .map_err(|e| located(format!("failed to parse image config: {e}")))?;
-        let base_image = img.clone();
-        img.created = None;
-        if decl.platform.is_none() && self.implicit_target {
-            platform = auto_detect_platform(&img, &platform, &self.opts.build_platform);
-        }
-        if let Some(d) = &resolved.digest {
-            reference = reference
-                .with_digest(d)
-                .map_err(|e| located(e.to_string()))?;
-        }
-        let pinned = reference.to_string();
-        let is_scratch = img.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty())
-            && img.history.iter().all(|h| h.empty_layer);
-        let mut st = StageState::new(
-            decl.progress_name.clone(),
-            None,
-            platform.clone(),
-            None,
-            img,
-        );
-        st.base_image = Some(base_image);
-        st.cmd_total = decl.cmd_total;
-        st.cmd_index = decl.unreached_rounds;
-        st.prefix_platform = self.opts.multi_platform;
-        if !is_scratch {
-            let name = st.progress_name_for(&format!("FROM {pinned}"), Some(&platform));
-            let meta = OpMeta {
-                custom_name: Some(name),
-                dockerfile_command: Some(decl.source_code.clone()),
-                // A stage made up for a RUN mount has no location in the reference (only
-                // COPY --from records one): an empty range list.
-                location: Some(if decl.located {
-                    OpLines {
-                        start: decl.lines.start as u32,
-                        end: decl.lines.end as u32,
-                    }
-                } else {
-                    OpLines { start: 0, end: 0 }
-                }),
-                ..OpMeta::default()
-            };
-            let kind = OpKind::Image {
-                reference: pinned,
-                platform: platform.clone(),
-                resolve_mode: self.opts.image_resolve_mode,
-            };
-            st.fs = Some(Op::new(kind, meta));
-            st.state_platform = Some(platform.normalize());
-        }
-        Ok(st)
-    }
-
-    /// Labels from the request, and the target platform in the config when it was explicit.
-    fn finish_image(&self, target: &mut StageState) {
-        for (k, v) in &self.opts.labels {
-            target.image.config.labels.insert(k.clone(), v.clone());
-        }
-        if !self.implicit_target {
-            let tp = &self.target_platform;
-            let same = tp.os == target.image.os && tp.architecture == target.image.architecture;
-            target.image.os = tp.os.clone();
-            target.image.architecture = tp.architecture.clone();
-            if !tp.variant.is_empty() || !same {
-                target.image.variant = tp.variant.clone();
-            }
-            if !tp.os_version.is_empty() || !same {
-                target.image.os_version = tp.os_version.clone();
-            }
-            if tp.os_features.is_some() {
-                target.image.os_features = tp.os_features.clone();
-            }
-        }
-        let p = target.image.platform().normalize();
-        target.image.os = p.os;
-        target.image.architecture = p.architecture;
-        target.image.variant = p.variant;
     }
 }
 
@@ -920,23 +598,6 @@ fn meta_args(
         }
     }
     Ok(args)
-}
-
-/// `--from` values of a command as written: COPY's, and every RUN mount's (`scratch` if none).
-/// The sources of command `index` from a dependency list: each stage's result, and whether it
-/// was dispatched already (stages run in declaration order).
-fn sources_of(
-    deps: &[(usize, usize)],
-    index: usize,
-    done: &[Option<StageState>],
-) -> Vec<(Fs, bool)> {
-    deps.iter()
-        .filter(|(c, _)| *c == index)
-        .map(|&(_, d)| match &done[d] {
-            Some(s) => (s.fs.clone(), true),
-            None => (None, false),
-        })
-        .collect()
 }
 
 fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {
@@ -978,47 +639,6 @@ fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {
     }
 }
 
-/// `autoDetectPlatform`: keep the target unless the image is for another platform the workers run.
-fn auto_detect_platform(img: &ImageConfig, target: &Platform, build: &Platform) -> Platform {
-    if target.os == img.os && target.architecture == img.architecture {
-        return target.clone();
-    }
-    if build.os == img.os && build.architecture == img.architecture {
-        return build.clone();
-    }
-    target.clone()
-}
-
-fn epoch_of(seconds: i64) -> Epoch {
-    Epoch {
-        unix_nanos: seconds.saturating_mul(1_000_000_000),
-        rfc3339: rfc3339_utc(seconds),
-    }
-}
-
-/// `time.Time` JSON of a UTC instant with whole seconds: `2006-01-02T15:04:05Z`.
-fn rfc3339_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1045,11 +665,5 @@ mod tests {
             typo.resolve_error("not found").message,
             "bulider: not found (did you mean builder?)"
         );
-    }
-
-    #[test]
-    fn rfc3339_of_epoch() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }

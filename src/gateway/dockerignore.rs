@@ -2,7 +2,7 @@
 //! moby/patternmatcher `ignorefile.ReadAll`: BOM stripped, `#` comments skipped, each pattern trimmed,
 //! cleaned like Go's `filepath.Clean`, with a leading `/` removed and `!` kept.
 
-use crate::llb::clean_path;
+use crate::go::path::clean_path;
 
 /// The exclude patterns of a `.dockerignore` file, in file order.
 pub fn exclude_patterns(data: &[u8]) -> Vec<String> {

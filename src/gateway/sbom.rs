@@ -122,7 +122,7 @@ impl Scanner {
         let image = Source::image(reference).platform(platform.clone()).build();
         let mut exec = Exec::new(self.args.clone())
             .root(image)
-            .cwd(llb::clean_path(&format!("/{}", self.workdir)))
+            .cwd(crate::go::path::clean_path(&format!("/{}", self.workdir)))
             .platform(platform)
             .custom_name(format!(
                 "[{platform_id}] generating sbom using {}",

@@ -108,16 +108,21 @@ impl FlagValues {
     }
 }
 
+/// The flags one instruction declares: name and kind.
+pub(crate) type FlagSpec = [(&'static str, FlagKind)];
+
 /// Checks `flags` against the declared `spec` for `instruction` (upper case, for messages).
+/// `all` is every instruction with its flags, to name the instruction a misplaced flag belongs to.
 pub(crate) fn parse_flags(
     flags: &[Flag],
-    spec: &[(&str, FlagKind)],
+    spec: &FlagSpec,
     instruction: &str,
+    all: &[(&str, &FlagSpec)],
 ) -> Result<FlagValues, Diagnostic> {
     let mut values = FlagValues::default();
     for flag in flags {
         let Some((_, kind)) = spec.iter().find(|(n, _)| *n == flag.name) else {
-            return Err(unknown_flag(flag, spec, instruction));
+            return Err(unknown_flag(flag, spec, instruction, all));
         };
         if *kind != FlagKind::Strings && values.used.iter().any(|(n, _)| *n == flag.name) {
             return Err(Diagnostic::error(
@@ -166,42 +171,32 @@ fn missing_value(flag: &Flag) -> Diagnostic {
     .with_label("expected `=value`")
 }
 
-/// Which instructions take each flag, to point at the right one when a flag is misplaced.
-const FLAG_OWNERS: &[(&str, &str)] = &[
-    ("platform", "FROM"),
-    ("mount", "RUN"),
-    ("network", "RUN"),
-    ("security", "RUN"),
-    ("device", "RUN"),
-    ("from", "COPY"),
-    ("parents", "COPY"),
-    ("chown", "COPY and ADD"),
-    ("chmod", "COPY and ADD"),
-    ("link", "COPY and ADD"),
-    ("exclude", "COPY and ADD"),
-    ("checksum", "ADD"),
-    ("keep-git-dir", "ADD"),
-    ("unpack", "ADD"),
-    ("interval", "HEALTHCHECK"),
-    ("timeout", "HEALTHCHECK"),
-    ("start-period", "HEALTHCHECK"),
-    ("start-interval", "HEALTHCHECK"),
-    ("retries", "HEALTHCHECK"),
-];
-
-fn unknown_flag(flag: &Flag, spec: &[(&str, FlagKind)], instruction: &str) -> Diagnostic {
+fn unknown_flag(
+    flag: &Flag,
+    spec: &FlagSpec,
+    instruction: &str,
+    all: &[(&str, &FlagSpec)],
+) -> Diagnostic {
     let names: Vec<&str> = spec.iter().map(|(n, _)| *n).collect();
-    let owner = FLAG_OWNERS.iter().find(|(n, _)| *n == flag.name);
+    let owners: Vec<&str> = all
+        .iter()
+        .filter(|(_, flags)| flags.iter().any(|(n, _)| *n == flag.name))
+        .map(|(owner, _)| *owner)
+        .collect();
     let diagnostic = Diagnostic::error(format!("unknown flag: --{}", flag.name), flag.span)
         .with_label(format!("not a flag of {instruction}"));
     if let Some(s) = search(&flag.name, &names, true) {
         let hint = format!("did you mean `--{s}`?");
         return diagnostic.with_suggestion(Some(s)).with_hint(hint);
     }
-    let hint = match owner {
-        Some((n, o)) => format!("`--{n}` is a flag of {o}, not of {instruction}"),
-        None if names.is_empty() => format!("{instruction} takes no flags"),
-        None => format!(
+    let hint = match owners.as_slice() {
+        [_, ..] => format!(
+            "`--{}` is a flag of {}, not of {instruction}",
+            flag.name,
+            owners.join(" and ")
+        ),
+        [] if names.is_empty() => format!("{instruction} takes no flags"),
+        [] => format!(
             "{instruction} accepts {}",
             names
                 .iter()
@@ -221,15 +216,23 @@ mod tests {
         Flag::from_word(&Word::new(text, Span::new(0, text.len())))
     }
 
-    const SPEC: &[(&str, FlagKind)] = &[
+    const SPEC: &FlagSpec = &[
         ("from", FlagKind::String),
         ("link", FlagKind::Bool),
         ("exclude", FlagKind::Strings),
     ];
 
+    const ALL: &[(&str, &FlagSpec)] = &[
+        ("COPY", SPEC),
+        (
+            "ADD",
+            &[("checksum", FlagKind::String), ("link", FlagKind::Bool)],
+        ),
+    ];
+
     fn err(flags: &[&str]) -> String {
         let flags: Vec<Flag> = flags.iter().map(|f| flag(f)).collect();
-        let d = parse_flags(&flags, SPEC, "COPY").unwrap_err();
+        let d = parse_flags(&flags, SPEC, "COPY", ALL).unwrap_err();
         format!("{} / {}", d.message, d.hint.clone().unwrap_or_default())
     }
 
@@ -276,7 +279,7 @@ mod tests {
             .iter()
             .map(|f| flag(f))
             .collect();
-        let v = parse_flags(&flags, SPEC, "COPY").unwrap();
+        let v = parse_flags(&flags, SPEC, "COPY", ALL).unwrap();
         assert_eq!(v.bool("link"), Some(false));
         assert_eq!(v.string("from").unwrap().text, "x");
         let ex: Vec<String> = v.strings("exclude").into_iter().map(|w| w.text).collect();

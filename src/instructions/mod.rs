@@ -22,19 +22,30 @@
 //! - literal: RUN/CMD/ENTRYPOINT/HEALTHCHECK/SHELL command lines (the shell expands at run
 //!   time), RUN heredoc bodies, MAINTAINER, ONBUILD expressions.
 
-pub mod duration;
+mod config;
+mod copy;
 pub mod flags;
+mod from;
+mod lint;
 pub mod mount;
 mod parse;
-
-use std::time::Duration;
+mod run;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
 pub use crate::syntax::{Diagnostic, Directives, Heredoc, LineRange, Span, Word};
+pub use config::{
+    Arg, ArgDef, Cmd, Entrypoint, Env, Expose, Healthcheck, KeyValue, Label, Maintainer, Onbuild,
+    Shell, StopSignal, User, Volume, Workdir,
+};
+pub use copy::{Add, Copy, CopyArgs, SourceContent};
 pub use flags::Flag;
+pub use from::From;
 pub use mount::{parse_device, parse_mount, Device, Mount, MountError, MountType};
 pub use parse::{parse_command, parse_dockerfile, parse_nodes, parse_trigger};
+pub use run::{NetworkMode, Run, SecurityMode};
 
 /// A whole Dockerfile, ready for the converter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -74,21 +85,6 @@ pub struct Stage {
     pub original: String,
     /// Description from a `# name description` comment right above FROM, if any.
     pub comment: Option<String>,
-}
-
-/// The FROM instruction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct From {
-    /// `FROM`, as written.
-    pub keyword: Word,
-    /// Base image or stage name; expanded with the meta ARGs.
-    pub image: Word,
-    /// `--platform`; expanded with the meta ARGs (plus BUILDPLATFORM/TARGETPLATFORM).
-    pub platform: Option<Word>,
-    /// The stage name as written after `AS` (see [`Stage::name`] for the lower-cased name).
-    pub name: Option<Word>,
-    /// The `AS` word as written.
-    pub as_keyword: Option<Word>,
 }
 
 /// One instruction inside a stage.
@@ -187,201 +183,4 @@ impl CommandLine {
     pub fn strings(&self) -> Vec<String> {
         self.args.iter().map(|w| w.text.clone()).collect()
     }
-}
-
-/// RUN network mode (`--network`), validated at parse time, literal.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NetworkMode {
-    #[default]
-    Default,
-    None,
-    Host,
-}
-
-/// RUN security mode (`--security`), validated at parse time, literal.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SecurityMode {
-    #[default]
-    Sandbox,
-    Insecure,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Run {
-    pub cmd: CommandLine,
-    /// Heredoc files (`RUN <<EOF`): literal; when the command is only a heredoc, the converter
-    /// runs its body with the shell, as the reference does.
-    pub heredocs: Vec<Heredoc>,
-    /// Raw `--mount` values: each CSV value is expanded then parsed with
-    /// [`mount::parse_mount`]. Already checked with [`mount::check_mount_syntax`].
-    pub mounts: Vec<Word>,
-    pub network: NetworkMode,
-    pub security: SecurityMode,
-    /// `--device` values, parsed (literal).
-    pub devices: Vec<Device>,
-    /// Names of the flags used (the reference's `FlagsUsed`).
-    pub flags_used: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Cmd {
-    pub cmd: CommandLine,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Entrypoint {
-    /// `ENTRYPOINT []` gives an empty exec-form list (clears the entrypoint).
-    pub cmd: CommandLine,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Shell {
-    /// The JSON strings (SHELL accepts only the exec form), literal.
-    pub shell: Vec<Word>,
-}
-
-/// `key=value` (or legacy `key value`) of ENV and LABEL; key and value expanded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KeyValue {
-    pub key: Word,
-    pub value: Word,
-    /// Legacy `KEY value` form (no `=`).
-    pub no_delim: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Env {
-    pub pairs: Vec<KeyValue>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Label {
-    pub pairs: Vec<KeyValue>,
-}
-
-/// One `NAME[=default]` of ARG; name and default expanded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ArgDef {
-    pub key: Word,
-    pub value: Option<Word>,
-    /// Description from a `# NAME description` comment right above.
-    pub comment: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Arg {
-    pub args: Vec<ArgDef>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Workdir {
-    /// Expanded.
-    pub path: Word,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct User {
-    /// Expanded.
-    pub user: Word,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Expose {
-    /// `80`, `80/udp`, `8000-8010/tcp`; expanded, then validated by the converter.
-    pub ports: Vec<Word>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Volume {
-    /// Expanded; never empty strings.
-    pub paths: Vec<Word>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StopSignal {
-    /// Expanded.
-    pub signal: Word,
-}
-
-/// HEALTHCHECK, as the image config's `Healthcheck` (literal).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Healthcheck {
-    /// `["NONE"]`, `["CMD", args...]` (exec form) or `["CMD-SHELL", "command"]`.
-    pub test: Vec<String>,
-    /// Zero means "not set" (inherit), as in the image config.
-    pub interval: Duration,
-    pub timeout: Duration,
-    pub start_period: Duration,
-    pub start_interval: Duration,
-    /// Zero means "not set".
-    pub retries: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Onbuild {
-    /// The trigger instruction text, `ONBUILD` removed, heredocs appended (literal), stored in
-    /// the image config's `OnBuild` list.
-    pub expression: String,
-    /// The trigger's keyword.
-    pub trigger: Word,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Maintainer {
-    /// Literal.
-    pub name: Word,
-}
-
-/// A COPY/ADD source given inline as a heredoc.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SourceContent {
-    /// The heredoc name, used as the file name.
-    pub path: String,
-    /// The body, tabs already removed for `<<-`.
-    pub data: String,
-    /// Expand variables in `data` (the delimiter was unquoted).
-    pub expand: bool,
-    pub span: Span,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Copy {
-    /// Source paths (expanded).
-    pub sources: Vec<Word>,
-    /// Heredoc sources.
-    pub contents: Vec<SourceContent>,
-    /// Destination (expanded).
-    pub dest: Word,
-    /// `--from`: stage name, index or image.
-    pub from: Option<Word>,
-    /// `--chown` (expanded).
-    pub chown: Option<Word>,
-    /// `--chmod`, octal or symbolic (expanded).
-    pub chmod: Option<Word>,
-    pub link: bool,
-    pub parents: bool,
-    /// `--exclude` patterns.
-    pub excludes: Vec<Word>,
-    /// Arguments were in JSON form.
-    pub json: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Add {
-    pub sources: Vec<Word>,
-    pub contents: Vec<SourceContent>,
-    pub dest: Word,
-    pub chown: Option<Word>,
-    pub chmod: Option<Word>,
-    pub link: bool,
-    /// `--keep-git-dir`, `None` when not given.
-    pub keep_git_dir: Option<bool>,
-    /// `--checksum` (expanded).
-    pub checksum: Option<Word>,
-    /// `--unpack`, `None` when not given.
-    pub unpack: Option<bool>,
-    pub excludes: Vec<Word>,
-    pub json: bool,
 }

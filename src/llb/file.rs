@@ -7,6 +7,7 @@
 //! is exported (output 0). Relative paths are resolved against the op's working directory the
 //! way the Go client's `normalizePath` does.
 
+use crate::go::path::{clean_path, llb_normalize_path as normalize_path};
 use crate::proto::pb;
 
 use super::exec::input_index;
@@ -610,78 +611,9 @@ fn action_to_pb(action: &Action, cwd: &str, base: i64) -> pb::file_action::Actio
     }
 }
 
-/// Go's `path.Clean`: the shortest equivalent slash path.
-pub fn clean_path(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_string();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            _ => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
-
-/// Resolves `path` against `cwd` like the Go client's `normalizePath`; with `keep_slash`, a
-/// trailing `/` or `/.` (meaning "into this directory") survives.
-pub fn normalize_path(cwd: &str, path: &str, keep_slash: bool) -> String {
-    let mut cleaned = clean_path(path);
-    if !cleaned.starts_with('/') {
-        cleaned = clean_path(&format!("/{cwd}/{cleaned}"));
-    }
-    if keep_slash {
-        if path.ends_with('/') && !cleaned.ends_with('/') {
-            cleaned.push('/');
-        } else if path.ends_with("/.") {
-            if cleaned != "/" {
-                cleaned.push('/');
-            }
-            cleaned.push('.');
-        }
-    }
-    cleaned
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_clean_like_go() {
-        for (input, expected) in [
-            ("", "."),
-            ("/", "/"),
-            ("a/b/../c", "a/c"),
-            ("/../a", "/a"),
-            ("../a", "../a"),
-            ("a//b/./", "a/b"),
-            ("/a/b/..", "/a"),
-        ] {
-            assert_eq!(clean_path(input), expected, "{input}");
-        }
-        assert_eq!(normalize_path("/app", "sub/", true), "/app/sub/");
-        assert_eq!(normalize_path("/app", "sub/", false), "/app/sub");
-        assert_eq!(normalize_path("/app", ".", true), "/app");
-        assert_eq!(normalize_path("/app", "./", true), "/app/");
-        assert_eq!(normalize_path("/", "/.", true), "/.");
-        assert_eq!(normalize_path("/app", "x/.", true), "/app/x/.");
-    }
 
     #[test]
     fn chown_parses_like_with_user() {

@@ -52,10 +52,7 @@ pub use exec::{
     CacheSharing, ContentCache, Exec, ExecOutputs, Mount, NetMode, ProxyEnv, SecretMount,
     SecurityMode, SshMount,
 };
-pub use file::{
-    clean_path, normalize_path, Chown, Copy, CopyMode, CopySource, FileOp, Mkdir, Mkfile, Rm,
-    Symlink, UserRef,
-};
+pub use file::{Chown, Copy, CopyMode, CopySource, FileOp, Mkdir, Mkfile, Rm, Symlink, UserRef};
 pub use merge::{Diff, Merge};
 pub use node::{
     Node, OpMetadata, OpOptions, Output, Platform, Position, ProgressGroup, Range, SourceLocation,

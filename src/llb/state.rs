@@ -4,8 +4,9 @@
 //! instruction means is the converter's business.
 
 use super::exec::{Exec, NetMode, SecurityMode};
-use super::file::{clean_path, FileOp};
+use super::file::FileOp;
 use super::node::{OpOptions, Output, Platform};
+use crate::go::path::clean_path;
 
 /// A root filesystem (`None`: scratch) with defaults for the processes run on it.
 #[derive(Clone, Debug)]

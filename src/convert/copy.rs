@@ -1,0 +1,610 @@
+//! COPY and ADD (convert.go `dispatchCopy`): sources expanded with the stage's env, heredoc
+//! sources, `--from` stages, URLs and their checksums, `--chmod`/`--chown`, `--parents`,
+//! `--link` (a MergeOp when the daemon has it), then one FileOp and its history entry.
+
+use std::sync::Arc;
+
+use crate::instructions::{Add, Command, Copy, CopyArgs};
+use crate::syntax::expand::Expander;
+
+use super::command::{display_name, location, step_error, Context};
+use super::graph::{
+    CopyMode, CopySpec, FileAction, Fs, LineRange, Op, OpKind, OpMeta, ProgressGroup,
+};
+use super::state::{StageState, StepResult};
+use super::ConvertError;
+use crate::go::path::{clean_path, join_path, keep_trailing, system_normalize_path};
+use crate::llb::Chown;
+
+/// COPY. `source` is the filesystem of the stage `--from` names, with whether that stage is
+/// already converted; `None` copies from the build context.
+pub(super) fn convert_copy(
+    st: &mut StageState,
+    cmd: &Command,
+    c: &Copy,
+    source: Option<&(Fs, bool)>,
+    ctx: &Context,
+) -> Result<(), ConvertError> {
+    let err = |msg: String| step_error(cmd, msg);
+    let (source, from_context) = match source {
+        Some((fs, dispatched)) => {
+            if !dispatched {
+                let from = c.from.as_ref().map(|w| w.text.as_str()).unwrap_or_default();
+                return Err(err(format!(
+                    "cannot copy from stage {from:?}, it needs to be defined before current stage {:?}",
+                    ctx.stage_name
+                )));
+            }
+            (fs.clone(), false)
+        }
+        None => (Some(Arc::clone(ctx.main_context)), true),
+    };
+    let req = copy_request(st, cmd, false, &c.args, ctx)?;
+    st.copy(CopyRequest {
+        source,
+        from_context,
+        parents: c.parents,
+        link: c.args.link,
+        merge_supported: ctx.supports("mergeop"),
+        location: location(cmd),
+        ..req
+    })
+    .map_err(err)?;
+    Ok(())
+}
+
+/// ADD: like COPY from the context, plus URL sources with `--checksum`, and `--unpack`.
+pub(super) fn convert_add(
+    st: &mut StageState,
+    cmd: &Command,
+    a: &Add,
+    ctx: &Context,
+) -> Result<(), ConvertError> {
+    let err = |msg: String| step_error(cmd, msg);
+    let word = |st: &StageState, w: &crate::instructions::Word| ctx.word(st, cmd, w);
+    let req = copy_request(st, cmd, true, &a.args, ctx)?;
+    // Sources are classified after expansion (`ADD ${LINK} /x`), as in the reference.
+    for t in &req.sources {
+        let git = t.starts_with("git@")
+            || t.starts_with("git://")
+            || (t.contains("://") && !is_http_source(t) && t.starts_with("http"));
+        if git {
+            return Err(err(format!(
+                "ADD from a git repository is not supported yet: {t}"
+            )));
+        }
+    }
+    let checksum = a
+        .checksum
+        .as_ref()
+        .map(|w| word(st, w))
+        .transpose()?
+        .filter(|c| !c.is_empty());
+    if checksum.is_some() {
+        if req.sources.len() != 1 {
+            return Err(err(
+                "checksum can't be specified for multiple sources".to_string()
+            ));
+        }
+        if !is_http_source(&req.sources[0]) {
+            return Err(err("checksum requires HTTP(S) or Git sources".to_string()));
+        }
+    }
+    st.copy(CopyRequest {
+        source: Some(Arc::clone(ctx.main_context)),
+        from_context: true,
+        unpack: a.unpack,
+        checksum,
+        link: a.args.link,
+        merge_supported: ctx.supports("mergeop"),
+        location: location(cmd),
+        ..req
+    })
+    .map_err(err)?;
+    Ok(())
+}
+
+/// The expanded form of what COPY and ADD share.
+fn copy_request(
+    st: &StageState,
+    cmd: &Command,
+    is_add: bool,
+    args: &CopyArgs,
+    ctx: &Context,
+) -> Result<CopyRequest, ConvertError> {
+    let word = |w: &crate::instructions::Word| ctx.word(st, cmd, w);
+    let mut srcs = Vec::with_capacity(args.sources.len());
+    for s in &args.sources {
+        srcs.push(word(s)?);
+    }
+    let dest = word(&args.dest)?;
+    let chown = args
+        .chown
+        .as_ref()
+        .map(word)
+        .transpose()?
+        .filter(|s| !s.is_empty());
+    let chmod = args
+        .chmod
+        .as_ref()
+        .map(word)
+        .transpose()?
+        .filter(|s| !s.is_empty());
+    // Heredoc bodies expand with `\` as escape and quotes kept (`ExpandRaw`).
+    let raw = Expander::new('\\').skip_quotes(true);
+    let mut inline = Vec::with_capacity(args.contents.len());
+    for c in &args.contents {
+        let data = if c.expand {
+            raw.expand_word(&c.data, &st.env)
+                .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(c.span)))?
+                .value
+        } else {
+            c.data.clone()
+        };
+        inline.push((c.path.clone(), data));
+    }
+    Ok(CopyRequest {
+        is_add,
+        sources: srcs,
+        contents: inline,
+        raw_dest: dest.clone(),
+        dest,
+        chown,
+        chmod,
+        excludes: args.excludes.iter().map(|w| w.text.clone()).collect(),
+        display: display_name(ctx.expander, cmd.source_code(), &st.env),
+        ..CopyRequest::default()
+    })
+}
+
+/// What a COPY or ADD asks for, expanded.
+#[derive(Debug, Clone, Default)]
+pub struct CopyRequest {
+    pub is_add: bool,
+    pub source: Fs,
+    /// True when `source` is the build context (its paths feed `local.followpaths`).
+    pub from_context: bool,
+    pub sources: Vec<String>,
+    /// Heredoc sources: (file name, content).
+    pub contents: Vec<(String, String)>,
+    /// DEST as written (after expansion), for the history.
+    pub raw_dest: String,
+    pub dest: String,
+    pub chown: Option<String>,
+    pub chmod: Option<String>,
+    pub excludes: Vec<String>,
+    pub parents: bool,
+    pub unpack: Option<bool>,
+    /// ADD `--checksum` of a URL source.
+    pub checksum: Option<String>,
+    /// `--link`.
+    pub link: bool,
+    /// The daemon supports MergeOp (the `mergeop` LLB cap), which `--link` needs.
+    pub merge_supported: bool,
+    /// Progress text (`COPY src dest` with variables expanded).
+    pub display: String,
+    pub location: Option<LineRange>,
+}
+
+impl StageState {
+    /// COPY / ADD of local paths from `source` (the context or another stage's filesystem).
+    pub fn copy(&mut self, req: CopyRequest) -> StepResult {
+        let dest = path_relative_to_working_dir(&self.dir, &req.dest);
+        let mode = match &req.chmod {
+            Some(c) => Some(parse_chmod(c)?),
+            None => None,
+        };
+        let owner = req
+            .chown
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(Chown::parse);
+
+        let mut message = String::from(if req.is_add { "ADD" } else { "COPY" });
+        if req.parents {
+            message.push_str(" --parents");
+        }
+        if let Some(c) = req.chown.as_deref().filter(|c| !c.is_empty()) {
+            message.push_str(&format!(" --chown={c}"));
+        }
+        if let Some(c) = &req.chmod {
+            message.push_str(&format!(" --chmod={c}"));
+        }
+        let platform = self.platform.clone();
+        let name = self.progress_name_for(&req.display, Some(&platform));
+
+        let mut actions = Vec::with_capacity(req.sources.len() + req.contents.len());
+        for src in &req.sources {
+            message.push(' ');
+            message.push_str(src);
+            if req.is_add && is_http_source(src) {
+                // ADD <url>: download to a file named after the URL's path, never unpacked
+                // unless --unpack says so.
+                let filename = url_file_name(src);
+                let http = Op::new(
+                    OpKind::Http {
+                        url: src.clone(),
+                        filename: filename.clone(),
+                        checksum: req.checksum.clone(),
+                    },
+                    OpMeta {
+                        custom_name: Some(name.clone()),
+                        dockerfile_command: Some(String::new()),
+                        ..OpMeta::default()
+                    },
+                );
+                actions.push(FileAction::Copy(Box::new(CopySpec {
+                    source: Some(http),
+                    src: clean_path(&join_path("/", &filename)),
+                    dest: dest.clone(),
+                    owner: owner.clone(),
+                    mode: mode.clone(),
+                    follow_symlink: false,
+                    dir_copy_contents: false,
+                    attempt_unpack: req.unpack.unwrap_or(false),
+                    create_dest_path: true,
+                    allow_wildcard: false,
+                    allow_empty_wildcard: false,
+                    include_patterns: Vec::new(),
+                    exclude_patterns: req.excludes.clone(),
+                    required_paths: Vec::new(),
+                    timestamp: None,
+                })));
+                continue;
+            }
+            let (src_path, include_patterns, required_paths) = if req.parents {
+                parents_source(src)
+            } else {
+                (clean_path(&join_path("/", src)), Vec::new(), Vec::new())
+            };
+            actions.push(FileAction::Copy(Box::new(CopySpec {
+                source: req.source.clone(),
+                src: src_path,
+                dest: dest.clone(),
+                owner: owner.clone(),
+                mode: mode.clone(),
+                follow_symlink: true,
+                dir_copy_contents: true,
+                attempt_unpack: req.unpack.unwrap_or(req.is_add),
+                create_dest_path: true,
+                allow_wildcard: true,
+                allow_empty_wildcard: true,
+                include_patterns,
+                exclude_patterns: req.excludes.clone(),
+                required_paths,
+                timestamp: None,
+            })));
+        }
+        for (path, data) in &req.contents {
+            message.push_str(&format!(" <<{path}"));
+            let inline = Op::new(
+                OpKind::File {
+                    base: None,
+                    actions: vec![FileAction::Mkfile {
+                        path: clean_path(&join_path("/", path)),
+                        mode: 0o644,
+                        data: data.clone().into_bytes(),
+                        owner: None,
+                        timestamp: None,
+                    }],
+                },
+                OpMeta {
+                    custom_name: Some("[internal] preparing inline document".to_string()),
+                    ..OpMeta::default()
+                },
+            );
+            actions.push(FileAction::Copy(Box::new(CopySpec {
+                source: Some(inline),
+                src: clean_path(&join_path("/", path)),
+                dest: dest.clone(),
+                owner: owner.clone(),
+                mode: mode.clone(),
+                follow_symlink: false,
+                dir_copy_contents: false,
+                attempt_unpack: false,
+                create_dest_path: true,
+                allow_wildcard: false,
+                allow_empty_wildcard: false,
+                include_patterns: Vec::new(),
+                exclude_patterns: req.excludes.clone(),
+                required_paths: Vec::new(),
+                timestamp: None,
+            })));
+        }
+        message.push(' ');
+        message.push_str(&req.raw_dest);
+
+        let meta = OpMeta {
+            custom_name: Some(name.clone()),
+            dockerfile_command: None,
+            ignore_cache: self.ignore_cache,
+            location: req.location,
+            progress_group: None,
+        };
+        if req.link && req.merge_supported && req.chmod.is_none() {
+            // COPY --link: copy onto scratch and merge the result over the stage, both ops in
+            // one progress group; the names reuse this step's index (convert.go dispatchCopy).
+            // The reference's group id is random; ours is derived from the step for stable output.
+            let id = link_group_id(&self.progress_name, self.cmd_index, &name);
+            let copy = Op::new(
+                OpKind::File {
+                    base: None,
+                    actions,
+                },
+                OpMeta {
+                    progress_group: Some(ProgressGroup {
+                        id: id.clone(),
+                        name: name.clone(),
+                        weak: true,
+                    }),
+                    ..meta.clone()
+                },
+            );
+            let link_name =
+                self.progress_name_again(&format!("LINK {}", req.display), Some(&platform));
+            let merge_meta = OpMeta {
+                custom_name: Some(link_name),
+                progress_group: Some(ProgressGroup {
+                    id,
+                    name,
+                    weak: false,
+                }),
+                ..meta
+            };
+            self.fs = Some(Op::new(
+                OpKind::Merge {
+                    inputs: vec![self.fs.clone(), Some(copy)],
+                },
+                merge_meta,
+            ));
+        } else {
+            self.fs = Some(Op::new(
+                OpKind::File {
+                    base: self.fs.clone(),
+                    actions,
+                },
+                meta,
+            ));
+        }
+        if req.from_context {
+            for src in req
+                .sources
+                .iter()
+                .filter(|s| !(req.is_add && is_http_source(s)))
+            {
+                self.context_paths.insert(join_path("/", src));
+            }
+        }
+        self.commit(message, true, true);
+        Ok(())
+    }
+}
+
+/// `isHTTPSource`: an http(s) URL that is not a git repository (those end in `.git`).
+pub fn is_http_source(src: &str) -> bool {
+    (src.starts_with("http://") || src.starts_with("https://")) && !url_path(src).ends_with(".git")
+}
+
+/// The path part of a URL (no scheme, host, query or fragment).
+fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    rest.find('/').map_or("", |i| &rest[i..])
+}
+
+/// The file name ADD gives a download: the URL path's last element, else `__unnamed__`.
+pub fn url_file_name(url: &str) -> String {
+    let path = url_path(url);
+    let trimmed = path.trim_end_matches('/');
+    let base = trimmed.rsplit('/').next().unwrap_or("");
+    if base.is_empty() || base == "." {
+        "__unnamed__".to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+/// A stable progress-group id for a `COPY --link` step.
+fn link_group_id(stage: &str, index: usize, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{stage}\0{index}\0{name}").as_bytes());
+    digest
+        .iter()
+        .take(13)
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..25]
+        .to_string()
+}
+
+/// `--chmod`: octal up to 07777, else a symbolic mode (dchapes-mode syntax).
+fn parse_chmod(c: &str) -> StepResult<CopyMode> {
+    let non_octal = || {
+        format!("invalid chmod parameter: '{c}'. it should be octal string and between 0 and 07777")
+    };
+    // dchapes/mode reads a value that starts with a digit as octal, so "64a" or "8" fail as
+    // numbers, and the reference reports those with the octal message too.
+    if c.starts_with(|ch: char| ch.is_ascii_digit()) {
+        let v = u32::from_str_radix(c, 8).map_err(|_| non_octal())?;
+        if v > 0o7777 {
+            return Err(non_octal());
+        }
+        return Ok(CopyMode::Octal(v));
+    }
+    if valid_symbolic_mode(c) {
+        Ok(CopyMode::Symbolic(c.to_string()))
+    } else {
+        Err(format!("invalid chmod parameter: '{c}'"))
+    }
+}
+
+/// `[ugoa]*[+-=]([rwxXst]*|[ugo])` clauses separated by commas.
+fn valid_symbolic_mode(s: &str) -> bool {
+    !s.is_empty()
+        && s.split(',').all(|clause| {
+            let rest = clause.trim_start_matches(['u', 'g', 'o', 'a']);
+            if rest.is_empty() {
+                return false;
+            }
+            let mut chars = rest.chars().peekable();
+            let mut any_op = false;
+            while let Some(op) = chars.next() {
+                if !matches!(op, '+' | '-' | '=') {
+                    return false;
+                }
+                any_op = true;
+                while let Some(&c) = chars.peek() {
+                    if matches!(c, 'r' | 'w' | 'x' | 'X' | 's' | 't' | 'u' | 'g' | 'o') {
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+            }
+            any_op
+        })
+}
+
+/// `COPY --parents`: the part before `/./` is the copied root, the rest an include pattern.
+fn parents_source(src: &str) -> (String, Vec<String>, Vec<String>) {
+    let (root, pattern) = match src.split_once("/./") {
+        Some((parent, pattern)) => (parent.to_string(), pattern.to_string()),
+        None => ("/".to_string(), src.to_string()),
+    };
+    let pattern = system_normalize_path("/", &pattern, false);
+    let required = if !contains_wildcards(&root) && !contains_wildcards(&pattern) {
+        vec![clean_path(&join_path("/", &format!("{root}/{pattern}")))]
+    } else {
+        Vec::new()
+    };
+    let root = clean_path(&system_normalize_path("/", &root, false));
+    (
+        root,
+        vec![pattern.trim_start_matches('/').to_string()],
+        required,
+    )
+}
+
+fn contains_wildcards(name: &str) -> bool {
+    let b = name.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'*' | b'?' | b'[' => return true,
+            b'\\' => i += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `pathRelativeToWorkingDir` then the LLB client's `normalizePath(dir, dest, true)`: the COPY
+/// destination as sent (cleaned, absolute, trailing slash kept).
+pub fn path_relative_to_working_dir(dir: &str, dest: &str) -> String {
+    let p = if dest.starts_with('/') {
+        dest.to_string()
+    } else {
+        let d = if dest.is_empty() || dest == "." {
+            "./"
+        } else {
+            dest
+        };
+        system_normalize_path(dir, d, true)
+    };
+    keep_trailing(&p, clean_path(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::state::test_stage;
+    use super::*;
+
+    #[test]
+    fn copy_dest_semantics() {
+        assert_eq!(path_relative_to_working_dir("/app", "./"), "/app/");
+        assert_eq!(path_relative_to_working_dir("/app", "."), "/app/");
+        assert_eq!(path_relative_to_working_dir("/app", ""), "/app/");
+        assert_eq!(path_relative_to_working_dir("/app", "x"), "/app/x");
+        assert_eq!(path_relative_to_working_dir("/app", "x/"), "/app/x/");
+        assert_eq!(path_relative_to_working_dir("/app", "/abs//y/"), "/abs/y/");
+        assert_eq!(path_relative_to_working_dir("/", "."), "/");
+        assert_eq!(path_relative_to_working_dir("/app", "x/."), "/app/x/.");
+    }
+
+    #[test]
+    fn copy_builds_one_file_op_with_reference_flags() {
+        let mut s = test_stage();
+        s.dir = "/app".into();
+        s.cmd_total = 1;
+        s.copy(CopyRequest {
+            sources: vec!["package*.json".into()],
+            raw_dest: "./".into(),
+            dest: "./".into(),
+            chown: Some("node:node".into()),
+            from_context: true,
+            display: "COPY --chown=node:node package*.json ./".into(),
+            ..CopyRequest::default()
+        })
+        .unwrap();
+        let Some(op) = &s.fs else { panic!() };
+        assert_eq!(
+            op.meta.custom_name.as_deref(),
+            Some("[build 1/1] COPY --chown=node:node package*.json ./")
+        );
+        let OpKind::File { actions, .. } = &op.kind else {
+            panic!()
+        };
+        let FileAction::Copy(c) = &actions[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (c.src.as_str(), c.dest.as_str()),
+            ("/package*.json", "/app/")
+        );
+        assert!(
+            c.allow_wildcard
+                && c.allow_empty_wildcard
+                && c.dir_copy_contents
+                && c.follow_symlink
+                && c.create_dest_path
+        );
+        assert!(!c.attempt_unpack);
+        assert_eq!(
+            s.image.history[0].created_by,
+            "COPY --chown=node:node package*.json ./ # buildkit"
+        );
+        assert!(s.context_paths.contains("/package*.json"));
+    }
+
+    #[test]
+    fn add_url_file_names() {
+        assert_eq!(
+            url_file_name("https://example.com/pkg/app.tar.gz?x=1#frag"),
+            "app.tar.gz"
+        );
+        assert_eq!(url_file_name("https://example.com/"), "__unnamed__");
+        assert_eq!(url_file_name("https://example.com"), "__unnamed__");
+        assert_eq!(url_file_name("http://h/dir/"), "dir");
+        assert!(is_http_source("https://example.com/a"));
+        assert!(!is_http_source("https://github.com/moby/buildkit.git"));
+        assert!(!is_http_source("./local"));
+    }
+
+    #[test]
+    fn chmod_forms() {
+        assert_eq!(parse_chmod("755").unwrap(), CopyMode::Octal(0o755));
+        assert_eq!(
+            parse_chmod("u+x,g-w").unwrap(),
+            CopyMode::Symbolic("u+x,g-w".into())
+        );
+        assert!(parse_chmod("99999").is_err());
+        assert!(parse_chmod("8").is_err());
+        assert!(parse_chmod("bogus").is_err());
+        for numeric in ["64a", "8", "10000"] {
+            assert_eq!(
+                parse_chmod(numeric).unwrap_err(),
+                format!("invalid chmod parameter: '{numeric}'. it should be octal string and between 0 and 07777")
+            );
+        }
+    }
+}

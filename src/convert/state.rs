@@ -1,0 +1,300 @@
+//! The build state of one stage while its instructions are converted (dockerfile2llb's
+//! `dispatchState`): its filesystem graph, env, working dir, user, image config and history,
+//! and the progress names of its steps. Each instruction family updates it from its own module
+//! (`config`, `run`, `copy`); this module holds what they share.
+//!
+//! Everything here is O(size of what the instruction emits): the stage's env is mutated in place,
+//! never rebuilt, and graph nodes are shared `Arc`s.
+
+use std::collections::BTreeSet;
+
+use crate::instructions::Span;
+use crate::llb::ProxyEnv;
+
+use super::env::{parse_key_value, EnvList};
+use super::graph::{Fs, NetMode};
+use super::image::ImageConfig;
+use super::platform::Platform;
+use crate::go::path::system_normalize_path;
+
+/// The build state of one stage while its instructions are dispatched (`dispatchState`).
+#[derive(Debug, Clone)]
+pub struct StageState {
+    /// Name shown in progress: the stage name, `stage-N`, or empty for a lone stage.
+    pub progress_name: String,
+    pub fs: Fs,
+    /// Env of the LLB state (image env + ENV + ARG values), in `llb.EnvList` order.
+    pub env: EnvList,
+    pub dir: String,
+    pub user: String,
+    pub hostname: String,
+    pub network: NetMode,
+    /// Platform recorded on the LLB state (`None` for a scratch base: the target is used).
+    pub state_platform: Option<Platform>,
+    /// The stage's platform (`d.platform`).
+    pub platform: Platform,
+    pub image: ImageConfig,
+    /// The base image's config as resolved (`baseImg`, `containerimage.base.config`); none on
+    /// scratch. Inherited from a base stage.
+    pub base_image: Option<ImageConfig>,
+    /// Build-check warnings of this stage's dispatch (not located yet), in order.
+    pub warnings: Vec<crate::syntax::Diagnostic>,
+    /// ARGs declared in this stage and its base stages, with their values.
+    pub build_args: Vec<(String, Option<String>)>,
+    pub cmd_index: usize,
+    pub cmd_total: usize,
+    pub ignore_cache: bool,
+    /// Where this stage last set CMD, ENTRYPOINT and HEALTHCHECK (`instructionTracker`: a
+    /// second one warns at the first; ENTRYPOINT keeps a CMD set in the stage).
+    pub cmd_at: Option<Span>,
+    pub entrypoint_at: Option<Span>,
+    pub healthcheck_at: Option<Span>,
+    /// A WORKDIR was written in this stage or a base stage (`workdirSet`).
+    pub workdir_set: bool,
+    /// Paths of the build context this stage reads (`ctxPaths`).
+    pub context_paths: BTreeSet<String>,
+    /// Prefix progress names with the platform (multi-platform builds).
+    pub prefix_platform: bool,
+    /// SOURCE_DATE_EPOCH as UnixNano for created files, RFC 3339 for history.
+    pub epoch: Option<Epoch>,
+    /// The instruction being dispatched is an ONBUILD trigger (`ONBUILD ` in progress names).
+    pub onbuild: bool,
+}
+
+/// SOURCE_DATE_EPOCH in the two forms the reference writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Epoch {
+    pub unix_nanos: i64,
+    pub rfc3339: String,
+}
+
+/// Settings every RUN shares (`dispatchOpt`).
+#[derive(Debug, Clone, Default)]
+pub struct RunDefaults {
+    pub proxy_env: Option<ProxyEnv>,
+    pub extra_hosts: Vec<(String, String)>,
+    /// `/dev/shm` tmpfs size in bytes when > 0.
+    pub shm_size: i64,
+}
+
+/// Errors of a single instruction's state update; the caller adds the location.
+pub type StepResult<T = ()> = Result<T, String>;
+
+impl StageState {
+    /// A stage on an empty or pulled filesystem, before its base image config is applied.
+    pub fn new(
+        progress_name: String,
+        fs: Fs,
+        platform: Platform,
+        state_platform: Option<Platform>,
+        image: ImageConfig,
+    ) -> Self {
+        StageState {
+            progress_name,
+            fs,
+            env: EnvList::new(),
+            dir: "/".to_string(),
+            user: String::new(),
+            hostname: String::new(),
+            network: NetMode::Sandbox,
+            state_platform,
+            platform,
+            image,
+            base_image: None,
+            warnings: Vec::new(),
+            build_args: Vec::new(),
+            cmd_index: 0,
+            cmd_total: 0,
+            ignore_cache: false,
+            cmd_at: None,
+            entrypoint_at: None,
+            healthcheck_at: None,
+            workdir_set: false,
+            context_paths: BTreeSet::new(),
+            prefix_platform: false,
+            epoch: None,
+            onbuild: false,
+        }
+    }
+
+    /// `prefixCommand`: `[name i/total] text`, counting this step. The index is padded to the
+    /// width of the total.
+    pub fn progress_name_for(&mut self, text: &str, platform: Option<&Platform>) -> String {
+        if self.cmd_total == 0 {
+            return text.to_string();
+        }
+        self.cmd_index += 1;
+        self.progress_name_again(text, platform)
+    }
+
+    /// The name of a second op of the step just counted (COPY --link's merge), with its index.
+    pub(super) fn progress_name_again(&self, text: &str, platform: Option<&Platform>) -> String {
+        if self.cmd_total == 0 {
+            return text.to_string();
+        }
+        let mut out = String::from("[");
+        if self.prefix_platform {
+            if let Some(p) = platform {
+                out.push_str(&p.format_all());
+                out.push_str(&self.cross_platform_suffix(p));
+                out.push(' ');
+            }
+        }
+        if !self.progress_name.is_empty() {
+            out.push_str(&self.progress_name);
+            out.push(' ');
+        }
+        let width = self.cmd_total.to_string().len();
+        out.push_str(&format!("{:>width$}/{}] ", self.cmd_index, self.cmd_total));
+        if self.onbuild {
+            out.push_str("ONBUILD ");
+        }
+        out.push_str(text);
+        out
+    }
+
+    /// `formatTargetPlatform`: `->arm64` when the stage's TARGET* args name another platform.
+    fn cross_platform_suffix(&self, base: &Platform) -> String {
+        let target = if let Some(tp) = self
+            .env
+            .get("TARGETPLATFORM")
+            .and_then(|v| Platform::parse(v).ok())
+        {
+            tp
+        } else {
+            let (os, arch, variant) = (
+                self.env.get("TARGETOS"),
+                self.env.get("TARGETARCH"),
+                self.env.get("TARGETVARIANT"),
+            );
+            if os.is_none() && arch.is_none() && variant.is_none() {
+                return String::new();
+            }
+            let mut p = Platform {
+                os: os.unwrap_or_default().to_string(),
+                architecture: arch.unwrap_or_default().to_string(),
+                variant: variant.unwrap_or_default().to_string(),
+                ..Platform::default()
+            };
+            if p.os.is_empty() {
+                p.os = base.os.clone();
+            }
+            if p.architecture.is_empty() {
+                p.architecture = base.architecture.clone();
+            }
+            p.normalize()
+        };
+        if target.os == base.os && target.architecture != base.architecture {
+            let mut s = format!("->{}", target.architecture);
+            if !target.variant.is_empty() {
+                s.push('/');
+                s.push_str(&target.variant);
+            }
+            s
+        } else if target.os != base.os {
+            format!("->{}", target.format_all())
+        } else {
+            String::new()
+        }
+    }
+
+    fn history_time(&self) -> Option<String> {
+        self.epoch.as_ref().map(|e| e.rfc3339.clone())
+    }
+
+    pub(super) fn commit(&mut self, message: String, with_layer: bool, made_llb: bool) {
+        let created = self.history_time();
+        self.image
+            .commit_history(message, with_layer, made_llb, created.as_deref());
+    }
+
+    /// The platform ops of this stage run on: the state's, else the build's target.
+    pub fn exec_platform(&self, target: &Platform) -> Platform {
+        self.state_platform
+            .clone()
+            .unwrap_or_else(|| target.clone())
+    }
+
+    /// Apply the base image's config to the state, as toDispatchState does before dispatching.
+    pub fn apply_base_config(&mut self) {
+        if self.image.env_value("PATH").is_none() && self.platform.os != "windows" {
+            let path = format!("PATH={}", super::image::default_path_env(&self.platform.os));
+            self.image.config.env.push(path);
+        }
+        for entry in self.image.config.env.clone() {
+            let (k, v) = parse_key_value(&entry);
+            self.env.add_or_replace(k, v);
+        }
+        if !self.image.config.working_dir.is_empty() {
+            let wd = self.image.config.working_dir.clone();
+            self.set_workdir(&wd);
+        }
+        if !self.image.config.user.is_empty() {
+            self.user = self.image.config.user.clone();
+        }
+    }
+
+    /// `dispatchWorkdir` without the commit: update the config and state dir.
+    pub(super) fn set_workdir(&mut self, path: &str) -> String {
+        let wd = system_normalize_path(&self.image.config.working_dir, path, false);
+        self.image.config.working_dir = wd.clone();
+        self.dir = wd.clone();
+        wd
+    }
+
+    /// `withShell`: the stage's SHELL (or the OS default) plus the command line joined by spaces.
+    pub fn with_shell(&self, args: &[String]) -> Vec<String> {
+        let mut shell = if self.image.config.shell.is_empty() {
+            default_shell(&self.image.os)
+        } else {
+            self.image.config.shell.clone()
+        };
+        shell.push(args.join(" "));
+        shell
+    }
+}
+
+/// `defaultShell`.
+pub fn default_shell(os: &str) -> Vec<String> {
+    if os == "windows" {
+        vec!["cmd".into(), "/S".into(), "/C".into()]
+    } else {
+        vec!["/bin/sh".into(), "-c".into()]
+    }
+}
+
+/// A stage for unit tests: linux/amd64 on an empty base, base config applied.
+#[cfg(test)]
+pub(super) fn test_stage() -> StageState {
+    let p = Platform::new("linux", "amd64");
+    let mut s = StageState::new(
+        "build".into(),
+        None,
+        p.clone(),
+        None,
+        ImageConfig::empty(&p),
+    );
+    s.apply_base_config();
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_names_pad_to_total_width() {
+        let mut s = test_stage();
+        s.cmd_total = 12;
+        assert_eq!(
+            s.progress_name_for("RUN make", None),
+            "[build  1/12] RUN make"
+        );
+        s.progress_name = String::new();
+        s.cmd_total = 3;
+        s.cmd_index = 1;
+        assert_eq!(s.progress_name_for("COPY a b", None), "[2/3] COPY a b");
+        s.cmd_total = 0;
+        assert_eq!(s.progress_name_for("FROM x", None), "FROM x");
+    }
+}

@@ -1,0 +1,172 @@
+//! The build checks the reference's linter runs while it parses instructions
+//! (MaintainerDeprecated, StageNameCasing, FromAsCasing, ReservedStageName, DuplicateStageName,
+//! ConsistentInstructionCasing) and our own notes on accepted input.
+
+use super::{Diagnostic, Stage};
+use crate::go::quote as go_quote;
+use crate::syntax::rules;
+use crate::syntax::Node;
+
+/// Warnings the reference's linter gives for accepted instructions.
+pub(super) fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
+    let command = node.command();
+    match command.as_str() {
+        "maintainer" => warnings.push(
+            Diagnostic::warning(
+                "Maintainer instruction is deprecated in favor of using label",
+                node.keyword.span,
+            )
+            .with_rule(&rules::MAINTAINER_DEPRECATED, node.span)
+            .with_label("deprecated")
+                .with_hint(
+                    "use `LABEL org.opencontainers.image.authors=\"...\"` instead (MaintainerDeprecated)",
+                ),
+        ),
+        "run" | "cmd" | "entrypoint" => {
+            // `CMD ['a']` is not JSON (single quotes), so it silently becomes a shell command.
+            if let [only] = node.args.as_slice() {
+                let t = only.text.trim();
+                if !node.json && t.starts_with('[') && t.ends_with(']') {
+                    warnings.push(
+                        Diagnostic::warning(
+                            format!(
+                                "{} arguments look like a JSON array but are not valid JSON; they run as a shell command",
+                                node.keyword.text.to_uppercase()
+                            ),
+                            only.span,
+                        )
+                        .with_label("not valid JSON")
+                        .with_hint("in exec form use double quotes and commas: [\"executable\", \"arg\"]"),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagnostic>) {
+    if let Some(written) = &stage.from.name {
+        if written.text != written.text.to_lowercase() {
+            warnings.push(
+                Diagnostic::warning(
+                    format!("Stage name '{}' should be lowercase", written.text),
+                    written.span,
+                )
+                .with_rule(&rules::STAGE_NAME_CASING, node.span)
+                .with_label(format!("used as `{}`", written.text.to_lowercase()))
+                .with_hint("stage names are case-insensitive and stored lower-cased"),
+            );
+        }
+    }
+    // `doesFromCaseMatchAsCase`: only when FROM itself is all lower or all upper case.
+    if let (Some(as_word), [_, _, _]) = (&stage.from.as_keyword, node.args.as_slice()) {
+        let from = &node.keyword.text;
+        let lower = *from == from.to_lowercase();
+        let upper = *from == from.to_uppercase();
+        let matches = if lower {
+            as_word.text == as_word.text.to_lowercase()
+        } else {
+            as_word.text == as_word.text.to_uppercase()
+        };
+        if (lower || upper) && !matches {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "'{}' and '{from}' keywords' casing do not match",
+                        as_word.text
+                    ),
+                    as_word.span,
+                )
+                .with_rule(&rules::FROM_AS_CASING, node.span)
+                .with_label(format!(
+                    "`{from}` is written in {} case",
+                    if lower { "lower" } else { "upper" }
+                )),
+            );
+        }
+    }
+}
+
+/// `validateStageNames`, after every stage is parsed as in the reference: ReservedStageName and
+/// DuplicateStageName (the last stage of a name wins in --target, FROM and --from).
+pub(super) fn validate_stage_names(stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
+    for (i, stage) in stages.iter().enumerate() {
+        let Some(name) = &stage.name else { continue };
+        let span = stage
+            .from
+            .name
+            .as_ref()
+            .map(|w| w.span)
+            .unwrap_or(stage.span);
+        if matches!(name.as_str(), "context" | "scratch") {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "Stage name should not use the same name as reserved stage {}",
+                        go_quote(name)
+                    ),
+                    span,
+                )
+                .with_rule(&rules::RESERVED_STAGE_NAME, stage.span)
+                .with_label("a reserved name"),
+            );
+        }
+        if let Some(first) = stages[..i].iter().find(|s| s.name.as_ref() == Some(name)) {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "Duplicate stage name {}, stage names should be unique",
+                        go_quote(name)
+                    ),
+                    span,
+                )
+                .with_rule(&rules::DUPLICATE_STAGE_NAME, stage.span)
+                .with_label("already used by an earlier stage")
+                .with_hint(format!(
+                    "stage `{name}` is first defined on line {}; a later stage of the same name replaces it",
+                    first.lines.start
+                )),
+            );
+        }
+    }
+}
+
+/// `validateCommandCasing`: every instruction keyword (FROM included) should be all lower or all
+/// upper case like the majority of those that are.
+pub(super) fn validate_command_casing(stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
+    let keywords = || {
+        stages.iter().flat_map(|stage| {
+            std::iter::once((&stage.from.keyword, stage.span))
+                .chain(stage.commands.iter().map(|c| (&c.keyword, c.span)))
+        })
+    };
+    let (mut lower, mut upper) = (0, 0);
+    for (keyword, _) in keywords() {
+        if keyword.text == keyword.text.to_lowercase() {
+            lower += 1;
+        } else if keyword.text == keyword.text.to_uppercase() {
+            upper += 1;
+        }
+    }
+    let majority_lower = lower > upper;
+    for (keyword, at) in keywords() {
+        let text = &keyword.text;
+        let casing = if majority_lower && *text != text.to_lowercase() {
+            "lowercase"
+        } else if !majority_lower && *text != text.to_uppercase() {
+            "uppercase"
+        } else {
+            continue;
+        };
+        warnings.push(
+            Diagnostic::warning(
+                format!(
+                    "Command '{text}' should match the case of the command majority ({casing})"
+                ),
+                keyword.span,
+            )
+            .with_rule(&rules::CONSISTENT_INSTRUCTION_CASING, at),
+        );
+    }
+}
