@@ -7,7 +7,7 @@ use crate::instructions::{self as ins, Command, Word};
 use crate::syntax::{rules, Diagnostic, Span};
 
 use super::args::is_non_env_arg;
-use super::command::{display_name, location, step_error, word_span, Context};
+use super::context::{display_name, location, step_error, word_span, Context};
 use super::expose::parse_ports;
 use super::graph::{FileAction, LineRange, Op, OpKind, OpMeta};
 use super::image::{Empty, Healthcheck};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::instructions::{Add, Command, Copy, CopyArgs};
 use crate::syntax::expand::Expander;
 
-use super::command::{display_name, location, step_error, Context};
+use super::context::{display_name, location, step_error, Context};
 use super::graph::{
     CopyMode, CopySpec, FileAction, Fs, LineRange, Op, OpKind, OpMeta, ProgressGroup,
 };

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::args::proxy_env_from_build_args;
 use super::command;
+use super::context::Context;
 use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
 use super::image::ImageConfig;
 use super::platform::Platform;
@@ -96,7 +97,7 @@ impl Build<'_> {
 
             if let Some(df_index) = decl.df_index {
                 let stage = &self.df.stages[df_index];
-                let ctx = command::Context {
+                let ctx = Context {
                     expander: &self.expander,
                     global_args: &self.global_args,
                     build_args: &opts.build_args,

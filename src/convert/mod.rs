@@ -15,6 +15,7 @@
 pub mod args;
 mod command;
 mod config;
+mod context;
 mod copy;
 pub mod env;
 pub mod expose;

@@ -9,7 +9,7 @@ use crate::instructions::{self as ins, Command, MountType};
 use crate::syntax::expand::Expander;
 use crate::syntax::heredoc::parse_heredoc_word;
 
-use super::command::{location, step_error, uppercase_cmd, Context};
+use super::context::{location, step_error, uppercase_cmd, Context};
 use super::env::EnvList;
 use super::graph::{
     CacheSharing, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op, OpKind,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::flags::{FlagKind, FlagSpec};
-use super::parse::{command_line_from, comment_for, NodeParser};
+use super::node_parser::{command_line_from, comment_for, NodeParser};
 use super::{CommandLine, Diagnostic, Span, Word};
 use crate::go::quote as go_quote;
 use crate::go::time::parse_duration;

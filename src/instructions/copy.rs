@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::flags::{FlagKind, FlagSpec, FlagValues};
-use super::parse::NodeParser;
+use super::node_parser::NodeParser;
 use super::{Diagnostic, Span, Word};
 use crate::syntax::heredoc::parse_heredoc_word;
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::flags::{parse_flags, Flag, FlagKind, FlagSpec};
-use super::parse::{comment_for, INSTRUCTIONS};
+use super::node_parser::comment_for;
 use super::{Diagnostic, Span, Stage, Word};
 use crate::go::quote as go_quote;
 use crate::syntax::Node;
@@ -43,7 +43,10 @@ fn inline_comment_hint(node: &Node) -> Option<String> {
     })
 }
 
-pub(super) fn parse_from(node: &Node) -> Result<Stage, Diagnostic> {
+pub(super) fn parse_from(
+    node: &Node,
+    all_flags: &[(&str, &FlagSpec)],
+) -> Result<Stage, Diagnostic> {
     let args = &node.args;
     let (name, name_word, as_word) = match args.len() {
         3 if args[1].text.eq_ignore_ascii_case("as") => {
@@ -86,7 +89,7 @@ pub(super) fn parse_from(node: &Node) -> Result<Stage, Diagnostic> {
         }
     };
     let flags: Vec<Flag> = node.flags.iter().map(Flag::from_word).collect();
-    let values = parse_flags(&flags, FLAGS, "FROM", INSTRUCTIONS)?;
+    let values = parse_flags(&flags, FLAGS, "FROM", all_flags)?;
     let comment = name.as_ref().and_then(|n| comment_for(&node.comments, n));
     Ok(Stage {
         name,

@@ -28,6 +28,7 @@ pub mod flags;
 mod from;
 mod lint;
 pub mod mount;
+mod node_parser;
 mod parse;
 mod run;
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::flags::{FlagKind, FlagSpec};
 use super::mount::{check_mount_syntax, parse_device, Device};
-use super::parse::NodeParser;
+use super::node_parser::NodeParser;
 use super::{CommandLine, Diagnostic, Heredoc, Word};
 use crate::go::quote as go_quote;
 use crate::syntax::suggest::search;
