@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use dockerfile_llb::convert::{self, ConvertOptions, Platform, ResolvedImages};
+use dockerfile_llb::convert::{self, BuildOptions, ConvertOptions, Platform, ResolvedImages};
 use dockerfile_llb::instructions::parse_dockerfile;
 use prost::Message;
 
@@ -26,7 +26,10 @@ fn generated(stages: usize, per_stage: usize) -> String {
 fn convert_once(source: &[u8]) -> usize {
     let df = parse_dockerfile(source, "Dockerfile").expect("generated Dockerfile parses");
     let opts = ConvertOptions {
-        build_platform: Platform::new("linux", "amd64"),
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            ..BuildOptions::default()
+        },
         session_id: "bench".to_string(),
         source: source.to_vec(),
         ..ConvertOptions::default()
@@ -34,6 +37,7 @@ fn convert_once(source: &[u8]) -> usize {
     // Every stage starts FROM scratch or an earlier stage: nothing to resolve.
     assert!(convert::plan(&df, &opts, &ResolvedImages::new())
         .expect("plan")
+        .requests()
         .is_empty());
     let converted = convert::convert(&df, &opts, &ResolvedImages::new()).expect("convert");
     converted.definition.encode_to_vec().len()

@@ -7,7 +7,9 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use dockerfile_llb::convert::{self, ConvertOptions, Platform, ResolvedImage, ResolvedImages};
+use dockerfile_llb::convert::{
+    self, BuildOptions, ConvertOptions, Platform, ResolvedImage, ResolvedImages,
+};
 use dockerfile_llb::instructions::parse_dockerfile;
 use prost::Message;
 
@@ -25,14 +27,17 @@ fn main() -> Result<()> {
     let parsed = start.elapsed();
 
     let opts = ConvertOptions {
-        build_platform: Platform::new("linux", "amd64"),
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            ..BuildOptions::default()
+        },
         session_id: "bench-session".to_string(),
         filename: path.clone(),
         source: source.clone(),
         ..ConvertOptions::default()
     };
     let mut images = ResolvedImages::new();
-    let requests = convert::plan(&df, &opts, &images)?;
+    let requests = convert::plan(&df, &opts, &images)?.requests().to_vec();
     for r in &requests {
         let config = format!(
             r#"{{"architecture":"{}","os":"{}","config":{{"Env":["PATH=/usr/bin:/bin"]}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,

@@ -13,7 +13,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use prost::Message;
 
-use dockerfile_llb::convert::{self, reference, ConvertOptions, Platform};
+use dockerfile_llb::convert::{self, reference, BuildOptions, ConvertOptions, Platform};
 use dockerfile_llb::instructions::{self, Dockerfile};
 use dockerfile_llb::llb;
 
@@ -132,14 +132,17 @@ impl OfflineBuild {
             None => None,
         };
         let options = ConvertOptions {
-            target: args.target.clone(),
-            build_args: parse_build_args(&args.build_args)?,
+            build: BuildOptions {
+                target: args.target.clone(),
+                build_args: parse_build_args(&args.build_args)?,
+                build_platform: Platform::host(),
+                ..BuildOptions::default()
+            },
             target_platform,
-            build_platform: Platform::host(),
             filename: filename.clone(),
             source: source.clone(),
             // The LLB a current daemon (BuildKit v0.26.3) would get through the gateway.
-            llb_caps: Some(convert::all_llb_caps()),
+            llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
             ..ConvertOptions::default()
         };
         Ok(OfflineBuild {
@@ -161,9 +164,8 @@ impl OfflineBuild {
             Some(d) => d.render(&self.source),
             None => format!("error: {}\n", e.message),
         };
-        let images = convert::offline::resolve_offline(parsed, &self.options, &self.image_configs)
-            .map_err(rendered)?;
-        convert::convert(parsed, &self.options, &images).map_err(rendered)
+        convert::offline::convert_offline(parsed, &self.options, &self.image_configs)
+            .map_err(rendered)
     }
 }
 

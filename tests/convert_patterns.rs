@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use dockerfile_llb::convert::{
-    self, ConvertOptions, Converted, ImageRequest, NoCache, Platform, ResolvedImage, ResolvedImages,
+    self, BuildOptions, ConvertOptions, Converted, ImageRequest, NoCache, Platform, ResolvedImage,
+    ResolvedImages,
 };
 use dockerfile_llb::instructions::parse_dockerfile;
 use dockerfile_llb::proto::pb;
@@ -14,7 +15,10 @@ use sha2::{Digest, Sha256};
 
 fn options(source: &str) -> ConvertOptions {
     ConvertOptions {
-        build_platform: Platform::new("linux", "amd64"),
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            ..BuildOptions::default()
+        },
         session_id: "test-session".to_string(),
         source: source.as_bytes().to_vec(),
         ..ConvertOptions::default()
@@ -82,8 +86,10 @@ fn resolve(requests: &[ImageRequest]) -> ResolvedImages {
 fn build(source: &str, opts: ConvertOptions) -> (Vec<ImageRequest>, Converted) {
     let df = parse_dockerfile(source.as_bytes(), "Dockerfile")
         .unwrap_or_else(|d| panic!("parse: {}", d.message));
-    let requests =
-        convert::plan(&df, &opts, &ResolvedImages::new()).unwrap_or_else(|e| panic!("plan: {e}"));
+    let requests = convert::plan(&df, &opts, &ResolvedImages::new())
+        .unwrap_or_else(|e| panic!("plan: {e}"))
+        .requests()
+        .to_vec();
     let images = resolve(&requests);
     let converted =
         convert::convert(&df, &opts, &images).unwrap_or_else(|e| panic!("convert: {e}"));
@@ -247,7 +253,7 @@ RUN make -C $APP_HOME
 #[test]
 fn pattern1_stage_reused_as_base_with_target() {
     let mut opts = options(SYSTEM_BUILDER);
-    opts.target = Some("system_builder".to_string());
+    opts.build.target = Some("system_builder".to_string());
     snapshot("pattern1_target_system_builder", SYSTEM_BUILDER, opts);
     snapshot("pattern1_full", SYSTEM_BUILDER, options(SYSTEM_BUILDER));
 }
@@ -321,7 +327,7 @@ ENTRYPOINT ["/hello"]
 fn pattern5_c_program_into_scratch_and_dev_target() {
     snapshot("pattern5_release", C_PROGRAM, options(C_PROGRAM));
     let mut opts = options(C_PROGRAM);
-    opts.target = Some("DEV".to_string());
+    opts.build.target = Some("DEV".to_string());
     snapshot("pattern5_target_dev", C_PROGRAM, opts);
 }
 
@@ -365,7 +371,7 @@ fn independent_stages_are_independent_branches() {
 fn no_cache_marks_run_and_copy_of_named_stages() {
     let src = "FROM alpine AS a\nRUN echo a\nCOPY x /x\nFROM a AS b\nRUN echo b\n";
     let mut opts = options(src);
-    opts.no_cache = NoCache::Stages(["B".to_string()].into_iter().collect());
+    opts.build.no_cache = NoCache::Stages(["B".to_string()].into_iter().collect());
     let (_, converted) = build(src, opts);
     let ops = dump(&converted.definition);
     let ignored: Vec<String> = ops
@@ -399,7 +405,7 @@ fn global_args_in_from_and_build_args() {
         hist.last().unwrap(),
         "RUN |1 VERSION=3.19 /bin/sh -c echo $VERSION # buildkit"
     );
-    opts.build_args = BTreeMap::from([("VERSION".to_string(), "3.20".to_string())]);
+    opts.build.build_args = BTreeMap::from([("VERSION".to_string(), "3.20".to_string())]);
     let (requests, _) = build(src, opts);
     assert_eq!(requests[0].reference, "docker.io/library/alpine:3.20");
 }
@@ -408,7 +414,9 @@ fn global_args_in_from_and_build_args() {
 fn errors_are_located() {
     let src = "FROM alpine\nCOPY --from=$X /a /b\n";
     let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
-    let err = convert::plan(&df, &options(src), &ResolvedImages::new()).unwrap_err();
+    let err = convert::plan(&df, &options(src), &ResolvedImages::new())
+        .err()
+        .expect("an error");
     assert!(
         err.message
             .contains("variable expansion is not supported for --from"),
@@ -419,7 +427,9 @@ fn errors_are_located() {
     let src = "FROM alpine AS a\nFROM a\n";
     let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
     let mut opts = options(src);
-    opts.target = Some("nope".to_string());
-    let err = convert::plan(&df, &opts, &ResolvedImages::new()).unwrap_err();
+    opts.build.target = Some("nope".to_string());
+    let err = convert::plan(&df, &opts, &ResolvedImages::new())
+        .err()
+        .expect("an error");
     assert_eq!(err.message, "target stage \"nope\" could not be found");
 }

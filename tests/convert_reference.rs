@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use dockerfile_llb::convert::{
-    self, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
+    self, BuildOptions, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
 };
 use dockerfile_llb::instructions::parse_dockerfile;
 use dockerfile_llb::proto::pb;
@@ -97,21 +97,24 @@ fn check_ops_only(case: Case) {
 fn run_case(case: Case, with_metadata: bool) {
     let source = case.dockerfile.as_bytes();
     let opts = ConvertOptions {
-        build_platform: Platform::new("linux", "amd64"),
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            target: case.target.map(str::to_string),
+            build_args: case
+                .build_args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            multi_platform: case.multi_platform,
+            source_date_epoch: case.epoch,
+            ..BuildOptions::default()
+        },
         session_id: "oracle-session".to_string(),
         source: source.to_vec(),
-        target: case.target.map(str::to_string),
-        build_args: case
-            .build_args
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        llb_caps: Some(dockerfile_llb::convert::all_llb_caps()),
+        llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
         target_platform: case
             .platform
             .map(|p| Platform::parse(p).unwrap().normalize()),
-        multi_platform: case.multi_platform,
-        source_date_epoch: case.epoch,
         ..ConvertOptions::default()
     };
     let df =
@@ -120,8 +123,10 @@ fn run_case(case: Case, with_metadata: bool) {
     let mut table = BTreeMap::new();
     // In rounds, as the frontend resolves: an image's ONBUILD triggers can ask for more.
     loop {
-        let requests: Vec<ImageRequest> =
-            convert::plan(&df, &opts, &images).unwrap_or_else(|e| panic!("plan: {e}"));
+        let requests: Vec<ImageRequest> = convert::plan(&df, &opts, &images)
+            .unwrap_or_else(|e| panic!("plan: {e}"))
+            .requests()
+            .to_vec();
         if requests.is_empty() {
             break;
         }
@@ -150,7 +155,7 @@ fn run_case(case: Case, with_metadata: bool) {
     let request = json!({
         "dockerfile": case.dockerfile,
         "target": case.target.unwrap_or(""),
-        "buildArgs": opts.build_args,
+        "buildArgs": opts.build.build_args,
         "sessionID": opts.session_id,
         "targetPlatform": case.platform.unwrap_or(""),
         "multiPlatform": case.multi_platform,

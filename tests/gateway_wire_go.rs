@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use dockerfile_llb::convert::{self, ConvertOptions, Platform};
+use dockerfile_llb::convert::{self, BuildOptions, ConvertOptions, Platform};
 use dockerfile_llb::gateway::bridge::{return_request, solve_request};
 use dockerfile_llb::gateway::conversion::parse_error;
 use dockerfile_llb::gateway::frontend::{platform_result, warning_request, SolvedPlatform};
@@ -56,14 +56,16 @@ fn dockerfile_source(text: &str) -> DockerfileSource {
 fn converted(text: &str, platform: &Platform) -> convert::Converted {
     let parsed = parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
     let options = ConvertOptions {
-        build_platform: Platform::new("linux", "amd64"),
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            ..BuildOptions::default()
+        },
         target_platform: Some(platform.clone()),
         source: text.as_bytes().to_vec(),
-        llb_caps: Some(convert::all_llb_caps()),
+        llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
         ..ConvertOptions::default()
     };
-    let images = convert::offline::resolve_offline(&parsed, &options, &BTreeMap::new()).unwrap();
-    convert::convert(&parsed, &options, &images).unwrap()
+    convert::offline::convert_offline(&parsed, &options, &BTreeMap::new()).unwrap()
 }
 
 fn solved(platform: &Platform, ref_id: &str) -> SolvedPlatform {

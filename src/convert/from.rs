@@ -39,11 +39,16 @@ impl Build<'_> {
         let opts = self.opts;
         let main_context = Op::new(OpKind::MainContext, OpMeta::default());
         let run_defaults = RunDefaults {
-            proxy_env: proxy_env_from_build_args(&opts.build_args),
-            extra_hosts: opts.extra_hosts.clone(),
-            shm_size: opts.shm_size,
+            proxy_env: proxy_env_from_build_args(&opts.build.build_args),
+            extra_hosts: opts
+                .build
+                .extra_hosts
+                .iter()
+                .map(|h| (h.host.clone(), h.ip.to_string()))
+                .collect(),
+            shm_size: opts.build.shm_size,
         };
-        let epoch = opts.source_date_epoch.map(epoch_of);
+        let epoch = opts.build.source_date_epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
         let mut scan = vec![[false; 2]; self.decls.len()];
         let mut warnings = self.warnings.clone();
@@ -81,13 +86,13 @@ impl Build<'_> {
             };
             st.cmd_total = decl.cmd_total;
             st.ignore_cache = decl.ignore_cache;
-            st.prefix_platform = opts.multi_platform;
+            st.prefix_platform = opts.build.multi_platform;
             st.epoch = epoch.clone();
             st.apply_base_config();
-            if !opts.hostname.is_empty() {
-                st.hostname = opts.hostname.clone();
+            if let Some(hostname) = &opts.build.hostname {
+                st.hostname = hostname.clone();
             }
-            st.network = opts.network_mode;
+            st.network = opts.build.network_mode;
 
             // ONBUILD triggers of the base (image config, or the base stage's ONBUILD lines) run
             // first (convert.go `initOnBuildTriggers`), located at this stage's FROM.
@@ -100,12 +105,12 @@ impl Build<'_> {
                 let ctx = Context {
                     expander: &self.expander,
                     global_args: &self.global_args,
-                    build_args: &opts.build_args,
+                    build_args: &opts.build.build_args,
                     run_defaults: &run_defaults,
                     target_platform: &self.target_platform,
                     main_context: &main_context,
                     stage_name: &decl.progress_name,
-                    cache_mount_ns: &opts.cache_mount_ns,
+                    cache_mount_ns: &opts.build.cache_mount_ns,
                     llb_caps: opts.llb_caps.as_ref(),
                 };
                 for (ti, trigger) in triggers.iter().enumerate() {
@@ -201,7 +206,7 @@ impl Build<'_> {
         let base_image = img.clone();
         img.created = None;
         if decl.platform.is_none() && self.implicit_target {
-            platform = auto_detect_platform(&img, &platform, &self.opts.build_platform);
+            platform = auto_detect_platform(&img, &platform, &self.opts.build.build_platform);
         }
         if let Some(d) = &resolved.digest {
             reference = reference
@@ -221,7 +226,7 @@ impl Build<'_> {
         st.base_image = Some(base_image);
         st.cmd_total = decl.cmd_total;
         st.cmd_index = decl.unreached_rounds;
-        st.prefix_platform = self.opts.multi_platform;
+        st.prefix_platform = self.opts.build.multi_platform;
         if !is_scratch {
             let name = st.progress_name_for(&format!("FROM {pinned}"), Some(&platform));
             let meta = OpMeta {
@@ -242,7 +247,7 @@ impl Build<'_> {
             let kind = OpKind::Image {
                 reference: pinned,
                 platform: platform.clone(),
-                resolve_mode: self.opts.image_resolve_mode,
+                resolve_mode: self.opts.build.image_resolve_mode,
             };
             st.fs = Some(Op::new(kind, meta));
             st.state_platform = Some(platform.normalize());
@@ -252,7 +257,7 @@ impl Build<'_> {
 
     /// Labels from the request, and the target platform in the config when it was explicit.
     fn finish_image(&self, target: &mut StageState) {
-        for (k, v) in &self.opts.labels {
+        for (k, v) in &self.opts.build.labels {
             target.image.config.labels.insert(k.clone(), v.clone());
         }
         if !self.implicit_target {

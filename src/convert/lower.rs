@@ -15,7 +15,11 @@ use super::from::ConvertedStages;
 use super::graph::{CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, OpMeta};
 use super::{ConvertError, ConvertOptions, Converted, SbomTargets};
 
-pub(crate) fn lower(d: ConvertedStages, opts: &ConvertOptions) -> Result<Converted, ConvertError> {
+pub(crate) fn lower(
+    d: ConvertedStages,
+    opts: &ConvertOptions,
+    excludes: &[String],
+) -> Result<Converted, ConvertError> {
     let source_map = match &opts.source_definition {
         Some(def) => llb::SourceMap::with_definition(
             opts.filename.clone(),
@@ -27,6 +31,7 @@ pub(crate) fn lower(d: ConvertedStages, opts: &ConvertOptions) -> Result<Convert
     };
     let mut lowering = Lowering {
         opts,
+        excludes,
         source_map,
         follow_paths: follow_paths(&d.context_paths),
         done: HashMap::new(),
@@ -84,6 +89,8 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
 
 struct Lowering<'a> {
     opts: &'a ConvertOptions,
+    /// The context's `.dockerignore` patterns.
+    excludes: &'a [String],
     source_map: Arc<llb::SourceMap>,
     follow_paths: Vec<String>,
     /// Graph node -> its LLB output (`None` for an op whose result is empty).
@@ -167,8 +174,8 @@ impl Lowering<'_> {
                 if !opts.session_id.is_empty() {
                     src = src.session(opts.session_id.clone());
                 }
-                if !opts.excludes.is_empty() {
-                    src = src.exclude_patterns(&opts.excludes);
+                if !self.excludes.is_empty() {
+                    src = src.exclude_patterns(self.excludes);
                 }
                 if !self.follow_paths.is_empty() {
                     src = src.follow_paths(&self.follow_paths);

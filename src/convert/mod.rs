@@ -40,49 +40,82 @@ pub use graph::NetMode;
 pub use image::ImageConfig;
 pub use platform::Platform;
 
-/// Everything the build request says about how to convert (frontend opts, already parsed).
-#[derive(Debug, Clone)]
-pub struct ConvertOptions {
+/// What the build request asks for, resolved (frontend opts or CLI flags): the same for every
+/// platform the build converts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildOptions {
     /// `target`: stage to build (case-insensitive); `None` builds the last stage.
     pub target: Option<String>,
     /// `build-arg:NAME=value`.
     pub build_args: BTreeMap<String, String>,
     /// `label:KEY=value`, added to the target image's labels.
     pub labels: BTreeMap<String, String>,
-    /// `platform`; `None` means "the build platform", and then the image config keeps the base
-    /// image's os/arch (the reference's implicit target).
-    pub target_platform: Option<Platform>,
     /// The worker's platform (`BUILDKIT_WORKERS[0].Platforms[0]`).
     pub build_platform: Platform,
     /// Prefix progress names with the platform (more than one platform requested).
     pub multi_platform: bool,
     /// `no-cache`: which stages ignore the cache for RUN/COPY/ADD.
     pub no_cache: NoCache,
-    /// `BUILDKIT_SESSION_ID` (or `local-sessionid:context`): `local.session` of the context.
-    pub session_id: String,
-    /// Local name of the build context (`context`).
-    pub context_name: String,
-    /// `.dockerignore` patterns: `local.excludepatterns` of the context.
-    pub excludes: Vec<String>,
-    /// Dockerfile name and bytes, for the source map (`Definition.source`).
-    pub filename: String,
-    pub source: Vec<u8>,
-    /// The LLB of the Dockerfile's own source, recorded in the source map's `SourceInfo`.
-    pub source_definition: Option<pb::Definition>,
-    /// `add-hosts`: (host, ip) for every RUN.
-    pub extra_hosts: Vec<(String, String)>,
+    /// `add-hosts`: extra `/etc/hosts` entries for every RUN.
+    pub extra_hosts: Vec<ExtraHost>,
     /// `shm-size` in bytes; > 0 adds a `/dev/shm` tmpfs to every RUN.
     pub shm_size: i64,
     /// `force-network-mode`.
     pub network_mode: NetMode,
-    /// `hostname` for RUN containers.
-    pub hostname: String,
+    /// `hostname` (or `build-arg:BUILDKIT_SANDBOX_HOSTNAME`) for RUN containers.
+    pub hostname: Option<String>,
     /// `image-resolve-mode`: `pull` or `local` go to `image.resolvemode`; `default` is omitted.
     pub image_resolve_mode: crate::llb::ResolveMode,
     /// `BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
     pub cache_mount_ns: String,
     /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
     pub source_date_epoch: Option<i64>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            target: None,
+            build_args: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            build_platform: Platform::host(),
+            multi_platform: false,
+            no_cache: NoCache::None,
+            extra_hosts: Vec::new(),
+            shm_size: 0,
+            network_mode: NetMode::Sandbox,
+            hostname: None,
+            image_resolve_mode: crate::llb::ResolveMode::Default,
+            cache_mount_ns: String::new(),
+            source_date_epoch: None,
+        }
+    }
+}
+
+/// One `add-hosts` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraHost {
+    pub host: String,
+    pub ip: std::net::IpAddr,
+}
+
+/// One conversion: the build's options, the platform it converts for, and what the daemon and
+/// the client gave (the context's name and session, the Dockerfile, the LLB caps).
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub build: BuildOptions,
+    /// `platform`; `None` means "the build platform", and then the image config keeps the base
+    /// image's os/arch (the reference's implicit target).
+    pub target_platform: Option<Platform>,
+    /// `BUILDKIT_SESSION_ID` (or `local-sessionid:context`): `local.session` of the context.
+    pub session_id: String,
+    /// Local name of the build context (`context`).
+    pub context_name: String,
+    /// Dockerfile name and bytes, for the source map (`Definition.source`).
+    pub filename: String,
+    pub source: Vec<u8>,
+    /// The LLB of the Dockerfile's own source, recorded in the source map's `SourceInfo`.
+    pub source_definition: Option<pb::Definition>,
     /// LLB caps the daemon reports (Ping's `LLBCaps`, enabled ones). Decides what the reference
     /// decides by cap: `exec.meta.setsdefaultpath` on every RUN, MergeOp for `COPY --link`,
     /// no-output read-write bind mounts. `None`: unknown, as the reference without caps.
@@ -92,26 +125,13 @@ pub struct ConvertOptions {
 impl Default for ConvertOptions {
     fn default() -> Self {
         ConvertOptions {
-            target: None,
-            build_args: BTreeMap::new(),
-            labels: BTreeMap::new(),
+            build: BuildOptions::default(),
             target_platform: None,
-            build_platform: Platform::host(),
-            multi_platform: false,
-            no_cache: NoCache::None,
             session_id: String::new(),
             context_name: "context".to_string(),
-            excludes: Vec::new(),
             filename: "Dockerfile".to_string(),
             source: Vec::new(),
             source_definition: None,
-            extra_hosts: Vec::new(),
-            shm_size: 0,
-            network_mode: NetMode::Sandbox,
-            hostname: String::new(),
-            image_resolve_mode: crate::llb::ResolveMode::Default,
-            cache_mount_ns: String::new(),
-            source_date_epoch: None,
             llb_caps: None,
         }
     }
@@ -288,117 +308,56 @@ impl ConvertError {
     }
 }
 
-/// The LLB cap IDs of BuildKit v0.26.3 (solver/pb/caps.go), for a daemon known to be current.
-pub fn all_llb_caps() -> BTreeSet<String> {
-    const CAPS: &[&str] = &[
-        "source.image",
-        "source.image.resolvemode",
-        "source.image.layerlimit",
-        "source.image.checksum",
-        "source.local",
-        "source.local.unique",
-        "source.local.sessionid",
-        "source.local.includepatterns",
-        "source.local.followpaths",
-        "source.local.excludepatterns",
-        "source.local.sharedkeyhint",
-        "source.local.differ",
-        "source.local.metadatatransfer",
-        "source.git",
-        "source.git.keepgitdir",
-        "source.git.fullurl",
-        "source.git.httpauth",
-        "source.git.knownsshhosts",
-        "source.git.mountsshsock",
-        "source.git.subdir",
-        "source.git.checksum",
-        "source.git.skipsubmodules",
-        "source.git.signatureverify",
-        "source.http",
-        "source.http.auth",
-        "source.http.checksum",
-        "source.http.perm",
-        "soruce.http.uidgid",
-        "source.http.header",
-        "source.ocilayout",
-        "source.buildop.llbfilename",
-        "exec.meta.base",
-        "exec.meta.cgroup.parent",
-        "exec.meta.network",
-        "exec.meta.proxyenv",
-        "exec.meta.security",
-        "exec.meta.security.devices.v1",
-        "exec.meta.setsdefaultpath",
-        "exec.meta.ulimit",
-        "exec.meta.cdi",
-        "exec.meta.removemountstubs.recursive",
-        "exec.mount.bind",
-        "exec.mount.bind.readwrite-nooutput",
-        "exec.mount.cache",
-        "exec.mount.cache.sharing",
-        "exec.mount.selector",
-        "exec.mount.tmpfs",
-        "exec.mount.tmpfs.size",
-        "exec.mount.secret",
-        "exec.mount.ssh",
-        "exec.mount.cache.content",
-        "exec.cgroup",
-        "exec.secretenv",
-        "exec.validexitcode",
-        "file.base",
-        "file.rm.wildcard",
-        "file.copy.includeexcludepatterns",
-        "file.copy.requiredpaths",
-        "file.rm.nofollowsymlink",
-        "file.copy.alwaysreplaceexistingdestpaths",
-        "file.copy.modestring",
-        "file.symlink.create",
-        "constraints",
-        "platform",
-        "meta.ignorecache",
-        "meta.description",
-        "meta.exportcache",
-        "cache.gha",
-        "cache.s3",
-        "cache.azblob",
-        "mergeop",
-        "diffop",
-        "exporter.image.annotations",
-        "exporter.image.attestations",
-        "exporter.sourcedateepoch",
-        "exporter.multiple",
-        "exporter.session",
-        "source.policy",
-        "source.policy.session",
-        "gc.freespacefilter",
-        "history.filter",
-    ];
-    CAPS.iter().map(|c| c.to_string()).collect()
-}
-
-/// Phase 1: the external images the selected target needs that are not in `resolved` yet.
-/// Call it again with what was resolved until it asks for nothing: a base image's ONBUILD
-/// triggers can name more images and stages (`COPY --from`), as in the reference's resolve loop.
-pub fn plan(
-    df: &Dockerfile,
-    opts: &ConvertOptions,
+/// Phase 1: the stage table and the external images the selected target needs that are not in
+/// `resolved` yet ([`Plan::requests`]). Call it again with what was resolved until it asks for
+/// nothing: a base image's ONBUILD triggers can name more images and stages (`COPY --from`), as
+/// in the reference's resolve loop. The last plan is then converted.
+pub fn plan<'a>(
+    df: &'a Dockerfile,
+    opts: &'a ConvertOptions,
     resolved: &ResolvedImages,
-) -> Result<Vec<ImageRequest>, ConvertError> {
+) -> Result<Plan<'a>, ConvertError> {
     let build = stages::Build::prepare(df, opts, resolved)?;
-    Ok(build
+    let requests = build
         .image_requests()
         .into_iter()
         .filter(|r| resolved.get(&r.reference, &r.platform).is_none())
-        .collect())
+        .collect();
+    Ok(Plan { build, requests })
 }
 
-/// Phase 2: the LLB definition and image config of the selected target.
+/// A prepared build: the stage table of one target on one platform.
+pub struct Plan<'a> {
+    build: stages::Build<'a>,
+    requests: Vec<ImageRequest>,
+}
+
+impl Plan<'_> {
+    /// The images still to resolve before [`Plan::convert`].
+    pub fn requests(&self) -> &[ImageRequest] {
+        &self.requests
+    }
+
+    /// Phase 2: the LLB definition and image config of the selected target, given each image's
+    /// digest and config. `excludes` are the context's `.dockerignore` patterns, which the
+    /// reference reads after resolving the images (`local.excludepatterns`).
+    pub fn convert(
+        self,
+        images: &ResolvedImages,
+        excludes: &[String],
+    ) -> Result<Converted, ConvertError> {
+        let opts = self.build.opts;
+        let stages = self.build.convert_stages(images)?;
+        lower::lower(stages, opts, excludes)
+    }
+}
+
+/// Both phases, for a build whose images are all in `images` and whose context has no
+/// `.dockerignore` patterns.
 pub fn convert(
     df: &Dockerfile,
     opts: &ConvertOptions,
     images: &ResolvedImages,
 ) -> Result<Converted, ConvertError> {
-    let build = stages::Build::prepare(df, opts, images)?;
-    let stages = build.convert_stages(images)?;
-    lower::lower(stages, opts)
+    plan(df, opts, images)?.convert(images, &[])
 }

@@ -7,29 +7,39 @@ use crate::instructions::Dockerfile;
 
 use super::image::History;
 use super::{
-    plan, ConvertError, ConvertOptions, ImageConfig, ImageRequest, Platform, ResolvedImage,
-    ResolvedImages,
+    plan, ConvertError, ConvertOptions, Converted, ImageConfig, ImageRequest, Plan, Platform,
+    ResolvedImage, ResolvedImages,
 };
 
 /// Every base image the conversion needs, answered offline. An image in `supplied` (normalised
 /// reference -> config JSON) gets that config; any other gets the empty image of its platform.
 /// Either way the source stays unpinned (no digest). The empty image carries one non-empty
 /// history entry so it is not mistaken for `scratch`, which would drop its source.
-pub fn resolve_offline(
-    df: &Dockerfile,
-    opts: &ConvertOptions,
+pub fn resolve_offline<'a>(
+    df: &'a Dockerfile,
+    opts: &'a ConvertOptions,
     supplied: &BTreeMap<String, Vec<u8>>,
-) -> Result<ResolvedImages, ConvertError> {
+) -> Result<(Plan<'a>, ResolvedImages), ConvertError> {
     let mut images = ResolvedImages::new();
     loop {
-        let requests = plan(df, opts, &images)?;
-        if requests.is_empty() {
-            return Ok(images);
+        let plan = plan(df, opts, &images)?;
+        if plan.requests().is_empty() {
+            return Ok((plan, images));
         }
-        for request in &requests {
+        for request in plan.requests() {
             images.insert(request, offline_image(request, supplied));
         }
     }
+}
+
+/// Resolves offline ([`resolve_offline`]) and converts the last plan.
+pub fn convert_offline(
+    df: &Dockerfile,
+    opts: &ConvertOptions,
+    supplied: &BTreeMap<String, Vec<u8>>,
+) -> Result<Converted, ConvertError> {
+    let (plan, images) = resolve_offline(df, opts, supplied)?;
+    plan.convert(&images, &[])
 }
 
 fn offline_image(request: &ImageRequest, supplied: &BTreeMap<String, Vec<u8>>) -> ResolvedImage {

@@ -91,8 +91,8 @@ impl<'a> Build<'a> {
         let target_platform = opts
             .target_platform
             .clone()
-            .unwrap_or_else(|| opts.build_platform.clone());
-        let target_name = match &opts.target {
+            .unwrap_or_else(|| opts.build.build_platform.clone());
+        let target_name = match &opts.build.target {
             Some(t) => t.clone(),
             None => df
                 .stages
@@ -101,9 +101,9 @@ impl<'a> Build<'a> {
                 .unwrap_or_default(),
         };
         let defaults = default_args(
-            &opts.build_platform,
+            &opts.build.build_platform,
             &target_platform,
-            &opts.build_args,
+            &opts.build.build_args,
             &target_name,
         );
         let global_args = meta_args(df, opts, &expander, defaults)?;
@@ -243,6 +243,7 @@ impl<'a> Build<'a> {
                 cmd_total,
                 ignore_cache: self
                     .opts
+                    .build
                     .no_cache
                     .applies_to(st.name.as_deref().unwrap_or("")),
                 lines: st.lines,
@@ -271,7 +272,7 @@ impl<'a> Build<'a> {
     }
 
     fn select_target(&mut self) -> Result<(), ConvertError> {
-        self.target = match &self.opts.target {
+        self.target = match &self.opts.build.target {
             None => self.decls.len() - 1,
             Some(t) => self.find_by_name(t).ok_or_else(|| {
                 let names: Vec<&str> = self
@@ -490,7 +491,7 @@ impl<'a> Build<'a> {
 
     fn log_name(&self, reference: &str, platform: &Platform) -> String {
         let mut prefix = String::from("[");
-        if self.opts.multi_platform {
+        if self.opts.build.multi_platform {
             prefix.push_str(&platform.format_all());
             prefix.push(' ');
         }
@@ -580,7 +581,7 @@ fn meta_args(
     for meta in &df.meta_args {
         for def in &meta.arg.args {
             let key = &def.key.text;
-            let value = match opts.build_args.get(key) {
+            let value = match opts.build.build_args.get(key) {
                 Some(v) => Some(v.clone()),
                 None => match &def.value {
                     Some(w) => Some(

@@ -24,62 +24,43 @@ pub fn convert_options(
     opts: &BuildOpts,
     target_platform: Option<Platform>,
     dockerfile: &DockerfileSource,
-    excludes: Vec<String>,
     llb_caps: Option<BTreeSet<String>>,
 ) -> ConvertOptions {
     ConvertOptions {
-        target: opts.target.clone(),
-        build_args: opts.build_args.clone(),
-        labels: opts.labels.clone(),
+        build: opts.build.clone(),
         target_platform,
-        build_platform: opts.build_platform.clone(),
-        multi_platform: opts.multi_platform,
-        no_cache: opts.no_cache.clone(),
         session_id: opts.session_for_local(&opts.context_local).to_string(),
         context_name: opts.context_local.clone(),
-        excludes,
         filename: dockerfile.filename.clone(),
         source: dockerfile.data.clone(),
         source_definition: Some(dockerfile.definition.clone()),
-        extra_hosts: opts
-            .extra_hosts
-            .iter()
-            .map(|h| (h.host.clone(), h.ip.to_string()))
-            .collect(),
-        shm_size: opts.shm_size,
-        network_mode: opts.network_mode,
-        hostname: opts.hostname.clone().unwrap_or_default(),
-        image_resolve_mode: opts.image_resolve_mode,
-        cache_mount_ns: opts.cache_mount_ns.clone(),
-        source_date_epoch: opts.source_date_epoch,
         llb_caps,
     }
 }
 
 /// Every base image one platform's conversion needs, resolved in rounds (a base image's ONBUILD
-/// triggers can name more).
-pub async fn resolve_all(
+/// triggers can name more), and the plan that needs nothing more, ready to convert.
+pub async fn resolve_all<'a>(
     bridge: &Bridge,
-    parsed: &Dockerfile,
+    parsed: &'a Dockerfile,
     dockerfile: &DockerfileSource,
-    options: &ConvertOptions,
+    options: &'a ConvertOptions,
     resolve_mode: ResolveMode,
-) -> Result<ResolvedImages, FrontendError> {
+) -> Result<(convert::Plan<'a>, ResolvedImages), FrontendError> {
     let located = |e: ConvertError| convert_error(e, dockerfile);
     let mut images = ResolvedImages::new();
     loop {
-        let requests = convert::plan(parsed, options, &images).map_err(located)?;
-        if requests.is_empty() {
-            break;
+        let plan = convert::plan(parsed, options, &images).map_err(located)?;
+        if plan.requests().is_empty() {
+            return Ok((plan, images));
         }
-        resolve_images(bridge, requests, resolve_mode, &mut images)
+        resolve_images(bridge, plan.requests().to_vec(), resolve_mode, &mut images)
             .await
             .map_err(|e| match e {
                 ResolveError::Image(request, why) => located(request.resolve_error(&why)),
                 ResolveError::Bridge(e) => FrontendError::Bridge(e),
             })?;
     }
-    Ok(images)
 }
 
 /// Why [`resolve_images`] failed.
@@ -201,12 +182,14 @@ mod tests {
     ) -> Result<Converted, ConvertError> {
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
         let options = ConvertOptions {
-            build_platform: Platform::new("linux", "amd64"),
+            build: convert::BuildOptions {
+                build_platform: Platform::new("linux", "amd64"),
+                ..convert::BuildOptions::default()
+            },
             source: text.as_bytes().to_vec(),
             ..ConvertOptions::default()
         };
-        let images = convert::offline::resolve_offline(&parsed, &options, supplied)?;
-        convert::convert(&parsed, &options, &images)
+        convert::offline::convert_offline(&parsed, &options, supplied)
     }
 
     /// The build-check warnings of converting `text` offline.
@@ -378,12 +361,11 @@ mod tests {
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
         // A daemon that can run CDI devices (the reference only refuses then).
         let options = ConvertOptions {
-            llb_caps: Some(convert::all_llb_caps()),
+            llb_caps: Some(crate::llb::caps::all_caps()),
             ..ConvertOptions::default()
         };
-        let images =
-            convert::offline::resolve_offline(&parsed, &options, &BTreeMap::new()).unwrap();
-        let err = convert::convert(&parsed, &options, &images).unwrap_err();
+        let err =
+            convert::offline::convert_offline(&parsed, &options, &BTreeMap::new()).unwrap_err();
         assert_eq!(
             err.message,
             "device feature is only supported in Dockerfile frontend 1.14.0-labs or later"

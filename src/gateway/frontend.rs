@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
-use crate::convert::{self, Platform};
+use crate::convert::Platform;
 use crate::instructions::{self, Dockerfile};
 
 use super::bridge::{Bridge, BridgeError, Caps};
@@ -212,31 +212,25 @@ async fn convert_and_solve(
 ) -> Result<gw::Result, FrontendError> {
     let mut excludes: Option<Vec<String>> = None;
     let scanner = match &opts.sbom {
-        Some(sbom) => Some(Scanner::resolve(bridge, sbom, opts.image_resolve_mode).await?),
+        Some(sbom) => Some(Scanner::resolve(bridge, sbom, opts.build.image_resolve_mode).await?),
         None => None,
     };
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
-        let mut options = convert_options(
-            opts,
-            platform.clone(),
-            dockerfile,
-            Vec::new(),
-            Some(caps.llb.clone()),
-        );
-        let images = conversion::resolve_all(
+        let options = convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
+        let (plan, images) = conversion::resolve_all(
             bridge,
             parsed,
             dockerfile,
             &options,
-            opts.image_resolve_mode,
+            opts.build.image_resolve_mode,
         )
         .await?;
         if excludes.is_none() {
             excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
         }
-        options.excludes = excludes.clone().unwrap_or_default();
-        let converted = convert::convert(parsed, &options, &images)
+        let converted = plan
+            .convert(&images, excludes.as_deref().unwrap_or_default())
             .map_err(|e| conversion::convert_error(e, dockerfile))?;
         // Like the reference, only the first platform's conversion reports warnings.
         if solved.is_empty() && caps.has_frontend("gateway.warnings") {
@@ -261,11 +255,11 @@ async fn convert_and_solve(
             base_image_config: converted.base_image_config,
             sbom,
         });
-        if !opts.multi_platform {
+        if !opts.build.multi_platform {
             break;
         }
     }
-    Ok(platform_result(solved, opts.multi_platform))
+    Ok(platform_result(solved, opts.build.multi_platform))
 }
 
 /// What one platform's build produced: its ref ("" for an empty, scratch result), image config,

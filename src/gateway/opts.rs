@@ -3,12 +3,11 @@
 //! ignored, as the reference does.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use serde::Deserialize;
 
 use crate::convert::reference::normalize_image_name;
-use crate::convert::{NetMode, NoCache, Platform};
+use crate::convert::{BuildOptions, ExtraHost, NetMode, NoCache, Platform};
 use crate::go::parse_bool as parse_go_bool;
 use crate::instructions::mount::csv_fields;
 pub use crate::llb::ResolveMode;
@@ -96,41 +95,20 @@ impl FrontendOpts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExtraHost {
-    pub host: String,
-    pub ip: IpAddr,
-}
-
 /// The resolved options of one build.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildOpts {
+    /// What the conversion of every platform uses.
+    pub build: BuildOptions,
     pub filename: String,
     /// The local the Dockerfile is read from (`dockerfilekey` renames it).
     pub dockerfile_local: String,
     pub context_local: String,
-    pub target: Option<String>,
-    pub build_args: BTreeMap<String, String>,
-    pub labels: BTreeMap<String, String>,
-    /// The worker's platform: `BUILDKIT_WORKERS[0].Platforms[0]`.
-    pub build_platform: Platform,
     /// `platform`; empty means the build platform, with the base image's os/arch kept.
     pub target_platforms: Vec<Platform>,
-    pub multi_platform: bool,
-    pub image_resolve_mode: ResolveMode,
-    pub extra_hosts: Vec<ExtraHost>,
-    /// Bytes of the `/dev/shm` tmpfs added to each RUN; 0 means none.
-    pub shm_size: i64,
-    pub network_mode: NetMode,
-    pub hostname: Option<String>,
-    pub no_cache: NoCache,
     pub cache_imports: Vec<CacheOptionsEntry>,
     /// `requestid`: a subrequest instead of a build.
     pub request_id: Option<String>,
-    /// `build-arg:BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
-    pub cache_mount_ns: String,
-    /// `build-arg:SOURCE_DATE_EPOCH`, unix seconds.
-    pub source_date_epoch: Option<i64>,
     pub session_id: String,
     /// `local-sessionid:<name>`: a session other than ours for that local.
     pub local_session_ids: BTreeMap<String, String>,
@@ -211,30 +189,24 @@ impl BuildOpts {
         let dockerfile_local = opts
             .get("dockerfilekey")
             .unwrap_or(DEFAULT_LOCAL_DOCKERFILE);
-        Ok(BuildOpts {
-            filename: opts.get("filename").unwrap_or(DEFAULT_FILENAME).to_string(),
-            dockerfile_local: dockerfile_local.to_string(),
-            context_local: DEFAULT_LOCAL_CONTEXT.to_string(),
+        let build = BuildOptions {
             target: non_empty(opts.get("target")),
             build_args: opts.with_prefix("build-arg:"),
             labels: opts.with_prefix("label:"),
             build_platform,
-            target_platforms,
             multi_platform,
-            image_resolve_mode: parse_resolve_mode(opts.get("image-resolve-mode").unwrap_or(""))?,
+            no_cache: match opts.get("no-cache") {
+                None => NoCache::None,
+                Some("") => NoCache::All,
+                Some(v) => NoCache::Stages(v.split(',').map(str::to_string).collect()),
+            },
             extra_hosts: parse_extra_hosts(opts.get("add-hosts").unwrap_or(""))?,
             shm_size: parse_shm_size(opts.get("shm-size").unwrap_or(""))?,
             network_mode: parse_net_mode(opts.get("force-network-mode").unwrap_or(""))?,
             // The build arg wins over the option, as in the reference.
             hostname: non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))
                 .or_else(|| non_empty(opts.get("hostname"))),
-            no_cache: match opts.get("no-cache") {
-                None => NoCache::None,
-                Some("") => NoCache::All,
-                Some(v) => NoCache::Stages(v.split(',').map(str::to_string).collect()),
-            },
-            cache_imports: parse_cache_imports(opts)?,
-            request_id: non_empty(opts.get("requestid")),
+            image_resolve_mode: parse_resolve_mode(opts.get("image-resolve-mode").unwrap_or(""))?,
             cache_mount_ns: opts
                 .get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
                 .unwrap_or("")
@@ -242,6 +214,15 @@ impl BuildOpts {
             source_date_epoch: parse_source_date_epoch(
                 opts.get("build-arg:SOURCE_DATE_EPOCH").unwrap_or(""),
             )?,
+        };
+        Ok(BuildOpts {
+            build,
+            filename: opts.get("filename").unwrap_or(DEFAULT_FILENAME).to_string(),
+            dockerfile_local: dockerfile_local.to_string(),
+            context_local: DEFAULT_LOCAL_CONTEXT.to_string(),
+            target_platforms,
+            cache_imports: parse_cache_imports(opts)?,
+            request_id: non_empty(opts.get("requestid")),
             session_id: session_id.to_string(),
             local_session_ids: opts.with_prefix("local-sessionid:"),
             sbom: parse_sbom(opts)?,
@@ -479,10 +460,10 @@ mod tests {
         let b = BuildOpts::resolve(&opts(&[]), "sess", Some(WORKERS)).unwrap();
         assert_eq!(b.filename, "Dockerfile");
         assert_eq!(b.dockerfile_local, "dockerfile");
-        assert_eq!(b.build_platform.format(), "linux/amd64");
+        assert_eq!(b.build.build_platform.format(), "linux/amd64");
         assert_eq!(b.platforms_to_build(), [None]);
-        assert!(!b.multi_platform);
-        assert_eq!(b.no_cache, NoCache::None);
+        assert!(!b.build.multi_platform);
+        assert_eq!(b.build.no_cache, NoCache::None);
     }
 
     #[test]
@@ -508,19 +489,22 @@ mod tests {
         ]);
         let b = BuildOpts::resolve(&o, "sess", Some(WORKERS)).unwrap();
         assert_eq!(b.filename, "sub/Dockerfile.dev");
-        assert_eq!(b.target.as_deref(), Some("final"));
-        assert_eq!(b.build_args["HTTP_PROXY"], "http://p");
-        assert_eq!(b.labels["org.example"], "1");
+        assert_eq!(b.build.target.as_deref(), Some("final"));
+        assert_eq!(b.build.build_args["HTTP_PROXY"], "http://p");
+        assert_eq!(b.build.labels["org.example"], "1");
         let platforms: Vec<String> = b.target_platforms.iter().map(Platform::format).collect();
         assert_eq!(platforms, ["linux/arm64", "linux/arm/v7"]);
-        assert!(b.multi_platform);
-        assert!(b.no_cache.applies_to("base"));
-        assert!(!b.no_cache.applies_to("other"));
-        assert_eq!(b.extra_hosts[0].host, "myhost");
-        assert_eq!(b.extra_hosts[1].ip, "::1".parse::<IpAddr>().unwrap());
-        assert_eq!(b.shm_size, 1_048_576);
-        assert_eq!(b.network_mode, NetMode::None);
-        assert_eq!(b.image_resolve_mode, ResolveMode::ForcePull);
+        assert!(b.build.multi_platform);
+        assert!(b.build.no_cache.applies_to("base"));
+        assert!(!b.build.no_cache.applies_to("other"));
+        assert_eq!(b.build.extra_hosts[0].host, "myhost");
+        assert_eq!(
+            b.build.extra_hosts[1].ip,
+            "::1".parse::<std::net::IpAddr>().unwrap()
+        );
+        assert_eq!(b.build.shm_size, 1_048_576);
+        assert_eq!(b.build.network_mode, NetMode::None);
+        assert_eq!(b.build.image_resolve_mode, ResolveMode::ForcePull);
         let refs: Vec<&str> = b
             .cache_imports
             .iter()
@@ -528,16 +512,16 @@ mod tests {
             .collect();
         assert_eq!(refs, ["r/c", "r/old"]);
         assert_eq!(b.request_id.as_deref(), Some("frontend.outline"));
-        assert_eq!(b.source_date_epoch, Some(1_700_000_000));
+        assert_eq!(b.build.source_date_epoch, Some(1_700_000_000));
         assert_eq!(b.session_for_local("context"), "other");
         assert_eq!(b.session_for_local("dockerfile"), "sess");
-        assert_eq!(b.hostname.as_deref(), Some("from-arg"));
+        assert_eq!(b.build.hostname.as_deref(), Some("from-arg"));
     }
 
     #[test]
     fn no_cache_without_value_means_every_stage() {
         let b = BuildOpts::resolve(&opts(&["no-cache="]), "s", None).unwrap();
-        assert!(b.no_cache.applies_to("anything"));
+        assert!(b.build.no_cache.applies_to("anything"));
     }
 
     #[test]

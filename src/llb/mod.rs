@@ -37,6 +37,7 @@
 //! # Ok::<(), dockerfile_llb::llb::LlbError>(())
 //! ```
 
+pub mod caps;
 mod definition;
 mod exec;
 mod file;
