@@ -2,17 +2,50 @@
 """Prints the size of OCI image archives: layer count, compressed and unpacked bytes.
 
 Usage: oci-size.py NAME=archive.tar [NAME=archive.tar ...]
-Reads index.json -> manifest -> layers inside each tar; nothing is extracted to disk."""
+skopeo (scripts/install-tools.sh installs it) reads each archive's manifest: the layers' digests
+and compressed sizes. The unpacked size is counted here, reading those layer blobs inside the tar."""
 import gzip
+import io
 import json
+import subprocess
 import sys
 import tarfile
 import zlib
 
 
-def blob(tar, digest):
+def skopeo(*args):
+    try:
+        out = subprocess.run(["skopeo", *args], check=True, stdout=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        sys.exit("oci-size.py needs skopeo (scripts/install-tools.sh installs it)")
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"skopeo {' '.join(args)} failed with exit code {e.returncode}")
+    return json.loads(out.stdout)
+
+
+def layers(tar, path):
+    """(digest, compressed size) of each layer of the archive's image."""
+    ref = f"oci-archive:{path}"
+    manifest = skopeo("inspect", "--raw", ref)
+    if "layers" in manifest:
+        return [(layer["digest"], layer["size"]) for layer in manifest["layers"]]
+    # An image index (several platforms, or buildx's attestation manifests next to the image):
+    # skopeo picks the image of the first real platform; its layer list has digests only, and a
+    # blob's size is the size its descriptor gives.
+    platforms = [m["platform"] for m in manifest.get("manifests", []) if "platform" in m]
+    platform = next((p for p in platforms if p.get("os", "unknown") != "unknown"), {})
+    choose = []
+    for key, flag in (("os", "--override-os"), ("architecture", "--override-arch"),
+                      ("variant", "--override-variant")):
+        if platform.get(key):
+            choose += [flag, platform[key]]
+    image = skopeo(*choose, "inspect", ref)
+    return [(digest, tar.getmember(blob_path(digest)).size) for digest in image["Layers"]]
+
+
+def blob_path(digest):
     algo, hexd = digest.split(":", 1)
-    return tar.extractfile(f"blobs/{algo}/{hexd}").read()
+    return f"blobs/{algo}/{hexd}"
 
 
 def unpacked_size(data):
@@ -21,19 +54,17 @@ def unpacked_size(data):
         data = gzip.decompress(data)
     except (OSError, zlib.error):
         pass
-    import io
     with tarfile.open(fileobj=io.BytesIO(data)) as layer:
         return sum(m.size for m in layer.getmembers() if m.isfile())
 
 
 def describe(path):
     with tarfile.open(path) as tar:
-        index = json.loads(tar.extractfile("index.json").read())
-        manifest = json.loads(blob(tar, index["manifests"][0]["digest"]))
-        layers = manifest["layers"]
-        packed = sum(layer["size"] for layer in layers)
-        unpacked = sum(unpacked_size(blob(tar, layer["digest"])) for layer in layers)
-    return len(layers), packed, unpacked
+        image_layers = layers(tar, path)
+        packed = sum(size for _, size in image_layers)
+        unpacked = sum(unpacked_size(tar.extractfile(blob_path(digest)).read())
+                       for digest, _ in image_layers)
+    return len(image_layers), packed, unpacked
 
 
 def human(n):

@@ -14,6 +14,7 @@ use super::reference::ImageRef;
 use super::stages::{Build, StageDecl, EMPTY_IMAGE_NAME, SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE};
 use super::state::{Epoch, RunDefaults, StageState};
 use super::{ConvertError, ResolvedImages};
+use crate::go::rfc3339_utc;
 
 /// The result of converting the stages: every reachable stage's final state.
 pub(crate) struct ConvertedStages {
@@ -314,39 +315,5 @@ fn epoch_of(seconds: i64) -> Epoch {
     Epoch {
         unix_nanos: seconds.saturating_mul(1_000_000_000),
         rfc3339: rfc3339_utc(seconds),
-    }
-}
-
-/// `time.Time` JSON of a UTC instant with whole seconds: `2006-01-02T15:04:05Z`.
-fn rfc3339_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_of_epoch() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }

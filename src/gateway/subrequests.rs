@@ -3,6 +3,8 @@
 //! empty lists follow the Go encoding exactly; `result.txt` is the table Go's tabwriter prints.
 //! Served: `frontend.subrequests.describe` and `frontend.targets`; any other id is "unsupported".
 
+use std::io::Write as _;
+
 use base64::Engine;
 use serde::Serialize;
 
@@ -191,31 +193,18 @@ fn to_json_indented<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec_pretty(value).unwrap_or_default()
 }
 
-/// Go's `tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)`: every cell but a line's last is padded to its
-/// column's widest cell plus one space.
+/// Go's `tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)` fed `fmt.Fprintf(w, "%s\t%s\n", ...)`: every
+/// cell but a line's last is padded to its column's widest cell plus one space. A tab inside a
+/// cell (a stage's comment can hold one) starts a new cell, as in Go; the one difference left is
+/// that a cell before such a tab is measured in display columns (unicode-width) where Go counts
+/// runes, and that Go also ends cells at `\v` and lines at `\f`.
 fn tabwrite(rows: impl Iterator<Item = Vec<String>>) -> String {
-    let rows: Vec<Vec<String>> = rows.collect();
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns.saturating_sub(1))
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c).filter(|_| c + 1 < r.len()))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        for (c, cell) in row.iter().enumerate() {
-            out.push_str(cell);
-            if c + 1 < row.len() {
-                out.push_str(&" ".repeat(widths[c] + 1 - cell.chars().count()));
-            }
-        }
-        out.push('\n');
+    let mut table = tabwriter::TabWriter::new(Vec::new()).minwidth(0).padding(1);
+    for row in rows {
+        // Writing into a Vec cannot fail.
+        let _ = writeln!(table, "{}", row.join("\t"));
     }
-    out
+    String::from_utf8(table.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -270,6 +259,24 @@ mod tests {
         assert_eq!(
             meta(&result, "result.txt"),
             "TARGET    DESCRIPTION\nbase      \nbuild     compiles the app\n(default) \n"
+        );
+    }
+
+    #[test]
+    fn a_tab_in_a_description_is_a_cell_as_in_go() {
+        // What Go's tabwriter prints for these rows (checked against Go 1.26).
+        let rows = [
+            ["TARGET", "DESCRIPTION"],
+            ["a", "one\ttwo\tthree"],
+            ["bb", ""],
+            ["c", "x\ty"],
+        ];
+        assert_eq!(
+            tabwrite(
+                rows.iter()
+                    .map(|r| r.iter().map(|c| c.to_string()).collect())
+            ),
+            "TARGET DESCRIPTION\na      one two three\nbb     \nc      x y\n"
         );
     }
 }

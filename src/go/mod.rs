@@ -1,12 +1,17 @@
 //! Everything whose text must equal Go's, byte for byte: the reference frontend decides what
 //! belongs to a variable name with `unicode.IsLetter` / `unicode.IsDigit`, quotes words in
 //! messages and image history with `%q` (`strconv.Quote`, which escapes what `strconv.IsPrint`
-//! rejects), and reads booleans with `strconv.ParseBool` and prints `time.Duration`s with `String`. Rust's nearest equivalents differ on
-//! some code points, so the classes come from tables generated from Go itself
-//! (`go run ./tests/go-text-check tables`). tests/go_text.rs checks this module against Go.
+//! rejects), reads booleans with `strconv.ParseBool`, prints `time.Duration`s with `String` and
+//! writes history times as `time.Time` JSON; slash paths are in [`path`], duration parsing in
+//! [`time`]. Rust's nearest equivalents differ on some code points, so the classes come from
+//! tables generated from Go itself (`go run ./tests/go-text-check tables`). tests/go_text.rs
+//! checks this module against Go.
 
 use std::cmp::Ordering;
 use std::fmt::{self, Write};
+
+use jiff::tz::Offset;
+use jiff::Timestamp;
 
 pub mod path;
 pub mod time;
@@ -170,6 +175,20 @@ pub fn duration(d: i64) -> String {
     out
 }
 
+/// `time.Time` JSON of a UTC instant with whole seconds (`time.Unix(secs, 0).UTC()`):
+/// `2006-01-02T15:04:05Z`. Go's JSON stops at years 0..=9999 and jiff at ±9999; further out,
+/// 400 Gregorian years being a whole number of days (146 097), the instant is dated by the one
+/// 400·k years away in 1970..2370 and its year moved back, so any `secs` gives the proleptic
+/// Gregorian date rather than a panic.
+pub(crate) fn rfc3339_utc(secs: i64) -> String {
+    const CYCLE: i64 = 146_097 * 86_400;
+    let (cycles, rest) = (secs.div_euclid(CYCLE), secs.rem_euclid(CYCLE));
+    // `rest` is within 1970..2370, well inside jiff's range.
+    let time = Offset::UTC.to_datetime(Timestamp::from_second(rest).unwrap_or_default());
+    let year = i64::from(time.year()) + 400 * cycles;
+    format!("{year:04}{}", time.strftime("-%m-%dT%H:%M:%SZ"))
+}
+
 /// Go `fmtFrac`: the whole part of `v / 10^prec` and `.digits` without trailing zeros.
 fn split_frac(v: u64, prec: u32) -> (u64, String) {
     let pow = 10u64.pow(prec);
@@ -256,5 +275,19 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(quote(input), want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn rfc3339_of_epoch() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        // The ends of what Go's MarshalJSON encodes, and a leap day.
+        assert_eq!(rfc3339_utc(-62_167_219_200), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(951_868_799), "2000-02-29T23:59:59Z");
+        // Beyond them (Go refuses): the proleptic date, no panic.
+        assert_eq!(rfc3339_utc(-62_167_219_201), "-001-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(i64::MAX), "292277026596-12-04T15:30:07Z");
+        assert_eq!(rfc3339_utc(i64::MIN), "-292277022657-01-27T08:29:52Z");
     }
 }

@@ -4,12 +4,10 @@
 
 use std::fmt::Write as _;
 
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use super::span::{LineIndex, LineRange, Position, Span};
-
-/// Longest source excerpt shown under a diagnostic, in characters.
-const MAX_SHOWN: usize = 120;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -178,7 +176,7 @@ impl Diagnostic {
         }
     }
 
-    /// Renders rustc-style:
+    /// Renders rustc-style with `annotate-snippets`, without colours:
     ///
     /// ```text
     /// error: unknown instruction `COPPY`
@@ -189,86 +187,76 @@ impl Diagnostic {
     ///   |
     ///   = help: did you mean `COPY`?
     /// ```
+    ///
+    /// The excerpt is the span's lines (a BOM left out, as editors do not show it); the crate
+    /// widens tabs and cuts very long lines to a window around the span.
     pub fn render(&self, source: &[u8]) -> String {
         let index = LineIndex::new(source);
-        let kind = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let line_no = self.start.line.max(1);
-        let gutter = line_no.to_string().len();
-        let pad = " ".repeat(gutter);
-        let mut out = String::new();
-        let _ = writeln!(out, "{kind}: {}", self.message);
-        let _ = writeln!(
-            out,
-            "{pad}--> {}:{}:{}",
-            self.filename,
-            line_no,
-            self.start.column.max(1)
-        );
-        let _ = writeln!(out, "{pad} |");
-        let mut line_span = index.line_span(source, line_no);
-        // A BOM is not shown by editors: leave it out of the displayed line.
-        if line_span.start == 0 && source.starts_with(b"\xef\xbb\xbf") {
-            line_span.start = 3.min(line_span.end);
+        let first = self.start.line.max(1);
+        let mut shown = index.line_span(source, first);
+        // A BOM is not shown by editors (nor counted as a column): leave it out of the excerpt.
+        if shown.start == 0 && source.starts_with(b"\xef\xbb\xbf") {
+            shown.start = 3.min(shown.end);
         }
-        let line_bytes = &source[line_span.start..line_span.end];
-        let text = String::from_utf8_lossy(line_bytes);
-        // Display cells: tabs widened to four spaces so the underline lines up.
-        let cells: Vec<String> = text
-            .chars()
-            .map(|c| {
-                if c == '\t' {
-                    "    ".to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect();
-        let col_of = |offset: usize| -> usize {
-            let upto = offset.clamp(line_span.start, line_span.end) - line_span.start;
-            String::from_utf8_lossy(&line_bytes[..upto])
-                .chars()
-                .map(|c| if c == '\t' { 4 } else { 1 })
-                .sum()
-        };
-        let mut start_col = col_of(self.span.start);
-        let mut end_col = if self.end.line > line_no {
-            col_of(line_span.end)
+        // A span that ends at the start of a later line ends with the line before it.
+        let last = if self.end.line > first && self.end.column <= 1 {
+            self.end.line - 1
         } else {
-            col_of(self.span.end)
+            self.end.line
         };
-        let mut shown: String = cells.concat();
-        // Very long lines: show a window around the span.
-        let width: usize = shown.chars().count();
-        if width > MAX_SHOWN {
-            let from = start_col.saturating_sub(40).min(width - MAX_SHOWN);
-            let window: String = shown.chars().skip(from).take(MAX_SHOWN).collect();
-            let prefix = if from > 0 { "..." } else { "" };
-            let suffix = if from + MAX_SHOWN < width { "..." } else { "" };
-            shown = format!("{prefix}{window}{suffix}");
-            start_col = start_col - from + prefix.len();
-            end_col = (end_col.min(from + MAX_SHOWN) - from + prefix.len()).max(start_col);
+        if last > first {
+            shown.end = index.line_span(source, last).end;
         }
-        let _ = writeln!(out, "{line_no} | {shown}");
-        let carets = "^".repeat(end_col.saturating_sub(start_col).max(1));
-        let label = self
-            .label
-            .as_deref()
-            .map(|l| format!(" {l}"))
-            .unwrap_or_default();
-        let _ = writeln!(out, "{pad} | {}{carets}{label}", " ".repeat(start_col));
+        let (text, offsets) = excerpt(&source[shown.start..shown.end]);
+        let at = |offset: usize| offsets[offset.clamp(shown.start, shown.end) - shown.start];
+        let (start, end) = (at(self.span.start), at(self.span.end));
+        let mut underline = AnnotationKind::Primary.span(start..end.max(start));
+        if let Some(label) = &self.label {
+            underline = underline.label(label.as_str());
+        }
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
         let suggested = self
             .suggestion
             .as_ref()
             .map(|s| format!("did you mean `{s}`?"));
+        let mut group = level.primary_title(self.message.as_str()).element(
+            Snippet::source(text.as_str())
+                .line_start(first)
+                .path(self.filename.as_str())
+                .annotation(underline),
+        );
         if let Some(hint) = self.hint.as_ref().or(suggested.as_ref()) {
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{pad} = help: {hint}");
+            group = group.element(Level::HELP.message(hint.as_str()));
         }
+        let mut out = Renderer::plain().render(&[group]);
+        out.push('\n');
         out
     }
+}
+
+/// The text of an excerpt's bytes as the diagnostic shows it, and for each byte offset (and the
+/// end) the offset in that text. Invalid UTF-8 shows one U+FFFD per byte that
+/// [`LineIndex::position`] counts as a column, so the crate's `file:line:column` is ours.
+fn excerpt(bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut offsets = Vec::with_capacity(bytes.len() + 1);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            offsets.extend(std::iter::repeat_n(text.len(), c.len_utf8()));
+            text.push(c);
+        }
+        for b in chunk.invalid() {
+            offsets.push(text.len());
+            if b & 0xC0 != 0x80 {
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    offsets.push(text.len());
+    (text, offsets)
 }
 
 #[cfg(test)]
@@ -308,5 +296,39 @@ mod tests {
         );
         let caret = lines[4].find('^').unwrap();
         assert_eq!(&lines[3][caret..caret + 3], "BAD");
+    }
+
+    #[test]
+    fn multi_line_spans_show_their_lines() {
+        let src = b"FROM a\nRUN echo a \\\n  b\nCOPY x y\n";
+        let index = LineIndex::new(src);
+        let d = Diagnostic::warning("odd", Span::new(7, 24))
+            .with_label("here")
+            .locate("Dockerfile", src, &index);
+        assert_eq!(
+            d.render(src),
+            "warning: odd\n --> Dockerfile:2:1\n  |\n2 | / RUN echo a \\\n3 | |   b\n  | |___^ here\n"
+        );
+        // A span that ends where the next line starts is shown on its own line.
+        let d = Diagnostic::error("bad", Span::new(7, 20)).locate("Dockerfile", src, &index);
+        assert_eq!(
+            d.render(src),
+            "error: bad\n --> Dockerfile:2:1\n  |\n2 | RUN echo a \\\n  | ^^^^^^^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn tabs_and_invalid_utf8_keep_the_column() {
+        // Stray continuation bytes are not a column (LineIndex::position), so they are not shown.
+        let src = b"RUN \tx\xf0\x80\x80y caf\xc3\xa9 \x80BAD\n";
+        let index = LineIndex::new(src);
+        let at = src.len() - 4;
+        let d = Diagnostic::error("bad", Span::new(at, at + 3)).locate("Dockerfile", src, &index);
+        assert_eq!(d.start.column, 15);
+        let r = d.render(src);
+        assert_eq!(
+            r,
+            "error: bad\n --> Dockerfile:1:15\n  |\n1 | RUN     x\u{FFFD}y café BAD\n  |                  ^^^\n"
+        );
     }
 }
