@@ -43,18 +43,17 @@ mod exec;
 mod file;
 mod json;
 mod merge;
+mod mount;
 mod node;
 mod source;
 mod state;
 mod wire;
 
 pub use definition::Definition;
-pub use exec::{
-    CacheSharing, ContentCache, Exec, ExecOutputs, Mount, NetMode, ProxyEnv, SecretMount,
-    SecurityMode, SshMount,
-};
+pub use exec::{Exec, ExecOutputs, NetMode, ProxyEnv, SecurityMode};
 pub use file::{Chown, Copy, CopyMode, CopySource, FileOp, Mkdir, Mkfile, Rm, Symlink, UserRef};
 pub use merge::{Diff, Merge};
+pub use mount::{CacheSharing, ContentCache, Mount, SecretMount, SshMount};
 pub use node::{
     Node, OpMetadata, OpOptions, Output, Platform, Position, ProgressGroup, Range, SourceLocation,
     SourceMap,
