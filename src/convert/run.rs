@@ -104,13 +104,14 @@ pub(super) fn convert_run(
     let mut masked = Vec::new();
     for (i, raw) in run.mounts.iter().enumerate() {
         let env = st.env.clone();
-        let m = crate::instructions::parse_mount(&raw.text, &mut |v: &str| {
-            ctx.expander
-                .expand_word(v, &env)
-                .map(|e| e.value)
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(raw.span)))?;
+        let m = raw
+            .interpret(&mut |v: &str| {
+                ctx.expander
+                    .expand_word(v, &env)
+                    .map(|e| e.value)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(raw.word.span)))?;
         let source = sources.get(i).cloned().unwrap_or((None, true));
         if let Some(spec) = run_mount(st, &m, source, ctx).map_err(err)? {
             mounts.push(spec);

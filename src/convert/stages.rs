@@ -623,15 +623,13 @@ fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {
         },
         Instruction::Run(r) => {
             let mut out = Vec::with_capacity(r.mounts.len());
-            for raw in &r.mounts {
+            for m in &r.mounts {
                 // Planned from the value as written, like the reference (which cannot know
                 // `type=$TYPE` before expansion and so treats every mount as a possible source).
-                let from = crate::instructions::mount::check_mount_syntax(&raw.text)
-                    .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(raw.span)))?;
-                out.push(if from.is_empty() {
+                out.push(if m.from.is_empty() {
                     EMPTY_IMAGE_NAME.to_string()
                 } else {
-                    from
+                    m.from.clone()
                 });
             }
             Ok(out)

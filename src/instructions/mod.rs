@@ -17,7 +17,7 @@
 //! - expanded: FROM image and `--platform` (with the meta ARGs only), ENV and LABEL keys and
 //!   values, ARG names and defaults, COPY/ADD sources, destination, `--chown`, `--chmod`,
 //!   ADD `--checksum`, WORKDIR, USER, VOLUME, STOPSIGNAL, EXPOSE, each value of RUN `--mount`
-//!   (see [`mount::parse_mount`]), COPY/ADD heredoc bodies whose delimiter is unquoted
+//!   (see [`RawMount::interpret`]), COPY/ADD heredoc bodies whose delimiter is unquoted
 //!   ([`SourceContent::expand`]).
 //! - literal: RUN/CMD/ENTRYPOINT/HEALTHCHECK/SHELL command lines (the shell expands at run
 //!   time), RUN heredoc bodies, MAINTAINER, ONBUILD expressions.
@@ -44,7 +44,7 @@ pub use config::{
 pub use copy::{Add, Copy, CopyArgs, SourceContent};
 pub use flags::Flag;
 pub use from::From;
-pub use mount::{parse_device, parse_mount, Device, Mount, MountError, MountType};
+pub use mount::{parse_device, Device, Mount, MountError, MountType, RawMount};
 pub use parse::{parse_command, parse_dockerfile, parse_nodes, parse_trigger};
 pub use run::{NetworkMode, Run, SecurityMode};
 

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::syntax::suggest::search;
+use crate::syntax::Word;
 
 /// An error in a mount or device value, with an optional hint and the reference's "did you
 /// mean" suggestion. Displayed as the reference's text.
@@ -218,47 +219,67 @@ pub fn parse_ram_in_bytes(s: &str) -> Option<i64> {
     Some((value * mult) as i64)
 }
 
-/// The parse-time check of a raw (unexpanded) `--mount` value, as the reference's `parseMount`
-/// without an expander: CSV syntax and no `$` inside `from=`; nothing else is known before
-/// expansion. Returns the `from=` value as written ("" without one), for planning.
-pub fn check_mount_syntax(raw: &str) -> Result<String, MountError> {
-    let fields = csv_fields(raw)
-        .map_err(|e| MountError::new(format!("failed to parse csv mounts: {}", e.message)))?;
-    let mut from = String::new();
-    for field in fields {
-        let Some((key, value)) = field.split_once('=') else {
-            continue;
-        };
-        if key.eq_ignore_ascii_case("from") {
-            if let Some(i) = value.find('$') {
-                if i != value.len() - 1 {
-                    return Err(MountError {
-                        hint: Some("add `FROM <image> AS <alias>` and use `from=<alias>`".into()),
-                        ..MountError::new(
-                            "'from' doesn't support variable expansion, define alias stage instead",
-                        )
-                    });
-                }
-            }
-            from = value.to_string();
-        }
-    }
-    Ok(from)
+/// A `--mount` value as written, split into its CSV fields once, at parse time. The reference
+/// checks it then without an expander (`parseMount` with a nil expander): CSV syntax and no `$`
+/// inside `from=`; nothing else is known before expansion, which [`RawMount::interpret`] does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RawMount {
+    /// The value as written.
+    pub word: Word,
+    /// Its CSV fields (`key=value` or a bare key), unexpanded.
+    pub fields: Vec<String>,
+    /// `from=` as written ("" without one), for planning: literal, since the reference refuses
+    /// variables in it.
+    pub from: String,
 }
 
-/// Parses a `--mount` value, expanding each value (not the keys) with `expand`, exactly as the
-/// reference does when it dispatches RUN.
-pub fn parse_mount(
-    raw: &str,
+impl RawMount {
+    pub fn parse(word: Word) -> Result<RawMount, MountError> {
+        let fields = csv_fields(&word.text)
+            .map_err(|e| MountError::new(format!("failed to parse csv mounts: {}", e.message)))?;
+        let mut from = String::new();
+        for field in &fields {
+            let Some((key, value)) = field.split_once('=') else {
+                continue;
+            };
+            if key.eq_ignore_ascii_case("from") {
+                if let Some(i) = value.find('$') {
+                    if i != value.len() - 1 {
+                        return Err(MountError {
+                            hint: Some(
+                                "add `FROM <image> AS <alias>` and use `from=<alias>`".into(),
+                            ),
+                            ..MountError::new(
+                                "'from' doesn't support variable expansion, define alias stage instead",
+                            )
+                        });
+                    }
+                }
+                from = value.to_string();
+            }
+        }
+        Ok(RawMount { word, fields, from })
+    }
+
+    /// The mount, each value (not the keys) expanded with `expand`, exactly as the reference
+    /// does when it dispatches RUN.
+    pub fn interpret(
+        &self,
+        expand: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<Mount, MountError> {
+        parse_fields(&self.fields, expand)
+    }
+}
+
+fn parse_fields(
+    fields: &[String],
     expand: &mut dyn FnMut(&str) -> Result<String, String>,
 ) -> Result<Mount, MountError> {
-    let fields = csv_fields(raw)
-        .map_err(|e| MountError::new(format!("failed to parse csv mounts: {}", e.message)))?;
     let mut m = Mount::default();
     let mut ro_auto = true;
     let invalid =
         |key: &str, value: &str| MountError::new(format!("invalid value for {key}: {value}"));
-    for field in &fields {
+    for field in fields {
         let (key, value) = match field.split_once('=') {
             Some((k, v)) => (k.to_ascii_lowercase(), Some(v)),
             None => (field.to_ascii_lowercase(), None),
@@ -488,9 +509,16 @@ pub fn parse_device(raw: &str) -> Result<Device, MountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::Span;
 
-    fn mount(raw: &str) -> Result<Mount, String> {
-        parse_mount(raw, &mut |v: &str| Ok(v.to_string())).map_err(|e| e.message)
+    fn raw(text: &str) -> Result<RawMount, MountError> {
+        RawMount::parse(Word::new(text, Span::new(0, text.len())))
+    }
+
+    fn mount(text: &str) -> Result<Mount, String> {
+        raw(text)
+            .and_then(|m| m.interpret(&mut |v: &str| Ok(v.to_string())))
+            .map_err(|e| e.message)
     }
 
     #[test]
@@ -536,17 +564,20 @@ mod tests {
         for (raw, want) in table {
             assert_eq!(mount(raw).unwrap_err(), want, "{raw}");
         }
-        let e = parse_mount("type=cahce", &mut |v: &str| Ok(v.to_string())).unwrap_err();
+        let e = raw("type=cahce")
+            .unwrap()
+            .interpret(&mut |v: &str| Ok(v.to_string()))
+            .unwrap_err();
         assert_eq!(e.suggestion.as_deref(), Some("cache"));
         assert_eq!(
             e.to_string(),
             "unsupported mount type \"cahce\" (did you mean cache?)"
         );
-        assert!(check_mount_syntax("type=cache,from=$X").is_err());
-        assert_eq!(check_mount_syntax("type=cache,from=a$").unwrap(), "a$");
-        assert_eq!(check_mount_syntax("type=$T,target=/x,ro").unwrap(), "");
+        assert!(raw("type=cache,from=$X").is_err());
+        assert_eq!(raw("type=cache,from=a$").unwrap().from, "a$");
+        assert_eq!(raw("type=$T,target=/x,ro").unwrap().from, "");
         // Keys and types are only known after expansion, as in the reference.
-        assert!(check_mount_syntax("type=bogus,targte=/x").is_ok());
+        assert!(raw("type=bogus,targte=/x").is_ok());
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! RUN: the command, its heredocs and its flags (`--mount`, `--network`, `--security`,
 //! `--device`). Mount values are checked here and interpreted after expansion
-//! ([`super::mount::parse_mount`]).
+//! ([`RawMount::interpret`]).
 
 use serde::Serialize;
 
 use super::flags::{FlagKind, FlagSpec};
-use super::mount::{check_mount_syntax, parse_device, Device};
+use super::mount::{parse_device, Device, RawMount};
 use super::node_parser::NodeParser;
-use super::{CommandLine, Diagnostic, Heredoc, Word};
+use super::{CommandLine, Diagnostic, Heredoc};
 use crate::go::quote as go_quote;
 use crate::syntax::suggest::search;
 
@@ -45,8 +45,8 @@ pub struct Run {
     /// runs its body with the shell, as the reference does.
     pub heredocs: Vec<Heredoc>,
     /// Raw `--mount` values: each CSV value is expanded then parsed with
-    /// [`mount::parse_mount`]. Already checked with [`mount::check_mount_syntax`].
-    pub mounts: Vec<Word>,
+    /// [`RawMount::interpret`]; split and checked once here.
+    pub mounts: Vec<RawMount>,
     pub network: NetworkMode,
     pub security: SecurityMode,
     /// `--device` values, parsed (literal).
@@ -68,14 +68,15 @@ impl NodeParser<'_> {
                     .with_suggestion(e.suggestion)
             })?);
         }
-        let mounts = values.strings("mount");
-        for w in &mounts {
-            check_mount_syntax(&w.text).map_err(|e| {
-                Diagnostic::error(e.message, w.span)
+        let mut mounts = Vec::new();
+        for w in values.strings("mount") {
+            let span = w.span;
+            mounts.push(RawMount::parse(w).map_err(|e| {
+                Diagnostic::error(e.message, span)
                     .with_label("invalid --mount value")
                     .with_optional_hint(e.hint)
                     .with_suggestion(e.suggestion)
-            })?;
+            })?);
         }
         let network = match values.string("network") {
             None => NetworkMode::Default,

@@ -280,8 +280,11 @@ fn run_flags() {
         panic!()
     };
     let m = &r.mounts[0];
-    assert_eq!(&src[m.span.start..m.span.end], "type=tmpfs,target=/foo/");
-    let mount = parse_mount(&m.text, &mut |v: &str| Ok(v.to_string())).unwrap();
+    assert_eq!(
+        &src[m.word.span.start..m.word.span.end],
+        "type=tmpfs,target=/foo/"
+    );
+    let mount = m.interpret(&mut |v: &str| Ok(v.to_string())).unwrap();
     assert_eq!(mount.mount_type, MountType::Tmpfs);
 }
 
