@@ -3,7 +3,7 @@
 //! messages and image history with `%q` (`strconv.Quote`, which escapes what `strconv.IsPrint`
 //! rejects), and reads booleans with `strconv.ParseBool` and prints `time.Duration`s with `String`. Rust's nearest equivalents differ on
 //! some code points, so the classes come from tables generated from Go itself
-//! (`go run ./tests/go-text-check tables`). tests/go_text.rs checks this module against Go.
+//! (`go run ./tests/go/text-check tables`). tests/go_text.rs checks this module against Go.
 
 use std::cmp::Ordering;
 use std::fmt::{self, Write};
