@@ -142,7 +142,7 @@ fn differential_cases_match_the_reference() {
     );
 }
 
-/// Our typed instructions in the line format of tests/conformance/refcheck (`typed`).
+/// Our typed instructions in the line format of tests/go/parser-check (`typed`).
 fn typed_lines(df: &dockerfile_llb::instructions::Dockerfile) -> Vec<String> {
     use dockerfile_llb::instructions::{
         Arg, Instruction, KeyValue, NetworkMode, SecurityMode, SourceContent, Word,

@@ -1,4 +1,4 @@
-//! The converter against the reference converter itself: tests/convert_go_oracle runs BuildKit
+//! The converter against the reference converter itself: tests/go/convert-check runs BuildKit
 //! v0.26.3's dockerfile2llb on the same Dockerfile, options and resolved images, and every op
 //! (bytes, hence digest), every op's metadata, the source map and the image config JSON must be
 //! identical. Needs `go` (part of the project environment; modules come from the Go proxy/cache).
@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 fn oracle() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| go_program::build("convert_go_oracle"))
+    BINARY.get_or_init(|| go_program::build("convert-check"))
 }
 
 fn sha256_hex(data: &[u8]) -> String {

@@ -5,136 +5,12 @@
 
 mod e2e_support;
 
-use std::collections::BTreeMap;
-
 use base64::Engine;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-/// The environment scripts/env-up.sh wrote (`export K='V'` lines), over the process environment.
-fn env() -> &'static BTreeMap<String, String> {
-    static ENV: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let run = std::env::var("DFLLB_RUN").unwrap_or_else(|_| "/tmp/dfllb-run".to_string());
-        let text = std::fs::read_to_string(Path::new(&run).join("env.sh"))
-            .unwrap_or_else(|e| panic!("{run}/env.sh: {e}; run scripts/env-up.sh first"));
-        let mut vars = BTreeMap::new();
-        for line in text.lines() {
-            let Some((key, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('='))
-            else {
-                continue;
-            };
-            vars.insert(key.to_string(), value.trim_matches('\'').to_string());
-        }
-        for key in ["BUILDKIT_HOST", "DFLLB_REGISTRY", "DFLLB_BIN"] {
-            if let Ok(v) = std::env::var(key) {
-                vars.insert(key.to_string(), v);
-            }
-        }
-        vars
-    })
-}
-
-fn buildctl() -> Command {
-    let mut cmd = Command::new(Path::new(&env()["DFLLB_BIN"]).join("buildctl"));
-    cmd.env("BUILDKIT_HOST", &env()["BUILDKIT_HOST"]);
-    cmd
-}
-
-/// Builds and pushes the frontend image once per test run.
-fn frontend_image() {
-    e2e_support::push_frontend_image();
-}
-
-/// A context directory holding `files`.
-fn context(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
-
-struct Build {
-    output: Output,
-    out_dir: PathBuf,
-}
-
-impl Build {
-    fn log(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
-    }
-
-    fn assert_ok(&self) {
-        assert!(
-            self.output.status.success(),
-            "buildctl failed:\n{}",
-            self.log()
-        );
-    }
-
-    /// The image config of an `oci` export (index -> manifest -> config).
-    fn image_config(&self) -> serde_json::Value {
-        let blob = |digest: &str| {
-            let hex = digest.strip_prefix("sha256:").expect("sha256 digest");
-            let bytes = std::fs::read(self.out_dir.join("blobs/sha256").join(hex)).expect("blob");
-            serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON blob")
-        };
-        let index: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(self.out_dir.join("index.json")).expect("index.json"),
-        )
-        .unwrap();
-        let manifest = blob(index["manifests"][0]["digest"].as_str().unwrap());
-        blob(manifest["config"]["digest"].as_str().unwrap())
-    }
-}
-
-/// What the build exports.
-enum Export {
-    /// The root filesystem, into a directory.
-    Rootfs,
-    /// An OCI layout directory, to read the image config.
-    Oci,
-}
-
-/// `buildctl build` of `ctx` with `frontend_args`, exporting the rootfs to a local directory.
-fn build(ctx: &tempfile::TempDir, frontend_args: &[&str]) -> Build {
-    build_exporting(ctx, frontend_args, Export::Rootfs)
-}
-
-fn build_exporting(ctx: &tempfile::TempDir, frontend_args: &[&str], export: Export) -> Build {
-    frontend_image();
-    let out_dir = ctx.path().join("out");
-    let output_spec = match export {
-        Export::Rootfs => format!("type=local,dest={}", out_dir.display()),
-        Export::Oci => format!("type=oci,tar=false,dest={}", out_dir.display()),
-    };
-    let output = build_command(ctx, frontend_args)
-        .arg("--output")
-        .arg(output_spec)
-        .arg("--progress=plain")
-        .output()
-        .expect("running buildctl");
-    Build { output, out_dir }
-}
-
-/// `buildctl build` of `ctx` (as context and Dockerfile local) with `frontend_args`.
-fn build_command(ctx: &tempfile::TempDir, frontend_args: &[&str]) -> Command {
-    let mut cmd = buildctl();
-    cmd.arg("build")
-        .args(frontend_args)
-        .arg("--local")
-        .arg(format!("context={}", ctx.path().display()))
-        .arg("--local")
-        .arg(format!("dockerfile={}", ctx.path().display()));
-    cmd
-}
-
-const GATEWAY: &[&str] = &["--frontend", "gateway.v0", "--opt", "source=myorg/frontend"];
-const DOCKERFILE_V0: &[&str] = &["--frontend", "dockerfile.v0"];
+use e2e_support::{
+    build, build_command, build_exporting, buildctl, context, push_frontend_image, subrequest_text,
+    Export, DOCKERFILE_V0, GATEWAY,
+};
 
 #[test]
 fn gateway_source_builds_a_dockerfile() {
@@ -275,27 +151,6 @@ fn run_copy_and_image_config_follow_the_options() {
     assert_eq!(config["os"], "linux");
 }
 
-/// `buildctl build` with `requestid`; buildctl prints the subrequest's `result.txt` on stdout.
-fn subrequest_text(ctx: &tempfile::TempDir, frontend_args: &[&str], request: &str) -> String {
-    frontend_image();
-    let output = buildctl()
-        .arg("build")
-        .args(frontend_args)
-        .args(["--opt", &format!("requestid={request}")])
-        .arg("--local")
-        .arg(format!("context={}", ctx.path().display()))
-        .arg("--local")
-        .arg(format!("dockerfile={}", ctx.path().display()))
-        .output()
-        .expect("running buildctl");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 #[test]
 fn targets_subrequest_matches_the_reference() {
     let ctx = context(&[(
@@ -359,7 +214,7 @@ fn parser_warnings_reach_the_client() {
         "FROM busybox AS Build\nMAINTAINER me\nLABEL a b\nRUN echo a \\\n\n  b\nFROM busybox as other\nENV k v\n",
     )]);
     let warnings = |frontend_args: &[&str]| -> Vec<serde_json::Value> {
-        frontend_image();
+        push_frontend_image();
         let output = build_command(&ctx, frontend_args)
             .arg("--progress=rawjson")
             .output()

@@ -2,37 +2,21 @@
 //! The CLI end to end: `dockerfile-llb check` on good and bad Dockerfiles, and
 //! `dockerfile-llb llb | buildctl build` on a real BuildKit (scripts/env-up.sh first).
 
+mod e2e_support;
+
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
+
+use e2e_support::{buildctl, context};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dockerfile-llb");
 
-/// BUILDKIT_HOST and DFLLB_BIN from the environment env-up.sh wrote.
-fn env_var(key: &str) -> String {
-    if let Ok(v) = std::env::var(key) {
-        return v;
-    }
-    let run = std::env::var("DFLLB_RUN").unwrap_or_else(|_| "/tmp/dfllb-run".to_string());
-    let text = std::fs::read_to_string(Path::new(&run).join("env.sh"))
-        .expect("env.sh; run scripts/env-up.sh");
-    text.lines()
-        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.trim_matches('\'').to_string())
-        .unwrap_or_else(|| panic!("{key} not in env.sh"))
-}
-
-fn dir_with(dockerfile: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
-    dir
-}
-
 #[test]
 fn check_accepts_a_good_dockerfile() {
-    let dir =
-        dir_with("FROM busybox AS base\nRUN echo hi\nFROM base\nCOPY --from=base /etc/passwd /p\n");
+    let dir = context(&[(
+        "Dockerfile",
+        "FROM busybox AS base\nRUN echo hi\nFROM base\nCOPY --from=base /etc/passwd /p\n",
+    )]);
     let out = Command::new(BIN)
         .arg("check")
         .current_dir(dir.path())
@@ -48,7 +32,7 @@ fn check_accepts_a_good_dockerfile() {
 
 #[test]
 fn check_renders_errors_rustc_style_and_fails() {
-    let dir = dir_with("FROM busybox\nRUNN echo hi\n");
+    let dir = context(&[("Dockerfile", "FROM busybox\nRUNN echo hi\n")]);
     let out = Command::new(BIN)
         .args(["check", "-f", "Dockerfile"])
         .current_dir(dir.path())
@@ -63,7 +47,7 @@ fn check_renders_errors_rustc_style_and_fails() {
 
 #[test]
 fn llb_json_shows_an_unpinned_base_unless_a_config_is_given() {
-    let dir = dir_with("FROM busybox\nRUN echo hi\n");
+    let dir = context(&[("Dockerfile", "FROM busybox\nRUN echo hi\n")]);
     let out = Command::new(BIN)
         .args(["llb", "--json"])
         .current_dir(dir.path())
@@ -100,7 +84,7 @@ fn llb_json_shows_an_unpinned_base_unless_a_config_is_given() {
 
 #[test]
 fn llb_output_builds_with_buildctl() {
-    let dir = dir_with("FROM busybox\nRUN echo built > /result\n");
+    let dir = context(&[("Dockerfile", "FROM busybox\nRUN echo built > /result\n")]);
     let llb = Command::new(BIN)
         .args(["llb", "--platform", "linux/amd64"])
         .current_dir(dir.path())
@@ -112,8 +96,7 @@ fn llb_output_builds_with_buildctl() {
         String::from_utf8_lossy(&llb.stderr)
     );
     let out_dir = dir.path().join("out");
-    let mut buildctl = Command::new(Path::new(&env_var("DFLLB_BIN")).join("buildctl"))
-        .env("BUILDKIT_HOST", env_var("BUILDKIT_HOST"))
+    let mut buildctl = buildctl()
         .args(["build", "--progress=plain", "--local"])
         .arg(format!("context={}", dir.path().display()))
         .arg("--output")

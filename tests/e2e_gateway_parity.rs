@@ -5,28 +5,10 @@
 
 mod e2e_support;
 
-use std::process::Command;
-use std::sync::OnceLock;
-
-use e2e_support::{compare, env, fixture, OURS, REFERENCE};
-
-/// Builds and pushes our frontend image once per test binary.
-fn frontend_image() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let out = Command::new(env().root.join("scripts/build-frontend-image.sh"))
-            .output()
-            .expect("running scripts/build-frontend-image.sh");
-        assert!(
-            out.status.success(),
-            "build-frontend-image.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-}
+use e2e_support::{build_frontend_image, compare, context, fixture, OURS, REFERENCE};
 
 fn assert_equal_to_reference(args: &[&str]) {
-    frontend_image();
+    build_frontend_image();
     let out = compare(&[args, &["--left", REFERENCE, "--right", OURS]].concat());
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("equal"), "{}", out.stdout);
@@ -59,12 +41,12 @@ RUN echo other > /tmp/other
 
 #[test]
 fn build_options_match_the_reference() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(dir.path().join("src/a.txt"), "a\n").unwrap();
-    std::fs::write(dir.path().join("src/b.log"), "ignored\n").unwrap();
-    std::fs::write(dir.path().join(".dockerignore"), "src/*.log\n").unwrap();
-    std::fs::write(dir.path().join("Dockerfile"), SERVICE).unwrap();
+    let dir = context(&[
+        ("src/a.txt", "a\n"),
+        ("src/b.log", "ignored\n"),
+        (".dockerignore", "src/*.log\n"),
+        ("Dockerfile", SERVICE),
+    ]);
     assert_equal_to_reference(&[
         "--context",
         dir.path().to_str().unwrap(),

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use e2e_support::{compare, env, fixture};
+use e2e_support::{blob, compare, env, fixture, image_config, manifest};
 use serde_json::{json, Value};
 
 const OUR_IMAGE: &str = "docker.io/myorg/frontend:latest";
@@ -180,30 +180,6 @@ fn assert_our_frontend_ran(route: Route, log: &str) {
             .any(|l| l.split_whitespace().nth(1) == Some(loaded.as_str())),
         "{route:?}: BuildKit did not load our frontend image ({loaded}):\n{log}"
     );
-}
-
-fn blob(layout: &Path, digest: &str) -> PathBuf {
-    let (algo, hex) = digest.split_once(':').unwrap();
-    layout.join("blobs").join(algo).join(hex)
-}
-
-/// The manifest of the single image in an OCI layout directory.
-fn manifest(layout: &Path) -> Value {
-    let read = |path: PathBuf| -> Value {
-        serde_json::from_slice(&std::fs::read(&path).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    };
-    let mut manifest = read(layout.join("index.json"));
-    while let Some(first) = manifest.get("manifests") {
-        manifest = read(blob(layout, first[0]["digest"].as_str().unwrap()));
-    }
-    manifest
-}
-
-/// The image config of the single image in an OCI layout directory.
-fn image_config(layout: &Path) -> Value {
-    let digest = manifest(layout)["config"]["digest"].clone();
-    serde_json::from_slice(&std::fs::read(blob(layout, digest.as_str().unwrap())).unwrap()).unwrap()
 }
 
 /// Unpacks the image's layers after the first `skip` into `dest` (with tar; the images here

@@ -1,5 +1,5 @@
 //! The requests our frontend sends, decoded by BuildKit's own Go types the way the daemon decodes
-//! them (tests/go-gateway-check): no map entry may decode as a nil message, since the daemon
+//! them (tests/go/gateway-check): no map entry may decode as a nil message, since the daemon
 //! dereferences those (an empty platform result in a Return once crashed buildkitd). Covers Solve
 //! (a converted multi-stage build, the Dockerfile read, scratch), Warn, and Return for
 //! single-platform, multi-platform, empty and scratch results and for a located error.
@@ -25,7 +25,7 @@ use prost::Message;
 
 fn checker() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| go_program::build("go-gateway-check"))
+    BINARY.get_or_init(|| go_program::build("gateway-check"))
 }
 
 /// Runs the checker on `messages` (file stem -> message bytes): (exit success, stdout).
@@ -36,7 +36,7 @@ fn check(messages: &[(String, Vec<u8>)]) -> (bool, String) {
     }
     let output = Command::new(checker()).arg(dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.is_empty(), "go-gateway-check: {stderr}");
+    assert!(stderr.is_empty(), "gateway-check: {stderr}");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),

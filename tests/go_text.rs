@@ -1,4 +1,4 @@
-//! `dockerfile_llb::go` against Go itself (tests/go-text-check): the Unicode tables are what the
+//! `dockerfile_llb::go` against Go itself (tests/go/text-check): the Unicode tables are what the
 //! generator makes from Go's standard library, and strconv.Quote (over every code point),
 //! QuoteRune, time.Duration.String and strconv.ParseBool give the same text.
 
@@ -13,7 +13,7 @@ use dockerfile_llb::go;
 
 fn checker() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| go_program::build("go-text-check"))
+    BINARY.get_or_init(|| go_program::build("text-check"))
 }
 
 /// Runs the checker in `mode` with `lines` on stdin; its output lines.
@@ -29,7 +29,7 @@ fn go_answers(mode: &str, lines: &[String]) -> Vec<String> {
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    assert!(output.status.success(), "go-text-check {mode} failed");
+    assert!(output.status.success(), "text-check {mode} failed");
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -49,7 +49,7 @@ fn unicode_tables_are_what_go_generates() {
     assert!(
         committed == String::from_utf8(output.stdout).unwrap(),
         "src/go/unicode_tables.rs is stale: regenerate it with \
-         `(cd tests/go-text-check && go run . tables) > src/go/unicode_tables.rs`"
+         `(cd tests/go/text-check && go run . tables) > src/go/unicode_tables.rs`"
     );
 }
 

@@ -16,10 +16,10 @@ use dockerfile_llb::llb::{Definition, Digest, Source, SourceMap};
 use dockerfile_llb::proto::pb;
 use prost::Message;
 
-/// Builds tests/go-llb-check once per test run.
+/// Builds tests/go/llb-check once per test run.
 fn checker() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| go_program::build("go-llb-check"))
+    BINARY.get_or_init(|| go_program::build("llb-check"))
 }
 
 fn run(program: &Path, args: &[&str], stdin: &[u8]) -> (bool, Vec<u8>, String) {
@@ -49,7 +49,7 @@ fn ops_by_digest(def: &pb::Definition) -> BTreeMap<String, Vec<u8>> {
 /// Compares our marshaling of `ours` with the Go client's for reference graph `name`.
 fn assert_same_as_go(name: &str, ours: &dockerfile_llb::llb::Output) {
     let (ok, stdout, stderr) = run(checker(), &["reference", name], b"");
-    assert!(ok, "go-llb-check reference {name} failed: {stderr}");
+    assert!(ok, "llb-check reference {name} failed: {stderr}");
     let go = pb::Definition::decode(&stdout[..]).unwrap();
     let ours = Definition::marshal(ours);
     let ours = ours.to_pb();
@@ -100,7 +100,7 @@ fn buildkit_re_marshals_every_op_to_our_bytes() {
         let def = Definition::marshal(&head);
         let (ok, stdout, stderr) = run(checker(), &["check"], &def.to_bytes());
         let report = String::from_utf8_lossy(&stdout);
-        assert!(ok, "go-llb-check found problems:\n{report}{stderr}");
+        assert!(ok, "llb-check found problems:\n{report}{stderr}");
         assert_eq!(report.trim(), format!("ok {} ops", def.to_pb().def.len()));
     }
 }
@@ -113,7 +113,7 @@ fn random_graphs_are_go_canonical() {
         let report = String::from_utf8_lossy(&stdout);
         assert!(
             ok,
-            "seed {seed}: go-llb-check found problems:\n{report}{stderr}"
+            "seed {seed}: llb-check found problems:\n{report}{stderr}"
         );
         // Built again from the same seed: the very same bytes.
         let again = Definition::marshal(&llb_support::random_graph(seed, 300));

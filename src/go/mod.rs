@@ -4,7 +4,7 @@
 //! rejects), reads booleans with `strconv.ParseBool`, prints `time.Duration`s with `String` and
 //! writes history times as `time.Time` JSON; slash paths are in [`path`], duration parsing in
 //! [`time`]. Rust's nearest equivalents differ on some code points, so the classes come from
-//! tables generated from Go itself (`go run ./tests/go-text-check tables`). tests/go_text.rs
+//! tables generated from Go itself (`go run ./tests/go/text-check tables`). tests/go_text.rs
 //! checks this module against Go.
 
 use std::cmp::Ordering;

@@ -5,7 +5,7 @@
 //! `map<string, OpMetadata>` that is not only a byte difference: BuildKit decodes with vtprotobuf,
 //! which turns an entry without a value into a nil `*OpMetadata` the solver dereferences. build.rs
 //! maps `.pb.Definition` here (`extern_path`); every other type stays generated. The encoding is
-//! Go's deterministic one (entries in key order, both halves written), and tests/go-gateway-check
+//! Go's deterministic one (entries in key order, both halves written), and tests/go/gateway-check
 //! decodes it with BuildKit's own types.
 
 use std::collections::BTreeMap;

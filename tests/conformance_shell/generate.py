@@ -19,6 +19,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The reference's lexer, as a Go program (tests/go/shell-check).
+SHELL_CHECK = os.path.join(os.path.dirname(HERE), 'go', 'shell-check')
 NAMES = ['A', 'B', 'a', 'AB', 'X', '1', '@', '#', '$', '?', '0', '한', 'A_1', '']
 VALUE_TOKENS = ['a', 'b', 'x', '*', '?', '\\', '$', ' ', '\n', '/', '}', '$0', '${0}', '$$',
                 "'", '"', '.', '한', '\ufeff']
@@ -119,9 +121,8 @@ def run(command, reqs):
 
 def oracle(reqs):
     env = dict(os.environ, GOFLAGS='-mod=mod', GOPROXY='off', GOSUMDB='off')
-    binary = os.path.join(HERE, 'oracle', 'oracle')
-    subprocess.run(['go', 'build', '-o', binary, '.'], cwd=os.path.join(HERE, 'oracle'),
-                   env=env, check=True)
+    binary = os.path.join(SHELL_CHECK, 'shell-check')
+    subprocess.run(['go', 'build', '-o', binary, '.'], cwd=SHELL_CHECK, env=env, check=True)
     try:
         return run([binary], reqs)
     finally:

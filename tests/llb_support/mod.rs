@@ -2,7 +2,7 @@
 
 use dockerfile_llb::llb::*;
 
-/// The graph of tests/go-llb-check/reference.go, built with our builder: every op type, every
+/// The graph of tests/go/llb-check/reference.go, built with our builder: every op type, every
 /// mount kind, every map, empty map values included.
 pub fn reference_graph() -> Output {
     let amd64 = Platform::new("linux", "amd64");
@@ -156,7 +156,7 @@ pub fn dockerfile() -> std::sync::Arc<SourceMap> {
     )
 }
 
-/// The `edgeCases` graph of tests/go-llb-check/reference.go: git and http sources, scratch and
+/// The `edgeCases` graph of tests/go/llb-check/reference.go: git and http sources, scratch and
 /// read-only roots, no-output and content-cache mounts, relative paths, timestamps, CDI, and
 /// one op built twice with different metadata.
 pub fn edge_cases_graph() -> Output {

@@ -1,10 +1,10 @@
-// go-gateway-check decodes the LLBBridge requests our frontend sends with BuildKit's own Go types,
+// gateway-check decodes the LLBBridge requests our frontend sends with BuildKit's own Go types,
 // the way the daemon does (vtprotobuf's UnmarshalVT, util/grpcutil/encoding/proto), and reports
 // what the daemon would trip over: a map entry whose message value decodes as nil (the daemon
 // dereferences those), a Return with neither result nor error, an op that does not decode. It
 // also decodes each message with protobuf-go and requires both decodings to be equal.
 //
-// Usage: go-gateway-check DIR
+// Usage: gateway-check DIR
 // Every DIR/<Message>-<case>.pb is checked, <Message> one of the request types below. Prints
 // "ok <file>" or "<file>: <problem>" per file and exits 1 if there was any problem.
 package main
@@ -42,7 +42,7 @@ var messages = map[string]func() vtMessage{
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go-gateway-check DIR")
+		fmt.Fprintln(os.Stderr, "usage: gateway-check DIR")
 		os.Exit(2)
 	}
 	files, err := filepath.Glob(filepath.Join(os.Args[1], "*.pb"))

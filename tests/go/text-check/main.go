@@ -1,11 +1,11 @@
-// go-text-check prints, from Go's own standard library, what src/go must reproduce byte for
+// text-check prints, from Go's own standard library, what src/go must reproduce byte for
 // byte (tests/go_text.rs compares):
 //
-//	go-text-check tables        the source of src/go/unicode_tables.rs (its generator)
-//	go-text-check quote         strconv.Quote of each stdin line (a JSON string)
-//	go-text-check quoterune     strconv.QuoteRune of each stdin line (an integer)
-//	go-text-check duration      time.Duration(n).String() of each stdin line (an integer)
-//	go-text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
+//	text-check tables        the source of src/go/unicode_tables.rs (its generator)
+//	text-check quote         strconv.Quote of each stdin line (a JSON string)
+//	text-check quoterune     strconv.QuoteRune of each stdin line (an integer)
+//	text-check duration      time.Duration(n).String() of each stdin line (an integer)
+//	text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
 package main
 
 import (
@@ -21,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go-text-check tables|quote|quoterune|duration|parsebool")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|quoterune|duration|parsebool")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {

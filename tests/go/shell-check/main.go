@@ -1,6 +1,7 @@
-// Command oracle answers word-expansion requests with the reference frontend's own lexer
+// Command shell-check answers word-expansion requests with the reference frontend's own lexer
 // (github.com/moby/buildkit/frontend/dockerfile/shell), one JSON object a line on stdin and
-// stdout. generate.py uses it to record reference results for tests/conformance_shell.rs.
+// stdout. tests/conformance_shell/generate.py uses it to record reference results for
+// tests/conformance_shell.rs.
 package main
 
 import (

@@ -1,8 +1,8 @@
-// convert-go-oracle converts a Dockerfile with the reference frontend's own converter
+// convert-check converts a Dockerfile with the reference frontend's own converter
 // (moby/buildkit v0.26.3 frontend/dockerfile/dockerfile2llb), so the Rust converter's output can
 // be compared with it op by op.
 //
-// Usage: convert-go-oracle <request.json>
+// Usage: convert-check <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
 //	"multiPlatform": false, "epoch": null,
@@ -145,7 +145,7 @@ func followPaths(def *pb.Definition) []string {
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: convert-go-oracle <request.json>")
+		fmt.Fprintln(os.Stderr, "usage: convert-check <request.json>")
 		os.Exit(2)
 	}
 	raw, err := os.ReadFile(os.Args[1])

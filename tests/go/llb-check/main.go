@@ -1,12 +1,12 @@
-// go-llb-check verifies, with BuildKit's own Go types, that a marshaled pb.Definition read on
+// llb-check verifies, with BuildKit's own Go types, that a marshaled pb.Definition read on
 // stdin is Go-canonical: every op re-marshals (deterministically) to the exact bytes we sent,
 // every input digest names an op of the definition, every metadata and source-location key is
 // the digest of a sent op, and the definition as a whole re-marshals to the same bytes.
 //
-// Usage: go-llb-check check < definition.pb
+// Usage: llb-check check < definition.pb
 // Prints one line per problem and exits 1 if there is any; prints "ok <n> ops" otherwise.
 //
-// go-llb-check reference <name> > definition.pb writes the definition of a fixed graph built
+// llb-check reference <name> > definition.pb writes the definition of a fixed graph built
 // with BuildKit's Go client (reference.go), which our Rust tests rebuild and compare digest by
 // digest.
 package main
@@ -31,7 +31,7 @@ func main() {
 		return
 	}
 	if len(os.Args) != 2 || os.Args[1] != "check" {
-		fmt.Fprintln(os.Stderr, "usage: go-llb-check check | go-llb-check reference all-ops|edge-cases")
+		fmt.Fprintln(os.Stderr, "usage: llb-check check | llb-check reference all-ops|edge-cases")
 		os.Exit(2)
 	}
 	data, err := io.ReadAll(os.Stdin)
