@@ -10,16 +10,17 @@ use super::env::EnvList;
 use super::platform::Platform;
 
 /// Args that configure the SBOM scanner and are never exported to RUN's env.
-pub const NON_ENV_ARGS: [&str; 2] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
+pub(crate) const NON_ENV_ARGS: [&str; 2] =
+    ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
 
 /// Whether ARG `key` is kept out of the build state's env.
-pub fn is_non_env_arg(key: &str) -> bool {
+pub(crate) fn is_non_env_arg(key: &str) -> bool {
     NON_ENV_ARGS.contains(&key)
 }
 
 /// The automatic global args, each overridable by a build-arg of the same name. `target` is the
 /// selected stage's name (the last stage's name when no target is given; `default` when unnamed).
-pub fn default_args(
+pub(crate) fn default_args(
     build_platform: &Platform,
     target_platform: &Platform,
     build_args: &BTreeMap<String, String>,
@@ -52,7 +53,7 @@ pub fn default_args(
 /// The proxy env from build args (`ExecOp.meta.proxy_env`), matched case-insensitively, or
 /// `None` when no proxy arg is given. These stay out of the cache key (BuildKit appends them
 /// to the env at run time).
-pub fn proxy_env_from_build_args(build_args: &BTreeMap<String, String>) -> Option<ProxyEnv> {
+pub(crate) fn proxy_env_from_build_args(build_args: &BTreeMap<String, String>) -> Option<ProxyEnv> {
     let mut pe = ProxyEnv::default();
     let mut any = false;
     for (key, value) in build_args {

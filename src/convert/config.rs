@@ -421,7 +421,7 @@ impl StageState {
     }
 
     /// ENV: set each pair in the state env and the image config.
-    pub fn env_instruction(&mut self, pairs: &[(String, String)]) {
+    pub(crate) fn env_instruction(&mut self, pairs: &[(String, String)]) {
         let mut message = String::from("ENV");
         for (k, v) in pairs {
             message.push_str(&format!(" {k}={v}"));
@@ -433,7 +433,7 @@ impl StageState {
 
     /// ARG: give each arg its value (build-arg, then global, then expanded default) and export
     /// it to the state env. `values` are already resolved by the caller.
-    pub fn arg_instruction(&mut self, args: &[(String, Option<String>)]) {
+    pub(crate) fn arg_instruction(&mut self, args: &[(String, Option<String>)]) {
         let mut parts = Vec::with_capacity(args.len());
         for (key, value) in args {
             if let Some(v) = value {
@@ -451,7 +451,7 @@ impl StageState {
     }
 
     /// USER.
-    pub fn user_instruction(&mut self, user: &str) {
+    pub(crate) fn user_instruction(&mut self, user: &str) {
         self.user = user.to_string();
         self.image.config.user = user.to_string();
         self.commit(format!("USER {user}"), false, false);
@@ -511,7 +511,7 @@ impl StageState {
     }
 
     /// VOLUME.
-    pub fn volume(&mut self, volumes: Vec<String>) -> StepResult {
+    pub(crate) fn volume(&mut self, volumes: Vec<String>) -> StepResult {
         for v in &volumes {
             if v.is_empty() {
                 return Err("VOLUME specified can not be an empty string".to_string());
@@ -523,7 +523,7 @@ impl StageState {
     }
 
     /// STOPSIGNAL.
-    pub fn stop_signal(&mut self, signal: &str) -> StepResult {
+    pub(crate) fn stop_signal(&mut self, signal: &str) -> StepResult {
         super::expose::validate_signal(signal)?;
         self.image.config.stop_signal = signal.to_string();
         self.commit(format!("STOPSIGNAL {signal}"), false, false);
@@ -537,7 +537,7 @@ impl StageState {
     }
 
     /// MAINTAINER.
-    pub fn maintainer(&mut self, name: &str) {
+    pub(crate) fn maintainer(&mut self, name: &str) {
         self.image.author = name.to_string();
         self.commit(format!("MAINTAINER {name}"), false, false);
     }

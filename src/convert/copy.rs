@@ -159,7 +159,7 @@ fn copy_request(
 
 /// What a COPY or ADD asks for, expanded.
 #[derive(Debug, Clone, Default)]
-pub struct CopyRequest {
+pub(crate) struct CopyRequest {
     pub is_add: bool,
     pub source: Fs,
     /// True when `source` is the build context (its paths feed `local.followpaths`).
@@ -381,7 +381,7 @@ impl StageState {
 }
 
 /// `isHTTPSource`: an http(s) URL that is not a git repository (those end in `.git`).
-pub fn is_http_source(src: &str) -> bool {
+pub(crate) fn is_http_source(src: &str) -> bool {
     (src.starts_with("http://") || src.starts_with("https://")) && !url_path(src).ends_with(".git")
 }
 
@@ -393,7 +393,7 @@ fn url_path(url: &str) -> &str {
 }
 
 /// The file name ADD gives a download: the URL path's last element, else `__unnamed__`.
-pub fn url_file_name(url: &str) -> String {
+pub(crate) fn url_file_name(url: &str) -> String {
     let path = url_path(url);
     let trimmed = path.trim_end_matches('/');
     let base = trimmed.rsplit('/').next().unwrap_or("");
@@ -500,7 +500,7 @@ fn contains_wildcards(name: &str) -> bool {
 
 /// `pathRelativeToWorkingDir` then the LLB client's `normalizePath(dir, dest, true)`: the COPY
 /// destination as sent (cleaned, absolute, trailing slash kept).
-pub fn path_relative_to_working_dir(dir: &str, dest: &str) -> String {
+pub(crate) fn path_relative_to_working_dir(dir: &str, dest: &str) -> String {
     let p = if dest.starts_with('/') {
         dest.to_string()
     } else {

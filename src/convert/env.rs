@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
-pub struct EnvList {
+pub(crate) struct EnvList {
     /// Assignments in order; `None` marks one superseded by a later assignment of its key.
     slots: Vec<Option<(String, String)>>,
     /// Key -> index of its live slot.
@@ -23,7 +23,7 @@ impl EnvList {
     }
 
     /// `EnvList.AddOrReplace`: set K, moving it to the end of the order.
-    pub fn add_or_replace(&mut self, key: &str, value: &str) {
+    pub(crate) fn add_or_replace(&mut self, key: &str, value: &str) {
         if let Some(old) = self.index.get(key).copied() {
             self.slots[old] = None;
         }
@@ -36,7 +36,8 @@ impl EnvList {
     }
 
     /// `EnvList.SetDefault`: set K only when it is unset.
-    pub fn set_default(&mut self, key: &str, value: &str) {
+    #[cfg(test)]
+    pub(crate) fn set_default(&mut self, key: &str, value: &str) {
         if !self.index.contains_key(key) {
             self.add_or_replace(key, value);
         }
@@ -45,18 +46,6 @@ impl EnvList {
     pub fn get(&self, key: &str) -> Option<&str> {
         let i = *self.index.get(key)?;
         self.slots[i].as_ref().map(|(_, v)| v.as_str())
-    }
-
-    pub fn contains(&self, key: &str) -> bool {
-        self.index.contains_key(key)
-    }
-
-    pub fn len(&self) -> usize {
-        self.index.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
     }
 
     /// Keys and values in `EnvList.Keys` order.
@@ -73,7 +62,7 @@ impl EnvList {
     }
 
     /// `EnvList.ToArray`: `K=V` strings.
-    pub fn to_array(&self) -> Vec<String> {
+    pub(crate) fn to_array(&self) -> Vec<String> {
         self.iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
 
@@ -88,7 +77,7 @@ impl EnvList {
 }
 
 /// Split `K=V` (a missing `=` gives an empty value), as convert.go `parseKeyValue`.
-pub fn parse_key_value(entry: &str) -> (&str, &str) {
+pub(crate) fn parse_key_value(entry: &str) -> (&str, &str) {
     entry.split_once('=').unwrap_or((entry, ""))
 }
 
@@ -123,11 +112,11 @@ mod tests {
             env.add_or_replace("X", &i.to_string());
             env.add_or_replace(&format!("K{}", i % 3), "v");
         }
-        assert_eq!(env.len(), 4);
+        assert_eq!(env.to_array().len(), 4);
         assert_eq!(env.get("X"), Some("199"));
         let keys: Vec<_> = env.keys().collect();
         assert_eq!(keys, vec!["K2", "K0", "X", "K1"]);
-        assert!(env.slots.len() <= 2 * env.len().max(16) + 2);
+        assert!(env.slots.len() <= 2 * env.to_array().len().max(16) + 2);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::syntax::rules::{self, Rule};
 
 /// Parse each spec into `port/proto` strings, in order.
-pub fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
+pub(crate) fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for spec in specs {
         out.extend(parse_port(spec)?);
@@ -15,7 +15,7 @@ pub fn parse_ports(specs: &[String]) -> Result<Vec<String>, String> {
 
 /// The build checks `parsePort` runs on one port spec, in its order: ExposeProtoCasing,
 /// ExposeInvalidFormat (as rule and detail text). None for a spec that does not parse.
-pub fn port_warnings(raw: &str) -> Vec<(&'static Rule, String)> {
+pub(crate) fn port_warnings(raw: &str) -> Vec<(&'static Rule, String)> {
     let (ip, host_port, container_port) = split_parts(raw);
     let Ok((proto, _)) = split_proto_port(container_port) else {
         return Vec::new();
@@ -130,7 +130,7 @@ const SIGNALS: [&str; 35] = [
 ];
 
 /// moby/sys/signal `ParseSignal`: a non-zero number or a known name (`SIGTERM`, `term`, `RTMIN+3`).
-pub fn validate_signal(raw: &str) -> Result<(), String> {
+pub(crate) fn validate_signal(raw: &str) -> Result<(), String> {
     let invalid = || format!("invalid signal: {raw}");
     if let Ok(n) = raw.parse::<i64>() {
         return if n == 0 { Err(invalid()) } else { Ok(()) };

@@ -36,7 +36,10 @@ pub(crate) struct ConvertedStages {
 
 impl Build<'_> {
     /// Dispatch every reachable stage once, in declaration order.
-    pub fn convert_stages(self, images: &ResolvedImages) -> Result<ConvertedStages, ConvertError> {
+    pub(crate) fn convert_stages(
+        self,
+        images: &ResolvedImages,
+    ) -> Result<ConvertedStages, ConvertError> {
         let opts = self.opts;
         let main_context = Op::new(OpKind::MainContext, OpMeta::default());
         let run_defaults = RunDefaults {

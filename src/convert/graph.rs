@@ -17,7 +17,7 @@ pub use crate::llb::{CacheSharing, Chown, NetMode, ProgressGroup, SecurityMode, 
 use super::platform::Platform;
 
 /// A filesystem: the first output of an op, or `None` for scratch (empty).
-pub type Fs = Option<Arc<Op>>;
+pub(crate) type Fs = Option<Arc<Op>>;
 
 /// One op of the build graph with its progress/description data.
 #[derive(Debug)]
@@ -62,11 +62,6 @@ pub enum OpKind {
         url: String,
         filename: String,
         checksum: Option<String>,
-    },
-    /// Any other source op (`local://`, `git://`, `https://`), attrs as given.
-    Source {
-        identifier: String,
-        attrs: Vec<(String, String)>,
     },
     Exec(Box<ExecSpec>),
     /// A file op applying `actions` in order on `base`; its output is the last action's result.

@@ -13,17 +13,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::platform::Platform;
 
 /// `comment` of every history entry the Dockerfile frontend writes.
-pub const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
+pub(crate) const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
 /// PATH of the empty image and the default exec PATH on non-Windows systems (util/system).
-pub const DEFAULT_PATH_ENV_UNIX: &str =
+pub(crate) const DEFAULT_PATH_ENV_UNIX: &str =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /// PATH for Windows targets.
-pub const DEFAULT_PATH_ENV_WINDOWS: &str =
+pub(crate) const DEFAULT_PATH_ENV_WINDOWS: &str =
     "c:\\Windows\\System32;c:\\Windows;C:\\Windows\\System32\\WindowsPowerShell\\v1.0";
 
 /// Default PATH for an OS (util/system `DefaultPathEnv`).
-pub fn default_path_env(os: &str) -> &'static str {
+pub(crate) fn default_path_env(os: &str) -> &'static str {
     if os == "windows" {
         DEFAULT_PATH_ENV_WINDOWS
     } else {
@@ -316,7 +316,7 @@ impl ImageConfig {
     }
 
     /// Parse a base image's config as the reference does: unknown fields dropped, `null` as zero.
-    pub fn from_json(bytes: &[u8]) -> Result<ImageConfig, serde_json::Error> {
+    pub(crate) fn from_json(bytes: &[u8]) -> Result<ImageConfig, serde_json::Error> {
         serde_json::from_slice(bytes)
     }
 
@@ -333,7 +333,7 @@ impl ImageConfig {
 
     /// Append a history entry (convert.go `commitToHistory`); `made_llb` adds the ` # buildkit`
     /// suffix the reference writes when the instruction produced an LLB state.
-    pub fn commit_history(
+    pub(crate) fn commit_history(
         &mut self,
         message: String,
         with_layer: bool,
@@ -355,7 +355,7 @@ impl ImageConfig {
     }
 
     /// Set or replace `K=V` in `config.Env`, keeping the first position of K (convert.go `addEnv`).
-    pub fn add_env(&mut self, key: &str, value: &str) {
+    pub(crate) fn add_env(&mut self, key: &str, value: &str) {
         let entry = format!("{key}={value}");
         for existing in self.config.env.iter_mut() {
             if env_key(existing) == key {
@@ -367,7 +367,7 @@ impl ImageConfig {
     }
 
     /// Look up K in `config.Env`.
-    pub fn env_value(&self, key: &str) -> Option<&str> {
+    pub(crate) fn env_value(&self, key: &str) -> Option<&str> {
         self.config
             .env
             .iter()
@@ -386,7 +386,7 @@ impl ImageConfig {
 }
 
 /// Key of a `K=V` env entry.
-pub fn env_key(entry: &str) -> &str {
+pub(crate) fn env_key(entry: &str) -> &str {
     entry.split_once('=').map(|(k, _)| k).unwrap_or(entry)
 }
 

@@ -196,10 +196,6 @@ impl Lowering<'_> {
                 }
                 Some(self.common(src, &op.meta).build())
             }
-            OpKind::Source { identifier, attrs } => {
-                let src = llb::Source::raw(identifier.clone(), attrs.iter().cloned().collect());
-                Some(self.common(src, &op.meta).build())
-            }
             OpKind::Exec(spec) => {
                 let mut env = spec.env.clone();
                 if let Some(caps) = &self.opts.llb_caps {
@@ -391,10 +387,7 @@ impl Lowering<'_> {
 
 fn inputs(op: &Op) -> Vec<&Fs> {
     match &op.kind {
-        OpKind::Image { .. }
-        | OpKind::MainContext
-        | OpKind::Source { .. }
-        | OpKind::Http { .. } => Vec::new(),
+        OpKind::Image { .. } | OpKind::MainContext | OpKind::Http { .. } => Vec::new(),
         OpKind::Exec(spec) => std::iter::once(&spec.root)
             .chain(spec.mounts.iter().map(|m| &m.source))
             .collect(),

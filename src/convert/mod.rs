@@ -150,7 +150,7 @@ pub enum NoCache {
 
 impl NoCache {
     /// `dockerui.Client.IsNoCache` for a stage's name (empty for unnamed stages).
-    pub fn applies_to(&self, stage_name: &str) -> bool {
+    pub(crate) fn applies_to(&self, stage_name: &str) -> bool {
         match self {
             NoCache::None => false,
             NoCache::All => true,
@@ -178,7 +178,7 @@ pub struct ImageRequest {
 impl ImageRequest {
     /// A failed resolve as the reference reports it: `NAME: <why>`, located at the instruction
     /// that needs the image, with a "did you mean" for a misspelt stage name.
-    pub fn resolve_error(&self, why: &str) -> ConvertError {
+    pub(crate) fn resolve_error(&self, why: &str) -> ConvertError {
         let hint = self
             .suggestion
             .as_ref()

@@ -15,7 +15,7 @@ use super::{
 /// reference -> config JSON) gets that config; any other gets the empty image of its platform.
 /// Either way the source stays unpinned (no digest). The empty image carries one non-empty
 /// history entry so it is not mistaken for `scratch`, which would drop its source.
-pub fn resolve_offline<'a>(
+pub(crate) fn resolve_offline<'a>(
     df: &'a Dockerfile,
     opts: &'a ConvertOptions,
     supplied: &BTreeMap<String, Vec<u8>>,

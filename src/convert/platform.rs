@@ -88,7 +88,7 @@ impl Platform {
     }
 
     /// containerd `platforms.FormatAll`: like `format` with `os(osversion)`.
-    pub fn format_all(&self) -> String {
+    pub(crate) fn format_all(&self) -> String {
         if self.os.is_empty() {
             return "unknown".to_string();
         }

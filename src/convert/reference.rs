@@ -42,7 +42,7 @@ const OFFICIAL_REPO_PREFIX: &str = "library/";
 
 impl ImageRef {
     /// `reference.ParseNormalizedNamed`.
-    pub fn parse_normalized(s: &str) -> Result<ImageRef, RefError> {
+    pub(crate) fn parse_normalized(s: &str) -> Result<ImageRef, RefError> {
         if s.len() == 64 && s.bytes().all(|b| matches!(b, b'a'..=b'f' | b'0'..=b'9')) {
             return Err(RefError::Identifier(s.to_string()));
         }
@@ -58,7 +58,7 @@ impl ImageRef {
     }
 
     /// `reference.TagNameOnly`: add `:latest` when there is neither tag nor digest.
-    pub fn tag_name_only(mut self) -> ImageRef {
+    pub(crate) fn tag_name_only(mut self) -> ImageRef {
         if self.tag.is_none() && self.digest.is_none() {
             self.tag = Some("latest".to_string());
         }
@@ -66,7 +66,7 @@ impl ImageRef {
     }
 
     /// `reference.WithDigest`: pin to a digest, keeping the tag.
-    pub fn with_digest(mut self, digest: &str) -> Result<ImageRef, RefError> {
+    pub(crate) fn with_digest(mut self, digest: &str) -> Result<ImageRef, RefError> {
         validate_digest(digest)?;
         self.digest = Some(digest.to_string());
         Ok(self)

@@ -22,7 +22,7 @@ use crate::go::path::{clean_path, join_path};
 
 /// What one RUN executes, expanded.
 #[derive(Debug)]
-pub struct RunRequest<'a> {
+pub(crate) struct RunRequest<'a> {
     pub args: Vec<String>,
     /// Progress text (variables expanded, keyword upper-cased).
     pub display: String,

@@ -78,7 +78,7 @@ pub(crate) struct Build<'a> {
 impl<'a> Build<'a> {
     /// The stage table for `df`. `images` are the base images resolved so far: an image's ONBUILD
     /// triggers can name more stages and images (convert.go re-resolves until nothing is new).
-    pub fn prepare(
+    pub(crate) fn prepare(
         df: &'a Dockerfile,
         opts: &'a ConvertOptions,
         images: &ResolvedImages,
@@ -517,7 +517,7 @@ impl<'a> Build<'a> {
     }
 
     /// Base images of the reachable stages, deduplicated, in stage order.
-    pub fn image_requests(&self) -> Vec<ImageRequest> {
+    pub(crate) fn image_requests(&self) -> Vec<ImageRequest> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for (i, decl) in self.decls.iter().enumerate() {

@@ -19,7 +19,7 @@ use crate::go::path::system_normalize_path;
 
 /// The build state of one stage while its instructions are dispatched (`dispatchState`).
 #[derive(Debug, Clone)]
-pub struct StageState {
+pub(crate) struct StageState {
     /// Name shown in progress: the stage name, `stage-N`, or empty for a lone stage.
     pub progress_name: String,
     pub fs: Fs,
@@ -63,14 +63,14 @@ pub struct StageState {
 
 /// SOURCE_DATE_EPOCH in the two forms the reference writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Epoch {
+pub(crate) struct Epoch {
     pub unix_nanos: i64,
     pub rfc3339: String,
 }
 
 /// Settings every RUN shares (`dispatchOpt`).
 #[derive(Debug, Clone, Default)]
-pub struct RunDefaults {
+pub(crate) struct RunDefaults {
     pub proxy_env: Option<ProxyEnv>,
     pub extra_hosts: Vec<(String, String)>,
     /// `/dev/shm` tmpfs size in bytes when > 0.
@@ -78,7 +78,7 @@ pub struct RunDefaults {
 }
 
 /// Errors of a single instruction's state update; the caller adds the location.
-pub type StepResult<T = ()> = Result<T, String>;
+pub(crate) type StepResult<T = ()> = Result<T, String>;
 
 impl StageState {
     /// A stage on an empty or pulled filesystem, before its base image config is applied.
@@ -119,7 +119,7 @@ impl StageState {
 
     /// `prefixCommand`: `[name i/total] text`, counting this step. The index is padded to the
     /// width of the total.
-    pub fn progress_name_for(&mut self, text: &str, platform: Option<&Platform>) -> String {
+    pub(crate) fn progress_name_for(&mut self, text: &str, platform: Option<&Platform>) -> String {
         if self.cmd_total == 0 {
             return text.to_string();
         }
@@ -209,14 +209,14 @@ impl StageState {
     }
 
     /// The platform ops of this stage run on: the state's, else the build's target.
-    pub fn exec_platform(&self, target: &Platform) -> Platform {
+    pub(crate) fn exec_platform(&self, target: &Platform) -> Platform {
         self.state_platform
             .clone()
             .unwrap_or_else(|| target.clone())
     }
 
     /// Apply the base image's config to the state, as toDispatchState does before dispatching.
-    pub fn apply_base_config(&mut self) {
+    pub(crate) fn apply_base_config(&mut self) {
         if self.image.env_value("PATH").is_none() && self.platform.os != "windows" {
             let path = format!("PATH={}", super::image::default_path_env(&self.platform.os));
             self.image.config.env.push(path);
@@ -243,7 +243,7 @@ impl StageState {
     }
 
     /// `withShell`: the stage's SHELL (or the OS default) plus the command line joined by spaces.
-    pub fn with_shell(&self, args: &[String]) -> Vec<String> {
+    pub(crate) fn with_shell(&self, args: &[String]) -> Vec<String> {
         let mut shell = if self.image.config.shell.is_empty() {
             default_shell(&self.image.os)
         } else {
@@ -255,7 +255,7 @@ impl StageState {
 }
 
 /// `defaultShell`.
-pub fn default_shell(os: &str) -> Vec<String> {
+pub(crate) fn default_shell(os: &str) -> Vec<String> {
     if os == "windows" {
         vec!["cmd".into(), "/S".into(), "/C".into()]
     } else {

@@ -13,7 +13,7 @@ use crate::proto::moby::buildkit::v1::types::WorkerRecord;
 use crate::proto::pb;
 
 /// BuildKit accepts 16 MiB messages each way (containerd's default); tonic's default is 4 MiB.
-pub const MAX_MESSAGE_SIZE: usize = 16 << 20;
+pub(crate) const MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// The Go client gives Ping 15 seconds (frontend/gateway/grpcclient/client.go).
 const PING_TIMEOUT: Duration = Duration::from_secs(15);
@@ -79,7 +79,7 @@ impl Caps {
         }
     }
 
-    pub fn has_frontend(&self, id: &str) -> bool {
+    pub(crate) fn has_frontend(&self, id: &str) -> bool {
         self.frontend.contains(id)
     }
 }
@@ -108,12 +108,12 @@ impl Bridge {
     }
 
     /// Connects over this process's stdin/stdout.
-    pub async fn connect_stdio() -> Result<Bridge, BridgeError> {
+    pub(crate) async fn connect_stdio() -> Result<Bridge, BridgeError> {
         let stream = super::stdio::stdio_stream()?;
         Ok(Bridge::new(super::stdio::channel_over(stream).await?))
     }
 
-    pub async fn ping(&self) -> Result<Caps, BridgeError> {
+    pub(crate) async fn ping(&self) -> Result<Caps, BridgeError> {
         let mut client = self.client.clone();
         let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(gw::PingRequest {}))
             .await
@@ -141,7 +141,10 @@ impl Bridge {
     }
 
     /// Sends a Solve request and returns its whole result (a frontend's, when forwarding).
-    pub async fn solve_result(&self, request: gw::SolveRequest) -> Result<gw::Result, BridgeError> {
+    pub(crate) async fn solve_result(
+        &self,
+        request: gw::SolveRequest,
+    ) -> Result<gw::Result, BridgeError> {
         Ok(self.send_solve(request).await?.result.unwrap_or_default())
     }
 
@@ -159,7 +162,7 @@ impl Bridge {
     }
 
     /// Reads a whole file from a solved ref. No `Range`: a range of length 0 would read nothing.
-    pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, BridgeError> {
+    pub(crate) async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, BridgeError> {
         let request = gw::ReadFileRequest {
             r#ref: ref_id.to_string(),
             file_path: path.to_string(),
@@ -174,7 +177,7 @@ impl Bridge {
         Ok(response.into_inner().data)
     }
 
-    pub async fn resolve_image_config(
+    pub(crate) async fn resolve_image_config(
         &self,
         reference: &str,
         platform: Option<pb::Platform>,
@@ -229,7 +232,7 @@ impl Bridge {
     }
 
     /// Hands the build's outcome to BuildKit: the result, or a failure. Call once; exit right after.
-    pub async fn return_outcome(
+    pub(crate) async fn return_outcome(
         &self,
         outcome: Result<gw::Result, Status>,
     ) -> Result<(), BridgeError> {

@@ -20,7 +20,7 @@ use super::status::{line_ranges, ErrorSource};
 
 /// The converter's options for one platform of this build. `llb_caps` are the daemon's (Ping), which
 /// decide some of the LLB the reference emits.
-pub fn convert_options(
+pub(crate) fn convert_options(
     opts: &BuildOpts,
     target_platform: Option<Platform>,
     dockerfile: &DockerfileSource,
@@ -40,7 +40,7 @@ pub fn convert_options(
 
 /// Every base image one platform's conversion needs, resolved in rounds (a base image's ONBUILD
 /// triggers can name more), and the plan that needs nothing more, ready to convert.
-pub async fn resolve_all<'a>(
+pub(crate) async fn resolve_all<'a>(
     bridge: &Bridge,
     parsed: &'a Dockerfile,
     dockerfile: &DockerfileSource,
@@ -65,7 +65,7 @@ pub async fn resolve_all<'a>(
 
 /// Why [`resolve_images`] failed.
 #[derive(Debug)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     /// BuildKit could not resolve this image (e.g. not found): the Dockerfile's fault.
     Image(Box<ImageRequest>, String),
     /// The connection to BuildKit failed.
@@ -74,7 +74,7 @@ pub enum ResolveError {
 
 /// Resolves every requested image at once into `images`; HTTP/2 multiplexes the calls over the
 /// one connection.
-pub async fn resolve_images(
+pub(crate) async fn resolve_images(
     bridge: &Bridge,
     requests: Vec<ImageRequest>,
     resolve_mode: ResolveMode,
@@ -127,7 +127,7 @@ pub async fn resolve_images(
 }
 
 /// A converter error: located in the Dockerfile when the converter knows the instruction.
-pub fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> FrontendError {
+pub(crate) fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> FrontendError {
     match err.diagnostic(&dockerfile.filename, &dockerfile.data) {
         Some(diagnostic) => parse_error(diagnostic, dockerfile),
         None => FrontendError::Convert(err.message),

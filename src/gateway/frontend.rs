@@ -79,7 +79,7 @@ pub async fn build(
 /// solve a `local://dockerfile` source that follows only the needed paths (or the `dockerfile`
 /// frontend input, when the caller passed one), then ReadFile it, falling back to the lower-case
 /// `dockerfile`. The source map keeps the requested name either way, as the reference does.
-pub async fn read_dockerfile(
+pub(crate) async fn read_dockerfile(
     bridge: &Bridge,
     opts: &BuildOpts,
     input: Option<&pb::Definition>,
@@ -177,7 +177,7 @@ fn refuse_unsupported(
 /// The exclude patterns for the main context: `<Dockerfile>.dockerignore` if present, otherwise the
 /// context's own `.dockerignore`, read with a source that transfers only that file. A missing file
 /// means no patterns.
-pub async fn context_excludes(
+pub(crate) async fn context_excludes(
     bridge: &Bridge,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,

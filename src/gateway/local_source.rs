@@ -37,7 +37,7 @@ impl LocalRead {
     }
 
     /// Reading the context's `.dockerignore` before the context itself is transferred.
-    pub fn context_dockerignore(local_name: &str, session_id: &str) -> LocalRead {
+    pub(crate) fn context_dockerignore(local_name: &str, session_id: &str) -> LocalRead {
         LocalRead {
             local_name: local_name.to_string(),
             session_id: session_id.to_string(),
@@ -62,7 +62,7 @@ impl LocalRead {
 }
 
 /// `dir/dockerfile` when `filename`'s base name is `Dockerfile`.
-pub fn lowercase_dockerfile(filename: &str) -> Option<String> {
+pub(crate) fn lowercase_dockerfile(filename: &str) -> Option<String> {
     let (dir, base) = match filename.rsplit_once('/') {
         Some((dir, base)) => (Some(dir), base),
         None => (None, filename),

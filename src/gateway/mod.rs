@@ -22,7 +22,7 @@ pub mod local_source;
 pub mod opts;
 pub mod sbom;
 pub mod status;
-pub mod stdio;
+pub(crate) mod stdio;
 pub mod subrequests;
 
 pub use bridge::{Bridge, BridgeError, Caps};

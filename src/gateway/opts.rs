@@ -13,9 +13,9 @@ use crate::instructions::mount::csv_fields;
 pub use crate::llb::ResolveMode;
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
 
-pub const DEFAULT_FILENAME: &str = "Dockerfile";
-pub const DEFAULT_LOCAL_DOCKERFILE: &str = "dockerfile";
-pub const DEFAULT_LOCAL_CONTEXT: &str = "context";
+pub(crate) const DEFAULT_FILENAME: &str = "Dockerfile";
+pub(crate) const DEFAULT_LOCAL_DOCKERFILE: &str = "dockerfile";
+pub(crate) const DEFAULT_LOCAL_CONTEXT: &str = "context";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum OptsError {
@@ -50,14 +50,14 @@ pub struct FrontendOpts(pub BTreeMap<String, String>);
 
 impl FrontendOpts {
     /// Reads `BUILDKIT_FRONTEND_OPT_<n>` variables; each is `key=value`, split on the first `=`.
-    pub fn from_env() -> FrontendOpts {
+    pub(crate) fn from_env() -> FrontendOpts {
         FrontendOpts::from_env_vars(
             std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
         )
     }
 
-    pub fn from_env_vars(vars: impl IntoIterator<Item = (String, String)>) -> FrontendOpts {
+    pub(crate) fn from_env_vars(vars: impl IntoIterator<Item = (String, String)>) -> FrontendOpts {
         let mut opts = BTreeMap::new();
         for (name, value) in vars {
             let Some(n) = name.strip_prefix("BUILDKIT_FRONTEND_OPT_") else {
@@ -73,7 +73,8 @@ impl FrontendOpts {
     }
 
     /// Options given as pairs (tests, and callers that build options themselves).
-    pub fn from_pairs(pairs: &[(&str, &str)]) -> FrontendOpts {
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> FrontendOpts {
         FrontendOpts(
             pairs
                 .iter()
@@ -87,7 +88,7 @@ impl FrontendOpts {
     }
 
     /// Every option whose key starts with `prefix`, keyed by the rest.
-    pub fn with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
+    pub(crate) fn with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
         self.0
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
@@ -97,7 +98,7 @@ impl FrontendOpts {
 
 /// The resolved options of one build.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BuildOpts {
+pub(crate) struct BuildOpts {
     /// What the conversion of every platform uses.
     pub build: BuildOptions,
     pub filename: String,
@@ -118,7 +119,7 @@ pub struct BuildOpts {
 
 /// The SBOM scanner asked for (dockerui `SBOM`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SbomOpts {
+pub(crate) struct SbomOpts {
     /// The scanner image, normalised (`docker.io/docker/buildkit-syft-scanner:stable-1`).
     pub generator: String,
     /// Every other attribute, passed to the scanner as `BUILDKIT_SCAN_<key>`.
@@ -230,7 +231,7 @@ impl BuildOpts {
     }
 
     /// The session that owns local `name`.
-    pub fn session_for_local(&self, name: &str) -> &str {
+    pub(crate) fn session_for_local(&self, name: &str) -> &str {
         self.local_session_ids
             .get(name)
             .map(String::as_str)
@@ -239,7 +240,7 @@ impl BuildOpts {
 
     /// The platforms to build, each converted on its own: `None` is the implicit target (the
     /// build platform, with the base image's os/arch kept in the config).
-    pub fn platforms_to_build(&self) -> Vec<Option<Platform>> {
+    pub(crate) fn platforms_to_build(&self) -> Vec<Option<Platform>> {
         if self.target_platforms.is_empty() {
             vec![None]
         } else {
@@ -293,7 +294,7 @@ fn default_build_platform(workers_json: Option<&str>) -> Result<Platform, OptsEr
 }
 
 /// A comma list of platforms, each parsed and normalised like containerd's `platforms.Parse`.
-pub fn parse_platforms(value: &str) -> Result<Vec<Platform>, OptsError> {
+pub(crate) fn parse_platforms(value: &str) -> Result<Vec<Platform>, OptsError> {
     value
         .split(',')
         .map(str::trim)

@@ -25,7 +25,11 @@ pub struct ErrorSource {
 }
 
 /// A Status with code `code` (never 0: BuildKit reads 0 as success) and optional source details.
-pub fn error_status(code: tonic::Code, message: String, source: Option<&ErrorSource>) -> Status {
+pub(crate) fn error_status(
+    code: tonic::Code,
+    message: String,
+    source: Option<&ErrorSource>,
+) -> Status {
     let code = match code {
         tonic::Code::Ok => tonic::Code::Unknown,
         c => c,
@@ -39,7 +43,7 @@ pub fn error_status(code: tonic::Code, message: String, source: Option<&ErrorSou
 
 /// One range per line, character 0: how the reference reports a node's location
 /// (`parser.Node.Location`), for errors and warnings alike.
-pub fn line_ranges(first: usize, last: usize) -> Vec<pb::Range> {
+pub(crate) fn line_ranges(first: usize, last: usize) -> Vec<pb::Range> {
     (first..=last.max(first))
         .map(|line| {
             let at = Some(pb::Position {
@@ -52,14 +56,14 @@ pub fn line_ranges(first: usize, last: usize) -> Vec<pb::Range> {
 }
 
 /// Whether a failed call's status carries a Dockerfile location (`errdefs.Sources` non-empty).
-pub fn has_source_detail(status: &tonic::Status) -> bool {
+pub(crate) fn has_source_detail(status: &tonic::Status) -> bool {
     forwarded_details(status)
         .iter()
         .any(|d| d.type_url == SOURCE_TYPE_URL)
 }
 
 /// The typed details of a failed RPC (`grpc-status-details-bin` holds an encoded google.rpc.Status).
-pub fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
+pub(crate) fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
     use prost::Message;
     Status::decode(status.details())
         .map(|s| s.details)
@@ -68,7 +72,7 @@ pub fn forwarded_details(status: &tonic::Status) -> Vec<prost_types::Any> {
 
 /// The error for a `requestid` we do not serve; buildx matches this message or the typed detail to
 /// fall back (buildx build/build.go).
-pub fn unsupported_subrequest(id: &str) -> Status {
+pub(crate) fn unsupported_subrequest(id: &str) -> Status {
     let value = serde_json::json!({ "name": id }).to_string();
     Status {
         // Unknown, as the reference: clients print other codes' names before the message.

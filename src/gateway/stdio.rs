@@ -14,11 +14,11 @@ use tokio::net::unix::pipe;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 /// The stream over fds 0 and 1.
-pub type StdioStream = Join<pipe::Receiver, pipe::Sender>;
+pub(crate) type StdioStream = Join<pipe::Receiver, pipe::Sender>;
 
 /// Opens fds 0 and 1 as non-blocking tokio pipes. Works for pipes (what buildkitd gives us) and for
 /// sockets (a socketpair in tests), which is why the unchecked constructors are used.
-pub fn stdio_stream() -> io::Result<StdioStream> {
+pub(crate) fn stdio_stream() -> io::Result<StdioStream> {
     let stdin: OwnedFd = io::stdin().as_fd().try_clone_to_owned()?;
     let stdout: OwnedFd = io::stdout().as_fd().try_clone_to_owned()?;
     let reader = pipe::Receiver::from_owned_fd_unchecked(stdin)?;
@@ -28,7 +28,7 @@ pub fn stdio_stream() -> io::Result<StdioStream> {
 
 /// Builds a gRPC channel over `stream`. The stream is handed out once: tonic may call the connector
 /// again after the connection ends, and a second stdio connection does not exist, so that call fails.
-pub async fn channel_over<S>(stream: S) -> Result<Channel, tonic::transport::Error>
+pub(crate) async fn channel_over<S>(stream: S) -> Result<Channel, tonic::transport::Error>
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::instructions::Dockerfile;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 
-pub const DESCRIBE: &str = "frontend.subrequests.describe";
-pub const TARGETS: &str = "frontend.targets";
+pub(crate) const DESCRIBE: &str = "frontend.subrequests.describe";
+pub(crate) const TARGETS: &str = "frontend.targets";
 const VERSION: &str = "1.0.0";
 
 /// `subrequests.Request`.

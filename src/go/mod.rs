@@ -34,7 +34,7 @@ fn in_table(table: &[(char, char)], c: char) -> bool {
 }
 
 /// Go's `unicode.IsLetter` (general categories L*).
-pub fn is_letter(c: char) -> bool {
+pub(crate) fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else {
@@ -43,7 +43,7 @@ pub fn is_letter(c: char) -> bool {
 }
 
 /// Go's `unicode.IsDigit` (general category Nd, not only ASCII).
-pub fn is_digit(c: char) -> bool {
+pub(crate) fn is_digit(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_digit()
     } else {
@@ -52,7 +52,7 @@ pub fn is_digit(c: char) -> bool {
 }
 
 /// Go's `strconv.IsPrint`.
-pub fn is_print(c: char) -> bool {
+pub(crate) fn is_print(c: char) -> bool {
     if c.is_ascii() {
         (' '..='~').contains(&c)
     } else {
@@ -62,7 +62,7 @@ pub fn is_print(c: char) -> bool {
 
 /// Displays a string the way Go's `%q` verb does (`strconv.Quote`), so our error messages read
 /// like the reference's: `failed to process "he${PWD": ...`.
-pub struct Quoted<'a>(pub &'a str);
+pub(crate) struct Quoted<'a>(pub &'a str);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -93,7 +93,7 @@ pub fn quote_rune(n: i64) -> String {
 }
 
 /// `%q` of a `[]string`: `["a" "b"]`.
-pub fn quote_list(items: &[String]) -> String {
+pub(crate) fn quote_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
     format!("[{}]", quoted.join(" "))
 }

@@ -3,7 +3,7 @@
 //! config go through these so that they equal the reference's.
 
 /// Go's `path.Clean`: the shortest equivalent slash path.
-pub fn clean_path(path: &str) -> String {
+pub(crate) fn clean_path(path: &str) -> String {
     if path.is_empty() {
         return ".".to_string();
     }
@@ -31,7 +31,7 @@ pub fn clean_path(path: &str) -> String {
 }
 
 /// Go's `path.Join` of two parts.
-pub fn join_path(a: &str, b: &str) -> String {
+pub(crate) fn join_path(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {
         (true, true) => String::new(),
         (true, false) => clean_path(b),
@@ -42,7 +42,7 @@ pub fn join_path(a: &str, b: &str) -> String {
 
 /// Resolves `path` against `cwd` like the Go client's `normalizePath`; with `keep_slash`, a
 /// trailing `/` or `/.` (meaning "into this directory") survives.
-pub fn llb_normalize_path(cwd: &str, path: &str, keep_slash: bool) -> String {
+pub(crate) fn llb_normalize_path(cwd: &str, path: &str, keep_slash: bool) -> String {
     let mut cleaned = clean_path(path);
     if !cleaned.starts_with('/') {
         cleaned = clean_path(&format!("/{cwd}/{cleaned}"));
@@ -62,7 +62,7 @@ pub fn llb_normalize_path(cwd: &str, path: &str, keep_slash: bool) -> String {
 
 /// util/system `NormalizePath` for Linux: absolute paths are kept as written, relative ones
 /// joined (and cleaned) onto `parent`; `keep_slash` keeps a trailing `/` or `/.`.
-pub fn system_normalize_path(parent: &str, new_path: &str, keep_slash: bool) -> String {
+pub(crate) fn system_normalize_path(parent: &str, new_path: &str, keep_slash: bool) -> String {
     let parent = if parent.is_empty() { "/" } else { parent };
     let parent = if parent.starts_with('/') {
         parent.to_string()

@@ -1,7 +1,7 @@
 //! Go's `time.ParseDuration`, used by the HEALTHCHECK duration flags (`--interval=1m30s`).
 
 /// Parses a Go duration string to nanoseconds (may be negative).
-pub fn parse_duration(s: &str) -> Result<i128, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
     let err = || format!("time: invalid duration {}", crate::go::quote(s));
     let mut rest = s;
     let neg = rest.starts_with('-');

@@ -23,7 +23,7 @@ pub struct Flag {
 }
 
 impl Flag {
-    pub fn from_word(word: &Word) -> Flag {
+    pub(crate) fn from_word(word: &Word) -> Flag {
         let text = word.text.strip_prefix("--").unwrap_or(&word.text);
         let (name, value) = match text.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
@@ -45,7 +45,7 @@ impl Flag {
     }
 
     /// The value as a [`Word`] pointing at its source.
-    pub fn value_word(&self) -> Word {
+    pub(crate) fn value_word(&self) -> Word {
         Word::new(self.value.clone().unwrap_or_default(), self.value_span)
     }
 }
@@ -97,7 +97,7 @@ impl FlagValues {
     }
 
     /// Names of the flags given, in order of first use.
-    pub fn used_names(&self) -> Vec<String> {
+    pub(crate) fn used_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for (n, _) in &self.used {
             if !names.contains(n) {

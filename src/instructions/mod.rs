@@ -114,7 +114,7 @@ impl Command {
     }
 
     /// `original` trimmed, as the reference's `String()` of a command.
-    pub fn source_code(&self) -> &str {
+    pub(crate) fn source_code(&self) -> &str {
         self.original.trim()
     }
 }
@@ -177,7 +177,8 @@ pub struct CommandLine {
 }
 
 impl CommandLine {
-    pub fn is_exec_form(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_exec_form(&self) -> bool {
         !self.prepend_shell
     }
 

@@ -117,7 +117,7 @@ const MOUNT_KEYS: &[&str] = &[
 
 /// Splits one CSV record like Go's `encoding/csv` (fields separated by `,`, `"` quoting with
 /// `""` for a quote).
-pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
+pub(crate) fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
     // go-csvvalue reports an empty record as io.EOF.
     if value.is_empty() {
         return Err(MountError::new("EOF"));
@@ -188,7 +188,7 @@ pub fn csv_fields(value: &str) -> Result<Vec<String>, MountError> {
 }
 
 /// docker/go-units `RAMInBytes`: `512`, `64m`, `1.5GiB` (binary multiples).
-pub fn parse_ram_in_bytes(s: &str) -> Option<i64> {
+pub(crate) fn parse_ram_in_bytes(s: &str) -> Option<i64> {
     let num_len = s
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
@@ -263,7 +263,7 @@ impl RawMount {
 
     /// The mount, each value (not the keys) expanded with `expand`, exactly as the reference
     /// does when it dispatches RUN.
-    pub fn interpret(
+    pub(crate) fn interpret(
         &self,
         expand: &mut dyn FnMut(&str) -> Result<String, String>,
     ) -> Result<Mount, MountError> {

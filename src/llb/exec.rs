@@ -131,7 +131,7 @@ impl Exec {
     }
 
     /// Replaces the environment with these `KEY=value` entries, in order.
-    pub fn env_list(mut self, env: Vec<String>) -> Exec {
+    pub(crate) fn env_list(mut self, env: Vec<String>) -> Exec {
         self.env = env;
         self
     }

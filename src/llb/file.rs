@@ -174,7 +174,7 @@ impl Copy {
     }
 
     /// Owner of the copied files, if any.
-    pub fn owner_opt(mut self, owner: Option<Chown>) -> Copy {
+    pub(crate) fn owner_opt(mut self, owner: Option<Chown>) -> Copy {
         self.owner = owner;
         self
     }
@@ -319,7 +319,7 @@ impl Mkdir {
     }
 
     /// Owner of the new directory, if any.
-    pub fn owner_opt(mut self, owner: Option<Chown>) -> Mkdir {
+    pub(crate) fn owner_opt(mut self, owner: Option<Chown>) -> Mkdir {
         self.owner = owner;
         self
     }
@@ -360,7 +360,7 @@ impl Mkfile {
     }
 
     /// Owner of the new file, if any.
-    pub fn owner_opt(mut self, owner: Option<Chown>) -> Mkfile {
+    pub(crate) fn owner_opt(mut self, owner: Option<Chown>) -> Mkfile {
         self.owner = owner;
         self
     }

@@ -31,7 +31,7 @@ impl Merge {
 
     /// Like the Go client's `llb.Merge`: scratch inputs are dropped (they add nothing); seal
     /// with [`Merge::finish`], which needs no op for fewer than two inputs.
-    pub fn filtered(inputs: impl IntoIterator<Item = Option<Output>>) -> Merge {
+    pub(crate) fn filtered(inputs: impl IntoIterator<Item = Option<Output>>) -> Merge {
         Merge::new(inputs.into_iter().flatten().collect())
     }
 

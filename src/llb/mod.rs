@@ -46,7 +46,6 @@ mod merge;
 mod mount;
 mod node;
 mod source;
-mod state;
 mod wire;
 
 pub use definition::Definition;
@@ -59,7 +58,6 @@ pub use node::{
     SourceMap,
 };
 pub use source::{normalize_image_ref, ResolveMode, Source};
-pub use state::State;
 pub use wire::{encode_op, Digest};
 
 /// Graphs the builders refuse to seal.

@@ -161,7 +161,7 @@ impl SecretMount {
     }
 
     /// Also exposes the secret as environment variable `name`.
-    pub fn also_env(mut self, name: impl Into<String>) -> SecretMount {
+    pub(crate) fn also_env(mut self, name: impl Into<String>) -> SecretMount {
         self.env = Some(name.into());
         self
     }

@@ -120,7 +120,7 @@ impl Output {
     }
 
     /// The `pb::Input` that references this output.
-    pub fn to_input(&self) -> pb::Input {
+    pub(crate) fn to_input(&self) -> pb::Input {
         pb::Input {
             digest: self.node.digest().to_string(),
             index: self.index,
@@ -128,7 +128,7 @@ impl Output {
     }
 
     /// True when both name the same output of ops with the same bytes.
-    pub fn same_as(&self, other: &Output) -> bool {
+    pub(crate) fn same_as(&self, other: &Output) -> bool {
         self.index == other.index && self.node.digest() == other.node.digest()
     }
 }

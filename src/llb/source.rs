@@ -86,11 +86,6 @@ impl Source {
         }
     }
 
-    /// Sets `image.recordtype` (`internal`, `frontend`, `regular`).
-    pub fn record_type(self, record_type: impl Into<String>) -> Source {
-        self.attr("image.recordtype", record_type)
-    }
-
     /// Only uses the first `limit` layers of the image.
     pub fn layer_limit(self, limit: u32) -> Source {
         self.attr("image.layerlimit", limit.to_string())
@@ -123,11 +118,6 @@ impl Source {
         self.attr("local.session", id).cap("source.local.sessionid")
     }
 
-    /// Makes the source unique when there is no session (`local.unique`).
-    pub fn unique(self, id: impl Into<String>) -> Source {
-        self.attr("local.unique", id).cap("source.local.unique")
-    }
-
     /// Only transfer files matching these patterns (`local.includepattern`, a JSON array).
     pub fn include_patterns(self, patterns: &[String]) -> Source {
         self.attr("local.includepattern", json_array(patterns))
@@ -141,7 +131,7 @@ impl Source {
     }
 
     /// Only transfer these paths and what they link to (`local.followpaths`, a JSON array).
-    pub fn follow_paths(self, paths: &[String]) -> Source {
+    pub(crate) fn follow_paths(self, paths: &[String]) -> Source {
         self.attr("local.followpaths", json_array(paths))
             .cap("source.local.followpaths")
     }
@@ -160,17 +150,6 @@ impl Source {
         } else {
             source
         }
-    }
-
-    /// Transfers metadata only, except for these patterns.
-    pub fn metadata_only_transfer(self, exceptions: &[String]) -> Source {
-        let source = self.attr("local.metadatatransfer", "true");
-        let source = if exceptions.is_empty() {
-            source
-        } else {
-            source.attr("local.metadatatransferexclude", json_array(exceptions))
-        };
-        source.cap("source.local.metadatatransfer")
     }
 
     /// A git repository: `remote` is the identifier form without scheme
@@ -234,12 +213,6 @@ impl Source {
         source
     }
 
-    /// The secret holding an `Authorization` header for the download (`http.authheadersecret`).
-    pub fn http_auth_header_secret(self, secret: impl Into<String>) -> Source {
-        self.attr("http.authheadersecret", secret)
-            .cap("source.http.auth")
-    }
-
     /// The secrets git reads a token and a header from (`git.authtokensecret`,
     /// `git.authheadersecret`). The Go client always sets them (to `GIT_AUTH_TOKEN` and
     /// `GIT_AUTH_HEADER` by default) and asks for `source.git.httpauth` only when the user chose
@@ -253,15 +226,6 @@ impl Source {
     pub fn git_skip_submodules(self) -> Source {
         self.attr("git.skipsubmodules", "true")
             .cap("source.git.skipsubmodules")
-    }
-
-    /// For ssh remotes: the known hosts and the ssh agent to use (`git.knownsshhosts`,
-    /// `git.mountsshsock`).
-    pub fn git_ssh(self, known_hosts: impl Into<String>, ssh_id: impl Into<String>) -> Source {
-        self.attr("git.knownsshhosts", known_hosts)
-            .cap("source.git.knownsshhosts")
-            .attr("git.mountsshsock", ssh_id)
-            .cap("source.git.mountsshsock")
     }
 
     fn scheme(&self) -> &str {

@@ -384,7 +384,6 @@ fn graphs_can_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Output>();
     send_sync::<Definition>();
-    send_sync::<State>();
     let head = image();
     let marshaled = std::thread::spawn(move || Definition::marshal(&head))
         .join()

@@ -31,7 +31,7 @@ impl Digest {
     }
 
     /// Wraps a digest string received from elsewhere, as is.
-    pub fn from_string(digest: String) -> Digest {
+    pub(crate) fn from_string(digest: String) -> Digest {
         Digest(digest)
     }
 

@@ -12,15 +12,15 @@ pub mod pb {
 pub mod definition;
 
 /// File stats (package `fsutil.types`).
-pub mod fsutil {
+pub(crate) mod fsutil {
     pub mod types {
         include!(concat!(env!("OUT_DIR"), "/fsutil.types.rs"));
     }
 }
 
 /// The gRPC error model (package `google.rpc`).
-pub mod google {
-    pub mod rpc {
+pub(crate) mod google {
+    pub(crate) mod rpc {
         include!(concat!(env!("OUT_DIR"), "/google.rpc.rs"));
     }
 }
@@ -29,13 +29,13 @@ pub mod google {
 pub mod moby {
     pub mod buildkit {
         pub mod v1 {
-            pub mod apicaps {
+            pub(crate) mod apicaps {
                 include!(concat!(env!("OUT_DIR"), "/moby.buildkit.v1.apicaps.rs"));
             }
             pub mod types {
                 include!(concat!(env!("OUT_DIR"), "/moby.buildkit.v1.types.rs"));
             }
-            pub mod sourcepolicy {
+            pub(crate) mod sourcepolicy {
                 include!(concat!(
                     env!("OUT_DIR"),
                     "/moby.buildkit.v1.sourcepolicy.rs"

@@ -97,18 +97,18 @@ impl Diagnostic {
         d
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
     /// Adds a hint only when there is one (e.g. an optional "did you mean" suggestion).
-    pub fn with_optional_hint(mut self, hint: Option<String>) -> Self {
+    pub(crate) fn with_optional_hint(mut self, hint: Option<String>) -> Self {
         if hint.is_some() {
             self.hint = hint;
         }
@@ -116,28 +116,28 @@ impl Diagnostic {
     }
 
     /// The reference's "did you mean" suggestion, when there is one.
-    pub fn with_suggestion(mut self, suggestion: Option<impl Into<String>>) -> Self {
+    pub(crate) fn with_suggestion(mut self, suggestion: Option<impl Into<String>>) -> Self {
         self.suggestion = suggestion.map(Into::into);
         self
     }
 
     /// Marks the error as one of the instruction at `span` (see `instruction`). The innermost
     /// instruction wins (an ONBUILD trigger is reported at its ONBUILD line, like the reference).
-    pub fn in_instruction(mut self, span: Span) -> Self {
+    pub(crate) fn in_instruction(mut self, span: Span) -> Self {
         self.instruction.get_or_insert(span);
         self
     }
 
     /// Names the build-check rule of a warning reported at the lines of `at` (usually the
     /// instruction's).
-    pub fn with_rule(mut self, rule: &'static super::rules::Rule, at: Span) -> Self {
+    pub(crate) fn with_rule(mut self, rule: &'static super::rules::Rule, at: Span) -> Self {
         self.rule = Some(rule);
         self.instruction = Some(at);
         self
     }
 
     /// Fills in the filename and the line/column positions of the span.
-    pub fn locate(mut self, filename: &str, source: &[u8], index: &LineIndex) -> Self {
+    pub(crate) fn locate(mut self, filename: &str, source: &[u8], index: &LineIndex) -> Self {
         self.filename = filename.to_string();
         self.start = index.position(source, self.span.start);
         self.end = index.position(source, self.span.end);

@@ -31,7 +31,7 @@ pub struct Heredoc {
 
 impl Heredoc {
     /// The body with leading tabs removed from each line when the heredoc is `<<-`.
-    pub fn chomped_content(&self) -> String {
+    pub(crate) fn chomped_content(&self) -> String {
         if self.chomp {
             chomp_leading_tabs(&self.content)
         } else {
@@ -42,7 +42,7 @@ impl Heredoc {
 
 /// A heredoc start word, before its body has been read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HeredocWord {
+pub(crate) struct HeredocWord {
     pub name: String,
     pub file_descriptor: u32,
     pub expand: bool,
@@ -50,7 +50,7 @@ pub struct HeredocWord {
 }
 
 /// Removes leading tabs from every line (the `<<-` form).
-pub fn chomp_leading_tabs(content: &str) -> String {
+pub(crate) fn chomp_leading_tabs(content: &str) -> String {
     let mut out = String::with_capacity(content.len());
     for line in content.split_inclusive('\n') {
         out.push_str(line.trim_start_matches('\t'));
@@ -59,7 +59,7 @@ pub fn chomp_leading_tabs(content: &str) -> String {
 }
 
 /// Parses one word as a heredoc start (`[n]<<[-]NAME`). `Ok(None)` when the word is not one.
-pub fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
+pub(crate) fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
     let Some(after) = word[digits..].strip_prefix("<<") else {
         return Ok(None);
@@ -94,7 +94,7 @@ pub fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
 }
 
 /// All heredoc start words of an instruction line, in order.
-pub fn heredocs_from_line(line: &str) -> Result<Vec<HeredocWord>, String> {
+pub(crate) fn heredocs_from_line(line: &str) -> Result<Vec<HeredocWord>, String> {
     // The reference ignores lexing errors here (and then finds no heredoc).
     let words = ShellWords::new('\\', true, true)
         .words(line)

@@ -10,7 +10,7 @@ const MAX_DEPTH: usize = 10_000;
 
 /// Why the text is not an exec-form argument list.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum JsonArrayError {
+pub(crate) enum JsonArrayError {
     /// Not a JSON array at all: the caller falls back to the shell form.
     NotJson,
     /// A valid JSON array with a non-string element (byte range of that element).
@@ -19,7 +19,7 @@ pub enum JsonArrayError {
 
 /// One string of the array, decoded, with the byte range of its literal (quotes included).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JsonString {
+pub(crate) struct JsonString {
     pub value: String,
     pub start: usize,
     pub end: usize,
@@ -27,7 +27,7 @@ pub struct JsonString {
 
 /// Parses `text` (leading Unicode whitespace allowed, trailing JSON whitespace allowed) as a JSON
 /// array of strings.
-pub fn parse_string_array(text: &str) -> Result<Vec<JsonString>, JsonArrayError> {
+pub(crate) fn parse_string_array(text: &str) -> Result<Vec<JsonString>, JsonArrayError> {
     let lead = text.len() - text.trim_start().len();
     if !text[lead..].starts_with('[') {
         return Err(JsonArrayError::NotJson);

@@ -17,7 +17,7 @@ pub mod json;
 pub mod parser;
 pub mod rules;
 pub mod span;
-pub mod suggest;
+pub(crate) mod suggest;
 
 pub use check::{parse_check, CheckConfig};
 pub use diagnostic::{Diagnostic, DiagnosticData, Severity};

@@ -29,7 +29,7 @@ impl Span {
     }
 
     /// The smallest span covering both.
-    pub fn cover(self, other: Span) -> Span {
+    pub(crate) fn cover(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 
@@ -80,7 +80,8 @@ impl LineIndex {
     }
 
     /// Number of lines; a trailing newline does not start a new line of its own.
-    pub fn line_count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn line_count(&self) -> usize {
         match self.line_starts.last() {
             Some(&last) if last == self.len && self.line_starts.len() > 1 => {
                 self.line_starts.len() - 1
@@ -90,7 +91,7 @@ impl LineIndex {
     }
 
     /// The 1-based line holding `offset` (offsets past the end map to the last line).
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         let offset = offset.min(self.len);
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i + 1,
@@ -99,7 +100,7 @@ impl LineIndex {
     }
 
     /// The byte span of 1-based `line`, without its line ending.
-    pub fn line_span(&self, source: &[u8], line: usize) -> Span {
+    pub(crate) fn line_span(&self, source: &[u8], line: usize) -> Span {
         let idx = line.saturating_sub(1).min(self.line_starts.len() - 1);
         let start = self.line_starts[idx];
         let mut end = self
@@ -114,7 +115,7 @@ impl LineIndex {
     }
 
     /// Line and column of `offset`. `source` must be the bytes this index was built from.
-    pub fn position(&self, source: &[u8], offset: usize) -> Position {
+    pub(crate) fn position(&self, source: &[u8], offset: usize) -> Position {
         let offset = offset.min(self.len).min(source.len());
         let line = self.line_of(offset);
         let mut start = self.line_starts[line - 1];

@@ -8,7 +8,7 @@ const MAX_DISTANCE: usize = 3;
 
 /// `suggest.Search`. The reference ranges over Go maps for most option lists, so it breaks ties
 /// at random; we take the first of `options`.
-pub fn search(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
+pub(crate) fn search(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
     let norm = |s: &str| {
         if case_sensitive {
             s.to_string()

@@ -113,8 +113,10 @@ impl<S: BuildHasher> Env for HashMap<String, String, S> {
 
 /// No variables at all, as the parser uses when it looks for heredoc markers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EmptyEnv;
+#[cfg(test)]
+pub(crate) struct EmptyEnv;
 
+#[cfg(test)]
 impl Env for EmptyEnv {
     fn get(&self, _name: &str) -> Option<&str> {
         None
@@ -153,7 +155,8 @@ pub struct ExpandError {
 
 impl ExpandError {
     /// Byte offset inside the word where the failing construct starts.
-    pub fn offset(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn offset(&self) -> usize {
         self.span.start
     }
 }
