@@ -131,10 +131,19 @@ impl OfflineBuild {
             Some(p) => Some(Platform::parse(p)?.normalize()),
             None => None,
         };
+        let build_args = parse_build_args(&args.build_args)?;
+        let check =
+            match build_args.get("BUILDKIT_DOCKERFILE_CHECK") {
+                Some(v) => Some(dockerfile_llb::syntax::parse_check(v).map_err(|e| {
+                    anyhow::anyhow!("failed to parse BUILDKIT_DOCKERFILE_CHECK: {e}")
+                })?),
+                None => None,
+            };
         let options = ConvertOptions {
             build: BuildOptions {
+                check,
                 target: args.target.clone(),
-                build_args: parse_build_args(&args.build_args)?,
+                build_args,
                 build_platform: Platform::host(),
                 ..BuildOptions::default()
             },
@@ -159,19 +168,38 @@ impl OfflineBuild {
             .map_err(|d| d.render(&self.source))
     }
 
-    fn convert(&self, parsed: &Dockerfile) -> Result<convert::Converted, String> {
-        let rendered = |e: convert::ConvertError| match e.diagnostic(&self.filename, &self.source) {
-            Some(d) => d.render(&self.source),
-            None => format!("error: {}\n", e.message),
-        };
+    /// Conversion errors come back rendered, after the warnings reported before them when
+    /// `with_warnings`.
+    fn convert(
+        &self,
+        parsed: &Dockerfile,
+        with_warnings: bool,
+    ) -> Result<convert::Converted, String> {
         convert::offline::convert_offline(parsed, &self.options, &self.image_configs)
-            .map_err(rendered)
+            .map_err(|e| self.render_error(e, with_warnings))
+    }
+
+    fn render_error(&self, e: convert::ConvertError, with_warnings: bool) -> String {
+        let mut out = String::new();
+        if with_warnings {
+            for warning in &e.warnings {
+                out.push_str(&warning.render(&self.source));
+            }
+        }
+        match e.diagnostic(&self.filename, &self.source) {
+            Some(d) => out.push_str(&d.render(&self.source)),
+            None => out.push_str(&format!("error: {}\n", e.message)),
+        }
+        out
     }
 }
 
 fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
     let build = OfflineBuild::load(&args.convert)?;
-    let converted = match build.parse().and_then(|parsed| build.convert(&parsed)) {
+    let converted = match build
+        .parse()
+        .and_then(|parsed| build.convert(&parsed, false))
+    {
         Ok(converted) => converted,
         Err(rendered) => {
             eprint!("{rendered}");
@@ -203,10 +231,18 @@ fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    for warning in &parsed.warnings {
+    let check = match convert::check_config(&parsed, &build.options.build) {
+        Ok(check) => check,
+        Err(e) => {
+            eprint!("{}", build.render_error(e, false));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let parse_warnings = check.filter(parsed.warnings.clone());
+    for warning in &parse_warnings {
         eprint!("{}", warning.render(&build.source));
     }
-    let converted = match build.convert(&parsed) {
+    let converted = match build.convert(&parsed, true) {
         Ok(converted) => converted,
         Err(rendered) => {
             eprint!("{rendered}");
@@ -219,7 +255,7 @@ fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "{}: ok ({} warning(s))",
         build.filename,
-        parsed.warnings.len() + converted.warnings.len()
+        parse_warnings.len() + converted.warnings.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -309,3 +309,57 @@ fn named_contexts_are_refused_not_ignored() {
         b.log()
     );
 }
+
+#[test]
+fn check_directive_and_error_true_match_the_builtin_frontend() {
+    // The reference's own cases (testRuleCheckOption): what is skipped is not reported, and
+    // error=true fails after reporting, with the same warnings and the same error text.
+    let outcome = |text: &str, frontend_args: &[&str]| -> (bool, Vec<String>, bool) {
+        let ctx = context(&[("Dockerfile", text)]);
+        push_frontend_image();
+        let output = build_command(&ctx, frontend_args)
+            .arg("--progress=rawjson")
+            .output()
+            .expect("running buildctl");
+        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        let rules = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .flat_map(|status| status["warnings"].as_array().cloned().unwrap_or_default())
+            .map(|w| {
+                let short = base64::engine::general_purpose::STANDARD
+                    .decode(w["short"].as_str().unwrap_or_default())
+                    .unwrap_or_default();
+                String::from_utf8_lossy(&short).into_owned()
+            })
+            .collect();
+        let violation = log.contains("lint violation found for rules: FromAsCasing");
+        (output.status.success(), rules, violation)
+    };
+    let casing = "FROM scratch as base\ncopy Dockerfile .\n";
+    for (directive, arg) in [
+        ("#check=skip=all\n", None),
+        ("#check=skip=all;error=true\n", None),
+        ("#check=skip=ConsistentInstructionCasing\n", None),
+        ("#check=skip=ConsistentInstructionCasing;error=true\n", None),
+        (
+            "#check=skip=all\n",
+            Some("build-arg:BUILDKIT_DOCKERFILE_CHECK=skip=ConsistentInstructionCasing;error=true"),
+        ),
+        // A warning reported before a conversion error still reaches the client.
+        ("", None),
+    ] {
+        let text = if directive.is_empty() {
+            "FROM scratch\nCMD echo hi\nSTOPSIGNAL bogus\n".to_string()
+        } else {
+            format!("{directive}{casing}")
+        };
+        let args: Vec<String> = arg
+            .map(|a| vec!["--opt".to_string(), a.to_string()])
+            .unwrap_or_default();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ours = outcome(&text, &[GATEWAY, args.as_slice()].concat());
+        let reference = outcome(&text, &[DOCKERFILE_V0, args.as_slice()].concat());
+        assert_eq!(ours, reference, "{text}");
+    }
+}

@@ -120,12 +120,14 @@ impl Build<'_> {
                 for (ti, trigger) in triggers.iter().enumerate() {
                     let sources = sources_of(&decl.trigger_deps, ti, &done);
                     st.onbuild = true;
-                    command::convert_command(&mut st, trigger, &sources, &ctx)?;
+                    command::convert_command(&mut st, trigger, &sources, &ctx)
+                        .map_err(|e| with_warnings(e, &warnings, &st.warnings))?;
                     st.onbuild = false;
                 }
                 for (ci, cmd) in stage.commands.iter().enumerate() {
                     let sources = sources_of(&decl.deps, ci, &done);
-                    command::convert_command(&mut st, cmd, &sources, &ctx)?;
+                    command::convert_command(&mut st, cmd, &sources, &ctx)
+                        .map_err(|e| with_warnings(e, &warnings, &st.warnings))?;
                 }
             }
             context_paths.extend(st.context_paths.iter().cloned());
@@ -312,6 +314,17 @@ fn auto_detect_platform(img: &ImageConfig, target: &Platform, build: &Platform) 
         return build.clone();
     }
     target.clone()
+}
+
+/// An error of a command, with the warnings reported before it (earlier stages', then this
+/// stage's), not located yet.
+fn with_warnings(
+    mut error: ConvertError,
+    earlier: &[crate::syntax::Diagnostic],
+    stage: &[crate::syntax::Diagnostic],
+) -> ConvertError {
+    error.warnings = earlier.iter().chain(stage).cloned().collect();
+    error
 }
 
 fn epoch_of(seconds: i64) -> Epoch {

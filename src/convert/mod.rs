@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::instructions::Dockerfile;
 use crate::proto::pb;
+use crate::syntax::{parse_check, CheckConfig};
 
 pub use graph::NetMode;
 pub use image::ImageConfig;
@@ -70,6 +71,9 @@ pub struct BuildOptions {
     pub cache_mount_ns: String,
     /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
     pub source_date_epoch: Option<i64>,
+    /// `BUILDKIT_DOCKERFILE_CHECK`: the client's build-check configuration, which replaces the
+    /// Dockerfile's `# check=` directive.
+    pub check: Option<CheckConfig>,
 }
 
 impl Default for BuildOptions {
@@ -88,8 +92,23 @@ impl Default for BuildOptions {
             image_resolve_mode: crate::llb::ResolveMode::Default,
             cache_mount_ns: String::new(),
             source_date_epoch: None,
+            check: None,
         }
     }
+}
+
+/// The build checks in force (`newRuleLinter`): the client's configuration, else the
+/// Dockerfile's `# check=` directive.
+pub fn check_config(df: &Dockerfile, build: &BuildOptions) -> Result<CheckConfig, ConvertError> {
+    if let Some(check) = &build.check {
+        return Ok(check.clone());
+    }
+    let value = df
+        .directives
+        .check
+        .as_ref()
+        .map_or("", |d| d.value.as_str());
+    parse_check(value).map_err(|e| ConvertError::new(format!("failed to parse check options: {e}")))
 }
 
 /// One `add-hosts` entry.
@@ -187,6 +206,7 @@ impl ImageRequest {
         ConvertError {
             message: format!("{}: {why}{hint}", self.name),
             location: Some(self.location),
+            warnings: Vec::new(),
         }
     }
 }
@@ -258,6 +278,9 @@ pub struct SbomTargets {
 pub struct ConvertError {
     pub message: String,
     pub location: Option<ErrorLocation>,
+    /// Build-check warnings reported before the error, located: the reference sends them as
+    /// they happen, so a client sees them before the failure.
+    pub warnings: Vec<crate::syntax::Diagnostic>,
 }
 
 /// Where an error is: the instruction's lines and, when known, the byte span of the word.
@@ -275,6 +298,7 @@ impl ConvertError {
         ConvertError {
             message: message.into(),
             location: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -290,6 +314,7 @@ impl ConvertError {
                 end_line: lines.end,
                 span,
             }),
+            warnings: Vec::new(),
         }
     }
 
@@ -317,19 +342,25 @@ pub fn plan<'a>(
     opts: &'a ConvertOptions,
     resolved: &ResolvedImages,
 ) -> Result<Plan<'a>, ConvertError> {
+    let check = check_config(df, &opts.build)?;
     let build = stages::Build::prepare(df, opts, resolved)?;
     let requests = build
         .image_requests()
         .into_iter()
         .filter(|r| resolved.get(&r.reference, &r.platform).is_none())
         .collect();
-    Ok(Plan { build, requests })
+    Ok(Plan {
+        build,
+        requests,
+        check,
+    })
 }
 
 /// A prepared build: the stage table of one target on one platform.
 pub struct Plan<'a> {
     build: stages::Build<'a>,
     requests: Vec<ImageRequest>,
+    check: CheckConfig,
 }
 
 impl Plan<'_> {
@@ -346,9 +377,31 @@ impl Plan<'_> {
         images: &ResolvedImages,
         excludes: &[String],
     ) -> Result<Converted, ConvertError> {
-        let opts = self.build.opts;
-        let stages = self.build.convert_stages(images)?;
-        lower::lower(stages, opts, excludes)
+        let (df, opts, check) = (self.build.df, self.build.opts, self.check);
+        let locate = |warnings: Vec<crate::syntax::Diagnostic>| {
+            let index = crate::syntax::LineIndex::new(&opts.source);
+            check
+                .filter(warnings)
+                .into_iter()
+                .map(|w| w.locate(&opts.filename, &opts.source, &index))
+                .collect::<Vec<_>>()
+        };
+        let stages = self.build.convert_stages(images).map_err(|mut e| {
+            e.warnings = locate(std::mem::take(&mut e.warnings));
+            e
+        })?;
+        let mut converted = lower::lower(stages, opts, excludes)?;
+        converted.warnings = check.filter(converted.warnings);
+        // The parser's checks count too: the reference runs them in the same linter.
+        let parsed = check.filter(df.warnings.clone());
+        let reported: Vec<_> = parsed.iter().chain(&converted.warnings).collect();
+        if let Some(message) = check.violation(&reported) {
+            return Err(ConvertError {
+                warnings: converted.warnings,
+                ..ConvertError::new(message)
+            });
+        }
+        Ok(converted)
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
-use crate::convert::Platform;
+use crate::convert::{self, Platform};
 use crate::instructions::{self, Dockerfile};
 
 use super::bridge::{Bridge, BridgeError, Caps};
@@ -69,8 +69,11 @@ pub async fn build(
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
     }
     let parsed = parse()?;
+    // The build checks in force decide which of the parser's warnings are reported.
+    let check = convert::check_config(&parsed, &build_opts.build)
+        .map_err(|e| conversion::convert_error(e, &dockerfile))?;
     if caps.has_frontend("gateway.warnings") {
-        send_warnings(bridge, &dockerfile, &parsed.warnings).await;
+        send_warnings(bridge, &dockerfile, &check.filter(parsed.warnings.clone())).await;
     }
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
 }
@@ -229,11 +232,19 @@ async fn convert_and_solve(
         if excludes.is_none() {
             excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
         }
-        let converted = plan
-            .convert(&images, excludes.as_deref().unwrap_or_default())
-            .map_err(|e| conversion::convert_error(e, dockerfile))?;
+        let first = solved.is_empty();
+        let converted = match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
+            Ok(converted) => converted,
+            Err(e) => {
+                // Warnings reported before the failure reach the client first, as in the reference.
+                if first && caps.has_frontend("gateway.warnings") {
+                    send_warnings(bridge, dockerfile, &e.warnings).await;
+                }
+                return Err(conversion::convert_error(e, dockerfile));
+            }
+        };
         // Like the reference, only the first platform's conversion reports warnings.
-        if solved.is_empty() && caps.has_frontend("gateway.warnings") {
+        if first && caps.has_frontend("gateway.warnings") {
             send_warnings(bridge, dockerfile, &converted.warnings).await;
         }
         let ref_id = bridge

@@ -12,6 +12,7 @@ use crate::go::parse_bool as parse_go_bool;
 use crate::instructions::mount::csv_fields;
 pub use crate::llb::ResolveMode;
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
+use crate::syntax::parse_check;
 
 pub(crate) const DEFAULT_FILENAME: &str = "Dockerfile";
 pub(crate) const DEFAULT_LOCAL_DOCKERFILE: &str = "dockerfile";
@@ -34,6 +35,9 @@ pub enum OptsError {
     /// `attest:*` options, with the reference's texts.
     #[error("{0}")]
     Attest(String),
+    /// `build-arg:BUILDKIT_DOCKERFILE_CHECK`, with the reference's text.
+    #[error("{0}")]
+    Check(String),
 }
 
 fn invalid(key: &str, value: &str, reason: impl Into<String>) -> OptsError {
@@ -215,6 +219,13 @@ impl BuildOpts {
             source_date_epoch: parse_source_date_epoch(
                 opts.get("build-arg:SOURCE_DATE_EPOCH").unwrap_or(""),
             )?,
+            check: opts
+                .get("build-arg:BUILDKIT_DOCKERFILE_CHECK")
+                .map(parse_check)
+                .transpose()
+                .map_err(|e| {
+                    OptsError::Check(format!("failed to parse BUILDKIT_DOCKERFILE_CHECK: {e}"))
+                })?,
         };
         Ok(BuildOpts {
             build,

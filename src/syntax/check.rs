@@ -1,9 +1,13 @@
 //! The `# check=` parser directive (`skip=rule1,rule2;error=true;experimental=all`), as the
-//! reference's `linter.ParseLintOptions` reads it. The converter applies it unless the client
-//! sent its own linter configuration (the `BUILDKIT_DOCKERFILE_CHECK` build argument); an
-//! invalid value fails the build there with "failed to parse check options: ...".
+//! reference's `linter.ParseLintOptions` reads it, and which rules it lets run (`Linter.Run`).
+//! The converter applies it unless the client sent its own linter configuration (the
+//! `BUILDKIT_DOCKERFILE_CHECK` build argument); an invalid value fails the build there with
+//! "failed to parse check options: ...".
 
 use serde::Serialize;
+
+use super::rules::Rule;
+use super::Diagnostic;
 
 /// Which lint rules to skip or enable, and whether warnings fail the build.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -14,6 +18,41 @@ pub struct CheckConfig {
     pub experimental_all: bool,
     /// `error=true`: lint warnings fail the build.
     pub error: bool,
+}
+
+impl CheckConfig {
+    /// `Linter.Run`'s filter: an experimental rule runs only when enabled, any other unless
+    /// skipped.
+    pub fn runs(&self, rule: &Rule) -> bool {
+        if rule.experimental {
+            self.experimental_all || self.experimental.iter().any(|r| r == rule.name)
+        } else {
+            !(self.skip_all || self.skip.iter().any(|r| r == rule.name))
+        }
+    }
+
+    /// Keeps the warnings whose rule runs; warnings without a rule (our own notes) stay.
+    pub fn filter(&self, warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        warnings
+            .into_iter()
+            .filter(|w| w.rule.is_none_or(|r| self.runs(r)))
+            .collect()
+    }
+
+    /// `Linter.Error`: with `error=true`, the build fails once a rule has reported. The
+    /// reference lists the rules in Go's map order (random); we list them in reporting order.
+    pub fn violation(&self, reported: &[&Diagnostic]) -> Option<String> {
+        if !self.error {
+            return None;
+        }
+        let mut rules: Vec<&str> = Vec::new();
+        for name in reported.iter().filter_map(|w| w.rule.map(|r| r.name)) {
+            if !rules.contains(&name) {
+                rules.push(name);
+            }
+        }
+        (!rules.is_empty()).then(|| format!("lint violation found for rules: {}", rules.join(", ")))
+    }
 }
 
 /// Parses a `check` directive value (or `BUILDKIT_DOCKERFILE_CHECK`).
@@ -63,6 +102,48 @@ pub fn parse_check(value: &str) -> Result<CheckConfig, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::rules;
+    use crate::syntax::Span;
+
+    #[test]
+    fn rules_run_unless_skipped_and_experimental_ones_only_when_enabled() {
+        let experimental = Rule {
+            experimental: true,
+            ..rules::STAGE_NAME_CASING
+        };
+        let none = CheckConfig::default();
+        assert!(none.runs(&rules::STAGE_NAME_CASING) && !none.runs(&experimental));
+        let skip = parse_check("skip=StageNameCasing").unwrap();
+        assert!(!skip.runs(&rules::STAGE_NAME_CASING) && skip.runs(&rules::FROM_AS_CASING));
+        assert!(!parse_check("skip=all")
+            .unwrap()
+            .runs(&rules::FROM_AS_CASING));
+        assert!(parse_check("experimental=StageNameCasing")
+            .unwrap()
+            .runs(&experimental));
+        assert!(parse_check("experimental=all;skip=all")
+            .unwrap()
+            .runs(&experimental));
+    }
+
+    #[test]
+    fn error_names_each_reported_rule_once() {
+        let w = |rule: &'static Rule| {
+            Diagnostic::warning("x", Span::empty(0)).with_rule(rule, Span::empty(0))
+        };
+        let (a, b, c) = (
+            w(&rules::STAGE_NAME_CASING),
+            w(&rules::FROM_AS_CASING),
+            w(&rules::STAGE_NAME_CASING),
+        );
+        let on = parse_check("error=true").unwrap();
+        assert_eq!(
+            on.violation(&[&a, &b, &c]).as_deref(),
+            Some("lint violation found for rules: StageNameCasing, FromAsCasing")
+        );
+        assert_eq!(on.violation(&[]), None);
+        assert_eq!(CheckConfig::default().violation(&[&a]), None);
+    }
 
     #[test]
     fn check_options() {

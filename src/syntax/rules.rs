@@ -9,30 +9,36 @@ pub struct Rule {
     pub name: &'static str,
     pub description: &'static str,
     pub url: &'static str,
+    /// Runs only when `# check=experimental=` names it (or `all`).
+    pub experimental: bool,
 }
 
 pub(crate) const STAGE_NAME_CASING: Rule = Rule {
     name: "StageNameCasing",
     description: "Stage names should be lowercase",
     url: "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/",
+    experimental: false,
 };
 
 pub(crate) const FROM_AS_CASING: Rule = Rule {
     name: "FromAsCasing",
     description: "The 'as' keyword should match the case of the 'from' keyword",
     url: "https://docs.docker.com/go/dockerfile/rule/from-as-casing/",
+    experimental: false,
 };
 
 pub(crate) const NO_EMPTY_CONTINUATION: Rule = Rule {
     name: "NoEmptyContinuation",
     description: "Empty continuation lines will become errors in a future release",
     url: "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/",
+    experimental: false,
 };
 
 pub(crate) const DUPLICATE_STAGE_NAME: Rule = Rule {
     name: "DuplicateStageName",
     description: "Stage names should be unique",
     url: "https://docs.docker.com/go/dockerfile/rule/duplicate-stage-name/",
+    experimental: false,
 };
 
 pub(crate) const MAINTAINER_DEPRECATED: Rule = Rule {
@@ -40,18 +46,21 @@ pub(crate) const MAINTAINER_DEPRECATED: Rule = Rule {
     description:
         "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
     url: "https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/",
+    experimental: false,
 };
 
 pub(crate) const LEGACY_KEY_VALUE_FORMAT: Rule = Rule {
     name: "LegacyKeyValueFormat",
     description: "Legacy key/value format with whitespace separator should not be used",
     url: "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/",
+    experimental: false,
 };
 
 pub(crate) const RESERVED_STAGE_NAME: Rule = Rule {
     name: "ReservedStageName",
     description: "Reserved words should not be used as stage names",
     url: "https://docs.docker.com/go/dockerfile/rule/reserved-stage-name/",
+    experimental: false,
 };
 
 pub(crate) const CONSISTENT_INSTRUCTION_CASING: Rule = Rule {
@@ -59,58 +68,68 @@ pub(crate) const CONSISTENT_INSTRUCTION_CASING: Rule = Rule {
     description:
         "All commands within the Dockerfile should use the same casing (either upper or lower)",
     url: "https://docs.docker.com/go/dockerfile/rule/consistent-instruction-casing/",
+    experimental: false,
 };
 
 pub(crate) const JSON_ARGS_RECOMMENDED: Rule = Rule {
     name: "JSONArgsRecommended",
     description: "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
     url: "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/",
+    experimental: false,
 };
 
 pub(crate) const MULTIPLE_INSTRUCTIONS_DISALLOWED: Rule = Rule {
     name: "MultipleInstructionsDisallowed",
     description: "Multiple instructions of the same type should not be used in the same stage",
     url: "https://docs.docker.com/go/dockerfile/rule/multiple-instructions-disallowed/",
+    experimental: false,
 };
 
 pub(crate) const WORKDIR_RELATIVE_PATH: Rule = Rule {
     name: "WorkdirRelativePath",
     description: "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes",
     url: "https://docs.docker.com/go/dockerfile/rule/workdir-relative-path/",
+    experimental: false,
 };
 
 pub(crate) const SECRETS_USED_IN_ARG_OR_ENV: Rule = Rule {
     name: "SecretsUsedInArgOrEnv",
     description: "Sensitive data should not be used in the ARG or ENV commands",
     url: "https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/",
+    experimental: false,
 };
 
 pub(crate) const EXPOSE_PROTO_CASING: Rule = Rule {
     name: "ExposeProtoCasing",
     description: "Protocol in EXPOSE instruction should be lowercase",
     url: "https://docs.docker.com/go/dockerfile/rule/expose-proto-casing/",
+    experimental: false,
 };
 
 pub(crate) const EXPOSE_INVALID_FORMAT: Rule = Rule {
     name: "ExposeInvalidFormat",
     description: "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
     url: "https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/",
+    experimental: false,
 };
 
 pub(crate) const UNDEFINED_ARG_IN_FROM: Rule = Rule {
     name: "UndefinedArgInFrom",
     description: "FROM command must use declared ARGs",
     url: "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/",
+    experimental: false,
 };
 
 pub(crate) const REDUNDANT_TARGET_PLATFORM: Rule = Rule {
     name: "RedundantTargetPlatform",
     description: "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
     url: "https://docs.docker.com/go/dockerfile/rule/redundant-target-platform/",
+    experimental: false,
 };
 
 pub(crate) const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = Rule {
     name: "FromPlatformFlagConstDisallowed",
     description: "FROM --platform flag should not use a constant value",
     url: "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
+    experimental: false,
 };

@@ -1,0 +1,142 @@
+//! The `# check=` directive and the `BUILDKIT_DOCKERFILE_CHECK` build argument, offline: which
+//! rules report, and `error=true` failing the conversion after reporting. The cases are the
+//! reference's own (frontend/dockerfile/dockerfile_lint_test.go `testRuleCheckOption`); the same
+//! Dockerfiles run through a daemon in the upstream suite.
+
+use std::collections::BTreeMap;
+
+use dockerfile_llb::convert::{self, BuildOptions, ConvertOptions, Platform};
+use dockerfile_llb::instructions::parse_dockerfile;
+use dockerfile_llb::syntax::parse_check;
+
+const CASING: &str = "FROM scratch as base\ncopy Dockerfile .\n";
+
+/// What a build reports: the rules of the warnings in order, and the error, if any.
+fn report(text: &str, check_arg: Option<&str>) -> (Vec<&'static str>, Option<String>) {
+    let df = parse_dockerfile(text.as_bytes(), "Dockerfile").expect("parses");
+    let opts = ConvertOptions {
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            check: check_arg.map(|v| parse_check(v).expect("valid check value")),
+            ..BuildOptions::default()
+        },
+        target_platform: Some(Platform::new("linux", "amd64")),
+        source: text.as_bytes().to_vec(),
+        ..ConvertOptions::default()
+    };
+    let check = match convert::check_config(&df, &opts.build) {
+        Ok(check) => check,
+        Err(e) => return (Vec::new(), Some(e.message)),
+    };
+    let mut rules: Vec<&'static str> = check
+        .filter(df.warnings.clone())
+        .iter()
+        .filter_map(|w| w.rule.map(|r| r.name))
+        .collect();
+    let names = |ws: &[dockerfile_llb::syntax::Diagnostic]| -> Vec<&'static str> {
+        ws.iter().filter_map(|w| w.rule.map(|r| r.name)).collect()
+    };
+    match convert::offline::convert_offline(&df, &opts, &BTreeMap::new()) {
+        Ok(converted) => {
+            rules.extend(names(&converted.warnings));
+            (rules, None)
+        }
+        Err(e) => {
+            rules.extend(names(&e.warnings));
+            (rules, Some(e.message))
+        }
+    }
+}
+
+#[test]
+fn without_a_directive_every_rule_reports() {
+    let (rules, error) = report(CASING, None);
+    assert_eq!(rules, vec!["FromAsCasing", "ConsistentInstructionCasing"]);
+    assert_eq!(error, None);
+}
+
+#[test]
+fn skip_all_silences_every_rule_even_with_error() {
+    for directive in ["#check=skip=all\n", "#check=skip=all;error=true\n"] {
+        assert_eq!(
+            report(&format!("{directive}{CASING}"), None),
+            (vec![], None)
+        );
+    }
+}
+
+#[test]
+fn skipping_both_rules_leaves_nothing_to_fail_on() {
+    for directive in [
+        "#check=skip=ConsistentInstructionCasing,FromAsCasing\n",
+        "#check=skip=ConsistentInstructionCasing,FromAsCasing;error=true\n",
+    ] {
+        assert_eq!(
+            report(&format!("{directive}{CASING}"), None),
+            (vec![], None)
+        );
+    }
+}
+
+#[test]
+fn a_rule_left_running_reports_and_error_true_fails_after_it() {
+    let text = format!("#check=skip=ConsistentInstructionCasing\n{CASING}");
+    assert_eq!(report(&text, None), (vec!["FromAsCasing"], None));
+    let text = format!("#check=skip=ConsistentInstructionCasing;error=true\n{CASING}");
+    assert_eq!(
+        report(&text, None),
+        (
+            vec!["FromAsCasing"],
+            Some("lint violation found for rules: FromAsCasing".to_string())
+        )
+    );
+}
+
+#[test]
+fn the_build_argument_replaces_the_directive() {
+    let text = format!("#check=skip=all\n{CASING}");
+    assert_eq!(
+        report(&text, Some("skip=ConsistentInstructionCasing;error=true")),
+        (
+            vec!["FromAsCasing"],
+            Some("lint violation found for rules: FromAsCasing".to_string())
+        )
+    );
+    let text = format!("#check=error=true\n{CASING}");
+    assert_eq!(report(&text, Some("skip=all")), (vec![], None));
+}
+
+#[test]
+fn warnings_given_while_converting_count_for_error_true() {
+    // JSONArgsRecommended comes from the converter, not the parser.
+    let text = "# check=error=true\nFROM scratch\nCMD echo hi\n";
+    assert_eq!(
+        report(text, None),
+        (
+            vec!["JSONArgsRecommended"],
+            Some("lint violation found for rules: JSONArgsRecommended".to_string())
+        )
+    );
+}
+
+#[test]
+fn warnings_before_a_conversion_error_are_kept() {
+    let text = "FROM scratch\nCMD echo hi\nCOPY --from=nope /a /b\nSTOPSIGNAL bogus\n";
+    let (rules, error) = report(text, None);
+    assert_eq!(rules, vec!["JSONArgsRecommended"]);
+    assert!(error.is_some());
+}
+
+#[test]
+fn an_invalid_directive_fails_with_the_reference_text() {
+    assert_eq!(
+        report(&format!("#check=bogus\n{CASING}"), None)
+            .1
+            .as_deref(),
+        Some("failed to parse check options: invalid check option \"bogus\"")
+    );
+    assert_eq!(
+        report(&format!("#check=error=maybe\n{CASING}"), None).1.as_deref(),
+        Some("failed to parse check options: failed to parse check option \"error=maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax")
+    );
+}
