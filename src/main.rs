@@ -224,14 +224,20 @@ fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
 
 fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let build = OfflineBuild::load(args)?;
-    let parsed = match build.parse() {
+    let parsed = match instructions::parse_dockerfile_reporting(&build.source, &build.filename) {
         Ok(parsed) => parsed,
-        Err(rendered) => {
-            eprint!("{rendered}");
+        Err(failure) => {
+            // The warnings given before the error come first, as a build shows them.
+            if let Ok(check) = convert::check_config(&failure.directives, &build.options.build) {
+                for warning in check.filter(failure.warnings) {
+                    eprint!("{}", warning.render(&build.source));
+                }
+            }
+            eprint!("{}", failure.error.render(&build.source));
             return Ok(ExitCode::FAILURE);
         }
     };
-    let check = match convert::check_config(&parsed, &build.options.build) {
+    let check = match convert::check_config(&parsed.directives, &build.options.build) {
         Ok(check) => check,
         Err(e) => {
             eprint!("{}", build.render_error(e, false));

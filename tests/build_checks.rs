@@ -24,7 +24,7 @@ fn report(text: &str, check_arg: Option<&str>) -> (Vec<&'static str>, Option<Str
         source: text.as_bytes().to_vec(),
         ..ConvertOptions::default()
     };
-    let check = match convert::check_config(&df, &opts.build) {
+    let check = match convert::check_config(&df.directives, &opts.build) {
         Ok(check) => check,
         Err(e) => return (Vec::new(), Some(e.message)),
     };

@@ -99,15 +99,14 @@ impl Default for BuildOptions {
 
 /// The build checks in force (`newRuleLinter`): the client's configuration, else the
 /// Dockerfile's `# check=` directive.
-pub fn check_config(df: &Dockerfile, build: &BuildOptions) -> Result<CheckConfig, ConvertError> {
+pub fn check_config(
+    directives: &crate::syntax::Directives,
+    build: &BuildOptions,
+) -> Result<CheckConfig, ConvertError> {
     if let Some(check) = &build.check {
         return Ok(check.clone());
     }
-    let value = df
-        .directives
-        .check
-        .as_ref()
-        .map_or("", |d| d.value.as_str());
+    let value = directives.check.as_ref().map_or("", |d| d.value.as_str());
     parse_check(value).map_err(|e| ConvertError::new(format!("failed to parse check options: {e}")))
 }
 
@@ -342,7 +341,7 @@ pub fn plan<'a>(
     opts: &'a ConvertOptions,
     resolved: &ResolvedImages,
 ) -> Result<Plan<'a>, ConvertError> {
-    let check = check_config(df, &opts.build)?;
+    let check = check_config(&df.directives, &opts.build)?;
     let build = stages::Build::prepare(df, opts, resolved)?;
     let requests = build
         .image_requests()

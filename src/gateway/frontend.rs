@@ -8,7 +8,7 @@ use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
 use crate::convert::{self, Platform};
-use crate::instructions::{self, Dockerfile};
+use crate::instructions::{self, Dockerfile, ParseFailure};
 
 use super::bridge::{Bridge, BridgeError, Caps};
 use super::conversion::{self, convert_options, parse_error};
@@ -68,13 +68,29 @@ pub async fn build(
         Some(subrequests::TARGETS) => return Ok(subrequests::targets(&parse()?, &dockerfile.data)),
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
     }
-    let parsed = parse()?;
-    // The build checks in force decide which of the parser's warnings are reported.
-    let check = convert::check_config(&parsed, &build_opts.build)
+    // The build checks in force decide which of the parser's warnings are reported; those
+    // given before a parse error reach the client before it, as in the reference.
+    let (parsed, early, directives) =
+        match instructions::parse_dockerfile_reporting(&dockerfile.data, &dockerfile.filename) {
+            Ok(parsed) => {
+                let (warnings, directives) = (parsed.warnings.clone(), parsed.directives.clone());
+                (Ok(parsed), warnings, directives)
+            }
+            Err(failure) => {
+                let ParseFailure {
+                    error,
+                    warnings,
+                    directives,
+                } = *failure;
+                (Err(error), warnings, directives)
+            }
+        };
+    let check = convert::check_config(&directives, &build_opts.build)
         .map_err(|e| conversion::convert_error(e, &dockerfile))?;
     if caps.has_frontend("gateway.warnings") {
-        send_warnings(bridge, &dockerfile, &check.filter(parsed.warnings.clone())).await;
+        send_warnings(bridge, &dockerfile, &check.filter(early)).await;
     }
+    let parsed = parsed.map_err(|d| parse_error(d, &dockerfile))?;
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
 }
 

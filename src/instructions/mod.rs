@@ -45,7 +45,10 @@ pub use copy::{Add, Copy, CopyArgs, SourceContent};
 pub use flags::Flag;
 pub use from::From;
 pub use mount::{parse_device, Device, Mount, MountError, MountType, RawMount};
-pub use parse::{parse_command, parse_dockerfile, parse_nodes, parse_trigger};
+pub use parse::{
+    parse_command, parse_dockerfile, parse_dockerfile_reporting, parse_nodes, parse_trigger,
+    ParseFailure,
+};
 pub use run::{NetworkMode, Run, SecurityMode};
 
 /// A whole Dockerfile, ready for the converter.

@@ -36,28 +36,62 @@ pub(super) const INSTRUCTIONS: &[(&str, &FlagSpec)] = &[
 
 /// Parses a Dockerfile into stages. The error (or each warning) is located in `filename`.
 pub fn parse_dockerfile(source: &[u8], filename: &str) -> Result<Dockerfile, Diagnostic> {
-    let parsed = crate::syntax::parse(source, filename)?;
-    let index = LineIndex::new(source);
-    let mut warnings = parsed.warnings.clone();
-    let (meta_args, stages) = parse_nodes(&parsed.nodes, &mut warnings)
-        .map_err(|d| d.locate(filename, source, &index))?;
-    let warnings = warnings
-        .into_iter()
-        .map(|w| {
-            if w.filename.is_empty() {
-                w.locate(filename, source, &index)
-            } else {
-                w
-            }
+    parse_dockerfile_reporting(source, filename).map_err(|f| f.error)
+}
+
+/// A Dockerfile that does not parse: the error, the warnings given before it (the reference's
+/// linter reports them as it parses, so a client sees them before the failure) and the parser
+/// directives, which decide which of those warnings count.
+#[derive(Clone, Debug)]
+pub struct ParseFailure {
+    pub error: Diagnostic,
+    pub warnings: Vec<Diagnostic>,
+    pub directives: Directives,
+}
+
+/// [`parse_dockerfile`], keeping the warnings given before an error.
+pub fn parse_dockerfile_reporting(
+    source: &[u8],
+    filename: &str,
+) -> Result<Dockerfile, Box<ParseFailure>> {
+    let parsed = crate::syntax::parse(source, filename).map_err(|error| {
+        Box::new(ParseFailure {
+            error,
+            warnings: Vec::new(),
+            directives: Directives::default(),
         })
-        .collect();
+    })?;
+    let index = LineIndex::new(source);
+    let locate = |warnings: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        warnings
+            .into_iter()
+            .map(|w| {
+                if w.filename.is_empty() {
+                    w.locate(filename, source, &index)
+                } else {
+                    w
+                }
+            })
+            .collect()
+    };
+    let mut warnings = parsed.warnings.clone();
+    let (meta_args, stages) = match parse_nodes(&parsed.nodes, &mut warnings) {
+        Ok(parts) => parts,
+        Err(d) => {
+            return Err(Box::new(ParseFailure {
+                error: d.locate(filename, source, &index),
+                warnings: locate(warnings),
+                directives: parsed.directives,
+            }))
+        }
+    };
     Ok(Dockerfile {
         filename: filename.to_string(),
         directives: parsed.directives,
         escape_token: parsed.escape_token,
         meta_args,
         stages,
-        warnings,
+        warnings: locate(warnings),
     })
 }
 

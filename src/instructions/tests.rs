@@ -451,3 +451,21 @@ fn lint_warnings() {
         ]
     );
 }
+
+#[test]
+fn warnings_before_a_parse_error_are_kept() {
+    // The reference's testWarningsBeforeError: both checks reach the client before the error.
+    let src = "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n";
+    let failure = parse_dockerfile_reporting(src.as_bytes(), "Dockerfile").unwrap_err();
+    assert_eq!(failure.error.message, "unknown instruction: BADCMD");
+    assert_eq!(failure.error.start.line, 4);
+    let rules: Vec<(&str, usize)> = failure
+        .warnings
+        .iter()
+        .map(|w| (w.rule.map(|r| r.name).unwrap_or_default(), w.start.line))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![("StageNameCasing", 2), ("MaintainerDeprecated", 3)]
+    );
+}
