@@ -140,3 +140,56 @@ fn an_invalid_directive_fails_with_the_reference_text() {
         Some("failed to parse check options: failed to parse check option \"error=maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax")
     );
 }
+
+#[test]
+fn warnings_before_a_from_error_are_kept() {
+    // testUndeclaredArg: the misspelt ARG warns, then the empty platform fails the build.
+    let text = "\nFROM --platform=$BULIDPLATFORM scratch\nCOPY Dockerfile .\n";
+    assert_eq!(
+        report(text, None),
+        (
+            vec!["UndefinedArgInFrom"],
+            Some(
+                "empty platform value from expression $BULIDPLATFORM (did you mean BUILDPLATFORM?)"
+                    .to_string()
+            )
+        )
+    );
+}
+
+#[test]
+fn undefined_variables_warn_unless_an_arg_declares_them() {
+    // testUnmatchedVars: a declared ARG without a value is defined; a misspelt one gets a
+    // suggestion from the stage's env.
+    let text = "FROM scratch\nARG foo\nENV bar=$foo\nCOPY $bar$baz /x\nENV PATH=$PAHT:/bin\n";
+    let df = parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
+    let opts = ConvertOptions {
+        build: BuildOptions {
+            build_platform: Platform::new("linux", "amd64"),
+            ..BuildOptions::default()
+        },
+        target_platform: Some(Platform::new("linux", "amd64")),
+        source: text.as_bytes().to_vec(),
+        ..ConvertOptions::default()
+    };
+    let converted = convert::offline::convert_offline(&df, &opts, &BTreeMap::new()).unwrap();
+    let found: Vec<(String, usize)> = converted
+        .warnings
+        .iter()
+        .filter(|w| w.rule.map(|r| r.name) == Some("UndefinedVar"))
+        .map(|w| (w.message.clone(), w.start.line))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "Usage of undefined variable '$baz' (did you mean $bar?)".to_string(),
+                4
+            ),
+            (
+                "Usage of undefined variable '$PAHT' (did you mean $PATH?)".to_string(),
+                5
+            ),
+        ]
+    );
+}

@@ -24,7 +24,7 @@ pub(super) fn env(
     e: &ins::Env,
     ctx: &Context,
 ) -> Result<(), ConvertError> {
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let pairs = expand_pairs(st, &e.pairs, &word)?;
     for (raw, (key, _)) in e.pairs.iter().zip(&pairs) {
         legacy_key_value_warning(st, cmd, raw);
@@ -41,7 +41,7 @@ pub(super) fn label(
     l: &ins::Label,
     ctx: &Context,
 ) -> Result<(), ConvertError> {
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let pairs = expand_pairs(st, &l.pairs, &word)?;
     for raw in &l.pairs {
         legacy_key_value_warning(st, cmd, raw);
@@ -57,7 +57,7 @@ pub(super) fn arg(
     a: &ins::Arg,
     ctx: &Context,
 ) -> Result<(), ConvertError> {
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let mut resolved = Vec::with_capacity(a.args.len());
     for def in &a.args {
         secret_key_warning(st, cmd, "ARG", &def.key.text);
@@ -82,7 +82,7 @@ pub(super) fn workdir(
     w: &ins::Workdir,
     ctx: &Context,
 ) -> Result<(), ConvertError> {
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let path = word(st, &w.path)?;
     if !st.workdir_set && !is_abs(&path, &st.platform.os) {
         st.warnings.push(
@@ -109,7 +109,7 @@ pub(super) fn user(
     u: &ins::User,
     ctx: &Context,
 ) -> Result<(), ConvertError> {
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let user = word(st, &u.user)?;
     st.user_instruction(&user);
     Ok(())
@@ -123,7 +123,7 @@ pub(super) fn volume(
     ctx: &Context,
 ) -> Result<(), ConvertError> {
     let err = |msg: String| step_error(cmd, msg);
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let mut paths = Vec::with_capacity(v.paths.len());
     for p in &v.paths {
         paths.push(word(st, p)?);
@@ -140,7 +140,7 @@ pub(super) fn stop_signal(
     ctx: &Context,
 ) -> Result<(), ConvertError> {
     let err = |msg: String| step_error(cmd, msg);
-    let word = |st: &StageState, w: &Word| ctx.word(st, cmd, w);
+    let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let signal = word(st, &s.signal)?;
     st.stop_signal(&signal).map_err(err)?;
     Ok(())
@@ -250,9 +250,9 @@ pub(super) fn healthcheck(
 }
 
 fn expand_pairs(
-    st: &StageState,
+    st: &mut StageState,
     pairs: &[ins::KeyValue],
-    word: &dyn Fn(&StageState, &Word) -> Result<String, ConvertError>,
+    word: &dyn Fn(&mut StageState, &Word) -> Result<String, ConvertError>,
 ) -> Result<Vec<(String, String)>, ConvertError> {
     // Every pair is expanded before any is set: `ENV A=1 B=$A` sees the old A.
     pairs

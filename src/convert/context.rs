@@ -1,13 +1,15 @@
 //! What converting any instruction needs: the [`Context`] of the build, word expansion with the
 //! stage's env, the command's location and its progress text.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::instructions::{Command, Word};
 use crate::syntax::expand::{Env, Expander};
-use crate::syntax::Span;
+use crate::syntax::suggest::search;
+use crate::syntax::{rules, Diagnostic, Span};
 
+use super::args::is_non_env_arg;
 use super::env::EnvList;
 use super::graph::{LineRange, Op};
 use super::platform::Platform;
@@ -43,17 +45,38 @@ impl Env for EnvList {
 }
 
 impl Context<'_> {
-    /// Expands one word with the stage's env; an error points at the word.
+    /// Expands one word with the stage's env, reporting the variables it uses that are not
+    /// defined (UndefinedVar); an error points at the word.
     pub(super) fn word(
         &self,
-        st: &StageState,
+        st: &mut StageState,
         cmd: &Command,
         w: &Word,
     ) -> Result<String, ConvertError> {
-        self.expander
+        let e = self
+            .expander
             .expand_word(&w.text, &st.env)
-            .map(|e| e.value)
-            .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(w.span)))
+            .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(w.span)))?;
+        report_undefined(st, cmd, &e.unset);
+        Ok(e.value)
+    }
+}
+
+/// `reportUnmatchedVariables`: UndefinedVar for each variable an expansion used that is neither
+/// set nor declared by an ARG of the stage, with a "did you mean" from the stage's env.
+pub(super) fn report_undefined(st: &mut StageState, cmd: &Command, unset: &BTreeSet<String>) {
+    for name in unset {
+        if is_non_env_arg(name) || st.build_args.iter().any(|(k, _)| k == name) {
+            continue;
+        }
+        let keys: Vec<&str> = st.env.keys().collect();
+        let message = match search(name, &keys, true) {
+            Some(s) => format!("Usage of undefined variable '${name}' (did you mean ${s}?)"),
+            None => format!("Usage of undefined variable '${name}'"),
+        };
+        st.warnings.push(
+            Diagnostic::warning(message, cmd.span).with_rule(&rules::UNDEFINED_VAR, cmd.span),
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::instructions::{Add, Command, Copy, CopyArgs};
 use crate::syntax::expand::Expander;
 
-use super::context::{display_name, location, step_error, Context};
+use super::context::{display_name, location, report_undefined, step_error, Context};
 use super::graph::{
     CopyMode, CopySpec, FileAction, Fs, LineRange, Op, OpKind, OpMeta, ProgressGroup,
 };
@@ -39,7 +39,7 @@ pub(super) fn convert_copy(
         }
         None => (Some(Arc::clone(ctx.main_context)), true),
     };
-    let req = copy_request(st, cmd, false, &c.args, ctx)?;
+    let (req, _) = copy_request(st, cmd, false, &c.args, None, ctx)?;
     st.copy(CopyRequest {
         source,
         from_context,
@@ -61,8 +61,8 @@ pub(super) fn convert_add(
     ctx: &Context,
 ) -> Result<(), ConvertError> {
     let err = |msg: String| step_error(cmd, msg);
-    let word = |st: &StageState, w: &crate::instructions::Word| ctx.word(st, cmd, w);
-    let req = copy_request(st, cmd, true, &a.args, ctx)?;
+    // `AddCommand.Expand`: --chown, --chmod, --checksum, then sources and destination.
+    let (req, checksum) = copy_request(st, cmd, true, &a.args, a.checksum.as_ref(), ctx)?;
     // Sources are classified after expansion (`ADD ${LINK} /x`), as in the reference.
     for t in &req.sources {
         let git = t.starts_with("git@")
@@ -74,12 +74,7 @@ pub(super) fn convert_add(
             )));
         }
     }
-    let checksum = a
-        .checksum
-        .as_ref()
-        .map(|w| word(st, w))
-        .transpose()?
-        .filter(|c| !c.is_empty());
+    let checksum = checksum.filter(|c| !c.is_empty());
     if checksum.is_some() {
         if req.sources.len() != 1 {
             return Err(err(
@@ -104,46 +99,44 @@ pub(super) fn convert_add(
     Ok(())
 }
 
-/// The expanded form of what COPY and ADD share.
+/// The expanded form of what COPY and ADD share, and ADD's `--checksum`, expanded in the
+/// reference's order (`CopyCommand.Expand`, `AddCommand.Expand`, then `ExpandRaw`), which is
+/// the order their UndefinedVar warnings come in.
 fn copy_request(
-    st: &StageState,
+    st: &mut StageState,
     cmd: &Command,
     is_add: bool,
     args: &CopyArgs,
+    checksum: Option<&crate::instructions::Word>,
     ctx: &Context,
-) -> Result<CopyRequest, ConvertError> {
-    let word = |w: &crate::instructions::Word| ctx.word(st, cmd, w);
+) -> Result<(CopyRequest, Option<String>), ConvertError> {
+    let optional = |st: &mut StageState, w: Option<&crate::instructions::Word>| {
+        w.map(|w| ctx.word(st, cmd, w)).transpose()
+    };
+    let chown = optional(st, args.chown.as_ref())?.filter(|s| !s.is_empty());
+    let chmod = optional(st, args.chmod.as_ref())?.filter(|s| !s.is_empty());
+    let checksum = optional(st, checksum)?;
     let mut srcs = Vec::with_capacity(args.sources.len());
     for s in &args.sources {
-        srcs.push(word(s)?);
+        srcs.push(ctx.word(st, cmd, s)?);
     }
-    let dest = word(&args.dest)?;
-    let chown = args
-        .chown
-        .as_ref()
-        .map(word)
-        .transpose()?
-        .filter(|s| !s.is_empty());
-    let chmod = args
-        .chmod
-        .as_ref()
-        .map(word)
-        .transpose()?
-        .filter(|s| !s.is_empty());
+    let dest = ctx.word(st, cmd, &args.dest)?;
     // Heredoc bodies expand with `\` as escape and quotes kept (`ExpandRaw`).
     let raw = Expander::new('\\').skip_quotes(true);
     let mut inline = Vec::with_capacity(args.contents.len());
     for c in &args.contents {
         let data = if c.expand {
-            raw.expand_word(&c.data, &st.env)
-                .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(c.span)))?
-                .value
+            let e = raw
+                .expand_word(&c.data, &st.env)
+                .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(c.span)))?;
+            report_undefined(st, cmd, &e.unset);
+            e.value
         } else {
             c.data.clone()
         };
         inline.push((c.path.clone(), data));
     }
-    Ok(CopyRequest {
+    let request = CopyRequest {
         is_add,
         sources: srcs,
         contents: inline,
@@ -154,7 +147,8 @@ fn copy_request(
         excludes: args.excludes.iter().map(|w| w.text.clone()).collect(),
         display: display_name(ctx.expander, cmd.source_code(), &st.env),
         ..CopyRequest::default()
-    })
+    };
+    Ok((request, checksum))
 }
 
 /// What a COPY or ADD asks for, expanded.

@@ -342,7 +342,15 @@ pub fn plan<'a>(
     resolved: &ResolvedImages,
 ) -> Result<Plan<'a>, ConvertError> {
     let check = check_config(&df.directives, &opts.build)?;
-    let build = stages::Build::prepare(df, opts, resolved)?;
+    let build = stages::Build::prepare(df, opts, resolved).map_err(|mut e| {
+        let index = crate::syntax::LineIndex::new(&opts.source);
+        e.warnings = check
+            .filter(std::mem::take(&mut e.warnings))
+            .into_iter()
+            .map(|w| w.locate(&opts.filename, &opts.source, &index))
+            .collect();
+        e
+    })?;
     let requests = build
         .image_requests()
         .into_iter()

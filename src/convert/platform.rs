@@ -14,9 +14,9 @@ pub struct Platform {
     pub os_features: Option<Vec<String>>,
 }
 
-/// A platform string that containerd would reject.
+/// A platform string that containerd would reject, displayed as containerd's error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("failed to parse platform {specifier:?}: {reason}")]
+#[error("{reason}")]
 pub struct PlatformError {
     pub specifier: String,
     pub reason: String,
@@ -43,7 +43,7 @@ impl Platform {
             .map(Platform::from_llb)
             .map_err(|reason| PlatformError {
                 specifier: specifier.to_string(),
-                reason: reason.to_string(),
+                reason,
             })
     }
 
@@ -173,14 +173,27 @@ mod tests {
     #[test]
     fn parse_errors_name_containerds_reason() {
         let reason = |s: &str| Platform::parse(s).unwrap_err().reason;
-        assert_eq!(reason("linux/*"), "wildcards not yet supported");
-        assert_eq!(reason("lin.ux/amd64"), "invalid OS component");
-        assert_eq!(reason("linux(10/amd64"), "invalid OS component");
-        assert_eq!(reason("linux//amd64"), "invalid platform component");
-        assert_eq!(reason("foo"), "unknown operating system or architecture");
+        // containerd/platforms v1.0.0-rc.2 `Parse`, word for word.
+        assert_eq!(
+            reason("linux/*"),
+            r#""linux/*": wildcards not yet supported: invalid argument"#
+        );
+        assert_eq!(
+            reason("lin.ux/amd64"),
+            r#""lin.ux" is an invalid OS component of "lin.ux/amd64": OSAndVersion specifier component must match "^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.-]*)\\))?$": invalid argument"#
+        );
+        assert!(reason("linux(10/amd64").contains("is an invalid OS component of"));
+        assert_eq!(
+            reason("linux/"),
+            r#""" is an invalid component of "linux/": platform specifier component must match "^[A-Za-z0-9_.-]+$": invalid argument"#
+        );
+        assert_eq!(
+            reason("foo"),
+            r#""foo": unknown operating system or architecture: invalid argument"#
+        );
         assert_eq!(
             reason("linux/amd64/v1/x"),
-            "cannot parse platform specifier"
+            r#""linux/amd64/v1/x": cannot parse platform specifier: invalid argument"#
         );
     }
 

@@ -9,7 +9,7 @@ use crate::instructions::{self as ins, Command, MountType};
 use crate::syntax::expand::Expander;
 use crate::syntax::heredoc::parse_heredoc_word;
 
-use super::context::{location, step_error, uppercase_cmd, Context};
+use super::context::{location, report_undefined, step_error, uppercase_cmd, Context};
 use super::env::EnvList;
 use super::graph::{
     CacheSharing, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op, OpKind,
@@ -104,14 +104,19 @@ pub(super) fn convert_run(
     let mut masked = Vec::new();
     for (i, raw) in run.mounts.iter().enumerate() {
         let env = st.env.clone();
+        let mut unset = std::collections::BTreeSet::new();
         let m = raw
             .interpret(&mut |v: &str| {
                 ctx.expander
                     .expand_word(v, &env)
-                    .map(|e| e.value)
+                    .map(|e| {
+                        unset.extend(e.unset);
+                        e.value
+                    })
                     .map_err(|e| e.to_string())
             })
             .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(raw.word.span)))?;
+        report_undefined(st, cmd, &unset);
         let source = sources.get(i).cloned().unwrap_or((None, true));
         if let Some(spec) = run_mount(st, &m, source, ctx).map_err(err)? {
             mounts.push(spec);

@@ -120,7 +120,12 @@ impl<'a> Build<'a> {
             reachable: Vec::new(),
             warnings: Vec::new(),
         };
-        build.declare_stages()?;
+        // The FROM checks given before an error travel with it, as the reference reports them
+        // as it goes.
+        if let Err(mut e) = build.declare_stages() {
+            e.warnings = std::mem::take(&mut build.warnings);
+            return Err(e);
+        }
         build.select_target()?;
         build.link_dependencies()?;
         if build.decls.len() == 1 {

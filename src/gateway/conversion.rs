@@ -43,24 +43,32 @@ pub(crate) fn convert_options(
 pub(crate) async fn resolve_all<'a>(
     bridge: &Bridge,
     parsed: &'a Dockerfile,
-    dockerfile: &DockerfileSource,
     options: &'a ConvertOptions,
     resolve_mode: ResolveMode,
-) -> Result<(convert::Plan<'a>, ResolvedImages), FrontendError> {
-    let located = |e: ConvertError| convert_error(e, dockerfile);
+) -> Result<(convert::Plan<'a>, ResolvedImages), PlanError> {
     let mut images = ResolvedImages::new();
     loop {
-        let plan = convert::plan(parsed, options, &images).map_err(located)?;
+        let plan = convert::plan(parsed, options, &images)
+            .map_err(|e| PlanError::Dockerfile(Box::new(e)))?;
         if plan.requests().is_empty() {
             return Ok((plan, images));
         }
         resolve_images(bridge, plan.requests().to_vec(), resolve_mode, &mut images)
             .await
             .map_err(|e| match e {
-                ResolveError::Image(request, why) => located(request.resolve_error(&why)),
-                ResolveError::Bridge(e) => FrontendError::Bridge(e),
+                ResolveError::Image(request, why) => {
+                    PlanError::Dockerfile(Box::new(request.resolve_error(&why)))
+                }
+                ResolveError::Bridge(e) => PlanError::Frontend(FrontendError::Bridge(e)),
             })?;
     }
+}
+
+/// Why [`resolve_all`] failed: the Dockerfile (the error carries the warnings given before it,
+/// for the caller to report first), or the daemon.
+pub(crate) enum PlanError {
+    Dockerfile(Box<ConvertError>),
+    Frontend(FrontendError),
 }
 
 /// Why [`resolve_images`] failed.

@@ -11,7 +11,7 @@ use crate::convert::{self, Platform};
 use crate::instructions::{self, Dockerfile, ParseFailure};
 
 use super::bridge::{Bridge, BridgeError, Caps};
-use super::conversion::{self, convert_options, parse_error};
+use super::conversion::{self, convert_options, parse_error, PlanError};
 use super::dockerignore;
 use super::error::FrontendError;
 use super::forward;
@@ -237,18 +237,23 @@ async fn convert_and_solve(
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
         let options = convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
-        let (plan, images) = conversion::resolve_all(
-            bridge,
-            parsed,
-            dockerfile,
-            &options,
-            opts.build.image_resolve_mode,
-        )
-        .await?;
+        let first = solved.is_empty();
+        let (plan, images) =
+            match conversion::resolve_all(bridge, parsed, &options, opts.build.image_resolve_mode)
+                .await
+            {
+                Ok(planned) => planned,
+                Err(PlanError::Frontend(e)) => return Err(e),
+                Err(PlanError::Dockerfile(e)) => {
+                    if first && caps.has_frontend("gateway.warnings") {
+                        send_warnings(bridge, dockerfile, &e.warnings).await;
+                    }
+                    return Err(conversion::convert_error(*e, dockerfile));
+                }
+            };
         if excludes.is_none() {
             excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
         }
-        let first = solved.is_empty();
         let converted = match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
             Ok(converted) => converted,
             Err(e) => {

@@ -168,11 +168,16 @@ impl Platform {
             .map_err(|_| LlbError::InvalidPlatform(specifier.to_string()))
     }
 
-    /// `parse`, failing with containerd's reason (`invalid OS component`, ...), for the
-    /// converter, which reports it the way the reference does.
-    pub(crate) fn parse_with_reason(specifier: &str) -> Result<Platform, &'static str> {
+    /// `parse`, failing with containerd's error text (`"linux/" is an invalid component of ...`),
+    /// for the converter, which reports it the way the reference does.
+    pub(crate) fn parse_with_reason(specifier: &str) -> Result<Platform, String> {
+        let q = crate::go::quote;
+        let invalid = |what: String| format!("{what}: invalid argument");
         if specifier.contains('*') {
-            return Err("wildcards not yet supported");
+            return Err(invalid(format!(
+                "{}: wildcards not yet supported",
+                q(specifier)
+            )));
         }
         let component_ok = |s: &str| {
             !s.is_empty()
@@ -180,18 +185,31 @@ impl Platform {
                     .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
         };
         let parts: Vec<&str> = specifier.splitn(4, '/').collect();
+        let bad_os = || {
+            invalid(format!(
+                "{} is an invalid OS component of {}: OSAndVersion specifier component must match {}",
+                q(parts[0]),
+                q(specifier),
+                q(r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.-]*)\))?$")
+            ))
+        };
         let (os_part, os_version) = match parts[0].split_once('(') {
-            Some((os, rest)) => (os, rest.strip_suffix(')').ok_or("invalid OS component")?),
+            Some((os, rest)) => (os, rest.strip_suffix(')').ok_or_else(bad_os)?),
             None => (parts[0], ""),
         };
         if !component_ok(os_part)
             || os_part.contains('.')
             || !(os_version.is_empty() || component_ok(os_version))
         {
-            return Err("invalid OS component");
+            return Err(bad_os());
         }
-        if parts[1..].iter().any(|p| !component_ok(p)) {
-            return Err("invalid platform component");
+        if let Some(part) = parts[1..].iter().find(|p| !component_ok(p)) {
+            return Err(invalid(format!(
+                "{} is an invalid component of {}: platform specifier component must match {}",
+                q(part),
+                q(specifier),
+                q("^[A-Za-z0-9_.-]+$")
+            )));
         }
         let os = normalize_os(os_part);
         let mut platform = Platform {
@@ -206,7 +224,10 @@ impl Platform {
             1 => {
                 let (arch, variant) = normalize_arch(parts[0], "");
                 if !KNOWN_ARCHES.contains(&arch.as_str()) {
-                    return Err("unknown operating system or architecture");
+                    return Err(invalid(format!(
+                        "{}: unknown operating system or architecture",
+                        q(specifier)
+                    )));
                 }
                 platform.os = "linux".to_string();
                 platform.os_version = String::new();
@@ -235,7 +256,12 @@ impl Platform {
                 };
                 platform.architecture = arch;
             }
-            _ => return Err("cannot parse platform specifier"),
+            _ => {
+                return Err(invalid(format!(
+                    "{}: cannot parse platform specifier",
+                    q(specifier)
+                )))
+            }
         }
         Ok(platform)
     }

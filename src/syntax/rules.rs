@@ -13,6 +13,13 @@ pub struct Rule {
     pub experimental: bool,
 }
 
+pub(crate) const UNDEFINED_VAR: Rule = Rule {
+    name: "UndefinedVar",
+    description: "Variables should be defined before their use",
+    url: "https://docs.docker.com/go/dockerfile/rule/undefined-var/",
+    experimental: false,
+};
+
 pub(crate) const STAGE_NAME_CASING: Rule = Rule {
     name: "StageNameCasing",
     description: "Stage names should be lowercase",
