@@ -5,11 +5,9 @@
 
 mod e2e_support;
 
-use base64::Engine;
-
 use e2e_support::{
-    build, build_command, build_exporting, buildctl, context, push_frontend_image, subrequest_text,
-    Export, DOCKERFILE_V0, GATEWAY,
+    build, build_command, build_exporting, buildctl, context, push_frontend_image,
+    rawjson_warnings, subrequest_text, warning_short, Export, DOCKERFILE_V0, GATEWAY,
 };
 
 #[test]
@@ -221,9 +219,8 @@ fn parser_warnings_reach_the_client() {
             .expect("running buildctl");
         let log = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(output.status.success(), "buildctl failed:\n{log}");
-        log.lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .flat_map(|status| status["warnings"].as_array().cloned().unwrap_or_default())
+        rawjson_warnings(&log)
+            .into_iter()
             .map(|mut w| {
                 // Vertex digests and the source info are the daemon's and the read's, not the rule's.
                 w.as_object_mut().map(|o| {
@@ -235,13 +232,7 @@ fn parser_warnings_reach_the_client() {
             .collect()
     };
     let ours = warnings(GATEWAY);
-    let short = |w: &serde_json::Value| {
-        base64::engine::general_purpose::STANDARD
-            .decode(w["short"].as_str().unwrap_or_default())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
-    let shorts: Vec<String> = ours.iter().map(short).collect();
+    let shorts: Vec<String> = ours.iter().map(warning_short).collect();
     assert_eq!(shorts.len(), 5, "{shorts:#?}");
     assert!(
         shorts[0].starts_with("NoEmptyContinuation: "),
@@ -322,17 +313,7 @@ fn check_directive_and_error_true_match_the_builtin_frontend() {
             .output()
             .expect("running buildctl");
         let log = String::from_utf8_lossy(&output.stderr).into_owned();
-        let rules = log
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .flat_map(|status| status["warnings"].as_array().cloned().unwrap_or_default())
-            .map(|w| {
-                let short = base64::engine::general_purpose::STANDARD
-                    .decode(w["short"].as_str().unwrap_or_default())
-                    .unwrap_or_default();
-                String::from_utf8_lossy(&short).into_owned()
-            })
-            .collect();
+        let rules = rawjson_warnings(&log).iter().map(warning_short).collect();
         let violation = log.contains("lint violation found for rules: FromAsCasing");
         (output.status.success(), rules, violation)
     };

@@ -207,6 +207,27 @@ impl StageState {
         let platform = self.platform.clone();
         let name = self.progress_name_for(&req.display, Some(&platform));
 
+        // One file another op makes (a download, an inline document): copied as it is, with no
+        // wildcards and no directory contents.
+        let single_file = |source: std::sync::Arc<Op>, src: String, attempt_unpack: bool| {
+            FileAction::Copy(Box::new(CopySpec {
+                source: Some(source),
+                src,
+                dest: dest.clone(),
+                owner: owner.clone(),
+                mode: mode.clone(),
+                follow_symlink: false,
+                dir_copy_contents: false,
+                attempt_unpack,
+                create_dest_path: true,
+                allow_wildcard: false,
+                allow_empty_wildcard: false,
+                include_patterns: Vec::new(),
+                exclude_patterns: req.excludes.clone(),
+                required_paths: Vec::new(),
+                timestamp: None,
+            }))
+        };
         let mut actions = Vec::with_capacity(req.sources.len() + req.contents.len());
         for src in &req.sources {
             message.push(' ');
@@ -227,23 +248,11 @@ impl StageState {
                         ..OpMeta::default()
                     },
                 );
-                actions.push(FileAction::Copy(Box::new(CopySpec {
-                    source: Some(http),
-                    src: clean_path(&join_path("/", &filename)),
-                    dest: dest.clone(),
-                    owner: owner.clone(),
-                    mode: mode.clone(),
-                    follow_symlink: false,
-                    dir_copy_contents: false,
-                    attempt_unpack: req.unpack.unwrap_or(false),
-                    create_dest_path: true,
-                    allow_wildcard: false,
-                    allow_empty_wildcard: false,
-                    include_patterns: Vec::new(),
-                    exclude_patterns: req.excludes.clone(),
-                    required_paths: Vec::new(),
-                    timestamp: None,
-                })));
+                actions.push(single_file(
+                    http,
+                    clean_path(&join_path("/", &filename)),
+                    req.unpack.unwrap_or(false),
+                ));
                 continue;
             }
             let (src_path, include_patterns, required_paths) = if req.parents {
@@ -287,23 +296,11 @@ impl StageState {
                     ..OpMeta::default()
                 },
             );
-            actions.push(FileAction::Copy(Box::new(CopySpec {
-                source: Some(inline),
-                src: clean_path(&join_path("/", path)),
-                dest: dest.clone(),
-                owner: owner.clone(),
-                mode: mode.clone(),
-                follow_symlink: false,
-                dir_copy_contents: false,
-                attempt_unpack: false,
-                create_dest_path: true,
-                allow_wildcard: false,
-                allow_empty_wildcard: false,
-                include_patterns: Vec::new(),
-                exclude_patterns: req.excludes.clone(),
-                required_paths: Vec::new(),
-                timestamp: None,
-            })));
+            actions.push(single_file(
+                inline,
+                clean_path(&join_path("/", path)),
+                false,
+            ));
         }
         message.push(' ');
         message.push_str(&req.raw_dest);

@@ -305,3 +305,21 @@ pub fn image_config(layout: &Path) -> serde_json::Value {
     let digest = manifest(layout)["config"]["digest"].clone();
     serde_json::from_slice(&std::fs::read(blob(layout, digest.as_str().unwrap())).unwrap()).unwrap()
 }
+
+/// The build-check warnings of a `buildctl build --progress=rawjson` log (its stderr), in order,
+/// as the status messages carry them.
+pub fn rawjson_warnings(log: &str) -> Vec<serde_json::Value> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .flat_map(|status| status["warnings"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// A rawjson warning's `short` text (base64 in the JSON).
+pub fn warning_short(warning: &serde_json::Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(warning["short"].as_str().unwrap_or_default())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
