@@ -6,8 +6,8 @@
 mod e2e_support;
 
 use e2e_support::{
-    build, build_command, build_exporting, buildctl, context, push_frontend_image,
-    rawjson_warnings, subrequest_text, warning_short, Export, DOCKERFILE_V0, GATEWAY,
+    build, build_exporting, buildctl, context, rawjson_build, rawjson_warnings, subrequest_text,
+    warning_short, Export, DOCKERFILE_V0, GATEWAY,
 };
 
 #[test]
@@ -212,12 +212,7 @@ fn parser_warnings_reach_the_client() {
         "FROM busybox AS Build\nMAINTAINER me\nLABEL a b\nRUN echo a \\\n\n  b\nFROM busybox as other\nENV k v\n",
     )]);
     let warnings = |frontend_args: &[&str]| -> Vec<serde_json::Value> {
-        push_frontend_image();
-        let output = build_command(&ctx, frontend_args)
-            .arg("--progress=rawjson")
-            .output()
-            .expect("running buildctl");
-        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        let (output, log) = rawjson_build(&ctx, frontend_args);
         assert!(output.status.success(), "buildctl failed:\n{log}");
         rawjson_warnings(&log)
             .into_iter()
@@ -307,12 +302,7 @@ fn check_directive_and_error_true_match_the_builtin_frontend() {
     // error=true fails after reporting, with the same warnings and the same error text.
     let outcome = |text: &str, frontend_args: &[&str]| -> (bool, Vec<String>, bool) {
         let ctx = context(&[("Dockerfile", text)]);
-        push_frontend_image();
-        let output = build_command(&ctx, frontend_args)
-            .arg("--progress=rawjson")
-            .output()
-            .expect("running buildctl");
-        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        let (output, log) = rawjson_build(&ctx, frontend_args);
         let rules = rawjson_warnings(&log).iter().map(warning_short).collect();
         let violation = log.contains("lint violation found for rules: FromAsCasing");
         (output.status.success(), rules, violation)

@@ -306,6 +306,21 @@ pub fn image_config(layout: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(blob(layout, digest.as_str().unwrap())).unwrap()).unwrap()
 }
 
+/// `buildctl build` of `ctx` with `frontend_args` and `--progress=rawjson` (our frontend image
+/// pushed first): the output and its stderr, the JSON status log.
+pub fn rawjson_build(
+    ctx: &tempfile::TempDir,
+    frontend_args: &[&str],
+) -> (std::process::Output, String) {
+    push_frontend_image();
+    let output = build_command(ctx, frontend_args)
+        .arg("--progress=rawjson")
+        .output()
+        .expect("running buildctl");
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, log)
+}
+
 /// The build-check warnings of a `buildctl build --progress=rawjson` log (its stderr), in order,
 /// as the status messages carry them.
 pub fn rawjson_warnings(log: &str) -> Vec<serde_json::Value> {
