@@ -80,17 +80,7 @@ fn quote_matches_strconv_on_every_code_point() {
 }
 
 #[test]
-fn quote_rune_duration_and_parse_bool_match_go() {
-    let runes: Vec<i64> = vec![
-        0, 3, 39, 34, 65, 0x600, 0xe000, 0x10ffff, 0x110000, -1, 0xd800,
-    ];
-    let theirs = go_answers(
-        "quoterune",
-        &runes.iter().map(i64::to_string).collect::<Vec<_>>(),
-    );
-    for (n, want) in runes.iter().zip(&theirs) {
-        assert_eq!(&go::quote_rune(*n), want, "strconv.QuoteRune({n})");
-    }
+fn duration_and_parse_bool_match_go() {
     let durations: Vec<i64> = vec![
         0,
         1,

@@ -477,16 +477,16 @@ impl StageState {
         }
     }
 
-    /// HEALTHCHECK; the history prints the Go struct with `%q`.
+    /// HEALTHCHECK; the history prints the Go struct value with `%+v` (frontend 1.24+).
     pub fn healthcheck(&mut self, hc: Healthcheck) {
         let message = format!(
-            "HEALTHCHECK &{{{} {} {} {} {} {}}}",
-            go::quote_list(&hc.test),
-            go::quote(&go::duration(hc.interval)),
-            go::quote(&go::duration(hc.timeout)),
-            go::quote(&go::duration(hc.start_period)),
-            go::quote(&go::duration(hc.start_interval)),
-            go::quote_rune(hc.retries),
+            "HEALTHCHECK {{Test:{} Interval:{} Timeout:{} StartPeriod:{} StartInterval:{} Retries:{}}}",
+            go::list(&hc.test),
+            go::duration(hc.interval),
+            go::duration(hc.timeout),
+            go::duration(hc.start_period),
+            go::duration(hc.start_interval),
+            hc.retries,
         );
         self.image.config.healthcheck = Some(hc);
         self.commit(message, false, false);
@@ -620,7 +620,8 @@ mod tests {
         });
         assert_eq!(
             s.image.history[0].created_by,
-            r#"HEALTHCHECK &{["CMD-SHELL" "curl -f http://localhost/"] "30s" "3s" "0s" "0s" '\x03'}"#
+            "HEALTHCHECK {Test:[CMD-SHELL curl -f http://localhost/] Interval:30s Timeout:3s \
+             StartPeriod:0s StartInterval:0s Retries:3}"
         );
     }
 }

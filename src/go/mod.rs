@@ -79,19 +79,6 @@ pub fn quote(s: &str) -> String {
     Quoted(s).to_string()
 }
 
-/// `strconv.QuoteRune` of an integer (what `%q` prints for an `int`); an invalid code point
-/// is U+FFFD, as in Go.
-pub fn quote_rune(n: i64) -> String {
-    let c = u32::try_from(n)
-        .ok()
-        .and_then(char::from_u32)
-        .unwrap_or('\u{FFFD}');
-    let mut out = String::from("'");
-    let _ = write_escaped(&mut out, c, '\'');
-    out.push('\'');
-    out
-}
-
 /// `%q` of a `[]string`: `["a" "b"]`.
 pub(crate) fn quote_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
@@ -210,10 +197,6 @@ mod tests {
         assert_eq!(quote("tab\there\n"), r#""tab\there\n""#);
         assert_eq!(quote("\u{1}é"), r#""\x01é""#);
         assert_eq!(quote("nb\u{a0}sp"), r#""nb\u00a0sp""#);
-        assert_eq!(quote_rune(3), r"'\x03'");
-        assert_eq!(quote_rune(65), "'A'");
-        assert_eq!(quote_rune(0), r"'\x00'");
-        assert_eq!(quote_rune(39), r"'\''");
     }
 
     #[test]

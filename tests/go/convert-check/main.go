@@ -1,5 +1,5 @@
 // convert-check converts a Dockerfile with the reference frontend's own converter
-// (moby/buildkit v0.26.3 frontend/dockerfile/dockerfile2llb), so the Rust converter's output can
+// (moby/buildkit frontend/dockerfile/dockerfile2llb, the pin in scripts/versions.env), so the Rust converter's output can
 // be compared with it op by op.
 //
 // Usage: convert-check <request.json>
@@ -14,7 +14,7 @@
 // pb.Definition of that state>}}.
 // The build context is `local://context` with the session, shared key hint and the follow
 // paths the converter computes (found by a first conversion), as dockerui.Client.MainContext
-// makes it for a real build. All LLB caps of v0.26.3 are enabled, as on a current daemon.
+// makes it for a real build. All LLB caps of the pinned release are enabled, as on a current daemon.
 package main
 
 import (
@@ -22,7 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"time"
+	"strconv"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -84,8 +84,14 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 	}
 	opt.MultiPlatformRequested = req.Multi
 	if req.Epoch != nil {
-		tm := time.Unix(*req.Epoch, 0).UTC()
-		opt.Epoch = &tm
+		// Since frontend 1.24 the converter resolves SOURCE_DATE_EPOCH from the build args
+		// itself (dockerui no longer parses it into an Epoch option).
+		args := map[string]string{}
+		for k, v := range req.BuildArgs {
+			args[k] = v
+		}
+		args["SOURCE_DATE_EPOCH"] = strconv.FormatInt(*req.Epoch, 10)
+		opt.Config.BuildArgs = args
 	}
 	if req.Platform != "" {
 		p, err := platforms.Parse(req.Platform)
@@ -95,10 +101,11 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 		p = platforms.Normalize(p)
 		opt.TargetPlatform = &p
 	}
-	st, img, baseImg, sbom, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
+	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
 	if err != nil {
 		return nil, err
 	}
+	st, img, baseImg, sbom := res.State, res.Image, res.BaseImage, res.SBOM
 	def, err := st.Marshal(context.Background(), llb.LocalUniqueID("oracle"))
 	if err != nil {
 		return nil, err

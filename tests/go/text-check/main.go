@@ -3,7 +3,6 @@
 //
 //	text-check tables        the source of src/go/unicode_tables.rs (its generator)
 //	text-check quote         strconv.Quote of each stdin line (a JSON string)
-//	text-check quoterune     strconv.QuoteRune of each stdin line (an integer)
 //	text-check duration      time.Duration(n).String() of each stdin line (an integer)
 //	text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
 package main
@@ -21,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|quoterune|duration|parsebool")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -42,9 +41,6 @@ func main() {
 				os.Exit(2)
 			}
 			fmt.Fprintln(out, strconv.Quote(s))
-		case "quoterune":
-			n, _ := strconv.ParseInt(line, 10, 64)
-			fmt.Fprintln(out, strconv.QuoteRune(rune(n)))
 		case "duration":
 			n, _ := strconv.ParseInt(line, 10, 64)
 			fmt.Fprintln(out, time.Duration(n).String())
