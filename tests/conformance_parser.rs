@@ -84,7 +84,7 @@ fn testfile_line_numbers() {
 }
 
 /// Randomly generated tricky Dockerfiles with the reference's answers recorded
-/// (tests/conformance/differential.json, produced by running BuildKit v0.26.3's
+/// (tests/conformance/differential.json, produced by running the pinned BuildKit's
 /// `parser.Parse` and `instructions.Parse` on each input): we must parse exactly the inputs
 /// it parses, to the same dump, and accept exactly the ones it accepts.
 #[test]

@@ -480,3 +480,12 @@ fn implicit_stages_from_mounts_and_copies_match_reference() {
         "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add git\nRUN --mount=from=busybox:1.36,target=/bb ls /bb\nCOPY --from=busybox:1.36 /bin/busybox /bin/\n",
     ));
 }
+
+#[test]
+fn changes_of_frontend_1_21_to_1_28_match_reference() {
+    // <<- chomps before the shebang test (1.21), --chown=user: has no group (1.28),
+    // RUN --device is stable (1.27), HEALTHCHECK history is %+v (1.24).
+    check(Case::new(
+        "FROM alpine\nRUN <<-EOF\n\t#!/bin/sh\n\techo tabbed shebang\nEOF\nCOPY --chown=1000: a /a\nCOPY --chown=app: b /b\nCOPY --chown=app:0 c /c\nRUN --device=vendor.com/gpu=all,required --device=x.org/y true\nHEALTHCHECK NONE\n",
+    ));
+}

@@ -370,7 +370,8 @@ fn secret_key_warning(st: &mut StageState, cmd: &Command, instruction: &str, key
         key.split('_')
             .any(|w| words.iter().any(|t| w.eq_ignore_ascii_case(t)))
     };
-    if !has(&SECRET) || has(&["public"]) {
+    // The allow-list grew `file` and `version` in frontend 1.22.
+    if !has(&SECRET) || has(&["public", "file", "version"]) {
         return;
     }
     st.warnings.push(

@@ -87,6 +87,8 @@ pub struct ExecSpec {
     pub network: NetMode,
     pub security: SecurityMode,
     pub proxy_env: Option<ProxyEnv>,
+    /// CDI devices: name and whether it is optional.
+    pub cdi_devices: Vec<(String, bool)>,
     pub mounts: Vec<MountSpec>,
     pub platform: Platform,
 }

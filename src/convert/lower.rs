@@ -228,6 +228,9 @@ impl Lowering<'_> {
                 for (host, ip) in &spec.extra_hosts {
                     e = e.extra_host(host.clone(), ip.clone());
                 }
+                for (name, optional) in &spec.cdi_devices {
+                    e = e.cdi_device(name.clone(), *optional);
+                }
                 for m in &spec.mounts {
                     e = self.mount(e, m);
                 }

@@ -32,6 +32,8 @@ pub(crate) struct RunRequest<'a> {
     pub mounts: Vec<MountSpec>,
     pub network: Option<NetMode>,
     pub security: SecurityMode,
+    /// `RUN --device`: CDI device name and whether it is optional.
+    pub cdi_devices: Vec<(String, bool)>,
     pub defaults: &'a RunDefaults,
     pub target: &'a Platform,
 }
@@ -57,7 +59,7 @@ pub(super) fn convert_run(
         let first = &run.heredocs[0];
         if single {
             let data = first.chomped_content();
-            if st.image.os != "windows" && first.content.starts_with("#!") {
+            if st.image.os != "windows" && data.starts_with("#!") {
                 // A script with a shebang: write it to a file and run that file.
                 let script = Op::new(
                     OpKind::File {
@@ -148,14 +150,16 @@ pub(super) fn convert_run(
         ins::SecurityMode::Sandbox => SecurityMode::Sandbox,
         ins::SecurityMode::Insecure => SecurityMode::Insecure,
     };
-    // The stable reference parses --device and refuses it where the daemon could run it
-    // (convert_norundevice.go); only its labs channel builds it.
-    if !run.devices.is_empty() && ctx.supports("exec.meta.cdi") {
-        return Err(err(
-            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later"
-                .to_string(),
-        ));
-    }
+    // `RUN --device` is stable since frontend 1.27; a daemon without CDI gets no devices at all,
+    // as in the reference (`dispatchRun`), rather than an op it would reject.
+    let cdi_devices = if ctx.supports("exec.meta.cdi") {
+        run.devices
+            .iter()
+            .map(|d| (d.name.clone(), !d.required))
+            .collect()
+    } else {
+        Vec::new()
+    };
     st.run(RunRequest {
         args,
         display: shown,
@@ -164,6 +168,7 @@ pub(super) fn convert_run(
         mounts,
         network,
         security,
+        cdi_devices,
         defaults: ctx.run_defaults,
         target: ctx.target_platform,
     });
@@ -424,6 +429,7 @@ impl StageState {
             network: req.network.unwrap_or(self.network),
             security: req.security,
             proxy_env: req.defaults.proxy_env.clone(),
+            cdi_devices: req.cdi_devices,
             mounts,
             platform,
         };
@@ -459,6 +465,7 @@ mod tests {
             mounts: vec![],
             network: None,
             security: SecurityMode::Sandbox,
+            cdi_devices: vec![],
             defaults: &RunDefaults::default(),
             target: &target,
         });

@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn secret_looking_names_warn() {
-        let text = "FROM busybox\nARG API_KEY GITHUB_TOKEN=x PUBLIC_KEY keyboard\nENV password=1 A_Secret_B=2 passwords=3\n";
+        let text = "FROM busybox\nARG API_KEY GITHUB_TOKEN=x PUBLIC_KEY keyboard SECRET_PASSPHRASE_FILE AUTH_MODULE_VERSION\nENV password=1 A_Secret_B=2 passwords=3 password_file=4\n";
         let found = warnings(text);
         let got: Vec<&str> = found.iter().map(|w| w.message.as_str()).collect();
         assert_eq!(
@@ -364,21 +364,41 @@ mod tests {
     }
 
     #[test]
-    fn run_device_is_refused_like_the_stable_reference() {
-        let text = "FROM busybox\nRUN --device=vendor.com/gpu=all true\n";
+    fn run_devices_reach_only_a_daemon_with_cdi() {
+        use prost::Message;
+        let text =
+            "FROM busybox\nRUN --device=vendor.com/gpu=all,required --device=x.org/y=z true\n";
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
-        // A daemon that can run CDI devices (the reference only refuses then).
-        let options = ConvertOptions {
-            llb_caps: Some(crate::llb::caps::all_caps()),
-            ..ConvertOptions::default()
+        let devices = |caps: BTreeSet<String>| -> Vec<(String, bool)> {
+            let options = ConvertOptions {
+                llb_caps: Some(caps),
+                ..ConvertOptions::default()
+            };
+            let out =
+                convert::offline::convert_offline(&parsed, &options, &BTreeMap::new()).unwrap();
+            out.definition
+                .def
+                .iter()
+                .filter_map(|b| crate::proto::pb::Op::decode(&b[..]).ok())
+                .filter_map(|op| match op.op {
+                    Some(crate::proto::pb::op::Op::Exec(e)) => Some(e.cdi_devices),
+                    _ => None,
+                })
+                .flatten()
+                .map(|d| (d.name, d.optional))
+                .collect()
         };
-        let err =
-            convert::offline::convert_offline(&parsed, &options, &BTreeMap::new()).unwrap_err();
+        let all = crate::llb::caps::all_caps();
         assert_eq!(
-            err.message,
-            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later"
+            devices(all.clone()),
+            [
+                ("vendor.com/gpu=all".to_string(), false),
+                ("x.org/y=z".to_string(), true)
+            ]
         );
-        assert_eq!(err.location.map(|l| l.start_line), Some(2));
+        let mut old = all;
+        old.remove("exec.meta.cdi");
+        assert_eq!(devices(old), []);
     }
 
     #[test]

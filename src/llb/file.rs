@@ -55,10 +55,11 @@ pub struct Chown {
 }
 
 impl Chown {
-    /// Parses `user[:group]` like `--chown` (client/llb/fileop.go `WithUser`).
+    /// Parses `user[:group]` like `--chown` (client/llb/fileop.go `WithUser`). Since
+    /// BuildKit v0.34 an empty group (`user:`) means no group, as without the colon.
     pub fn parse(spec: &str) -> Chown {
         let (user, group) = match spec.split_once(':') {
-            Some((user, group)) => (user, Some(group)),
+            Some((user, group)) => (user, Some(group).filter(|g| !g.is_empty())),
             None => (spec, None),
         };
         Chown {

@@ -14,11 +14,12 @@ fn is_re_space(c: char) -> bool {
 }
 
 impl DirectiveParser {
-    /// Matches `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (`comment` in place of `#`);
-    /// returns the name, the value and the value's byte range in `line`.
+    /// Matches `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` after `comment` and any
+    /// `unicode.IsSpace` (frontend 1.21; `char::is_whitespace` is the same set); returns the
+    /// name, the value and the value's byte range in `line`.
     fn match_line(line: &str, comment: &str) -> Option<(String, String, usize, usize)> {
         let rest = line.strip_prefix(comment)?;
-        let name_start = line.len() - rest.trim_start_matches(is_re_space).len();
+        let name_start = line.len() - rest.trim_start_matches(char::is_whitespace).len();
         let after = &line[name_start..];
         let name_len = after
             .char_indices()
