@@ -18,5 +18,5 @@ FROM scratch
 COPY --from=builder /dockerfile-llb /dockerfile-llb
 # BuildKit reads these labels before starting the frontend (frontend/gateway/gateway.go).
 LABEL moby.buildkit.frontend.network.none="true"
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"
 ENTRYPOINT ["/dockerfile-llb", "frontend"]

@@ -104,9 +104,12 @@ fn run_case(case: Case, with_metadata: bool) {
                 .build_args
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
+                .chain(
+                    case.epoch
+                        .map(|e| ("SOURCE_DATE_EPOCH".to_string(), e.to_string())),
+                )
                 .collect(),
             multi_platform: case.multi_platform,
-            source_date_epoch: case.epoch,
             ..BuildOptions::default()
         },
         session_id: "oracle-session".to_string(),
@@ -159,7 +162,6 @@ fn run_case(case: Case, with_metadata: bool) {
         "sessionID": opts.session_id,
         "targetPlatform": case.platform.unwrap_or(""),
         "multiPlatform": case.multi_platform,
-        "epoch": case.epoch,
         "images": table,
     });
     let dir = tempfile::tempdir().unwrap();
@@ -488,4 +490,24 @@ fn changes_of_frontend_1_21_to_1_28_match_reference() {
     check(Case::new(
         "FROM alpine\nRUN <<-EOF\n\t#!/bin/sh\n\techo tabbed shebang\nEOF\nCOPY --chown=1000: a /a\nCOPY --chown=app: b /b\nCOPY --chown=app:0 c /c\nRUN --device=vendor.com/gpu=all,required --device=x.org/y true\nHEALTHCHECK NONE\n",
     ));
+}
+
+#[test]
+fn source_date_epoch_is_resolved_like_the_reference() {
+    // Frontend 1.23/1.24: a global ARG default is the epoch; values are normalized and
+    // written back (ARG and RUN see 100); an empty build arg unsets the ARG.
+    let df = "ARG SOURCE_DATE_EPOCH=0042\nFROM alpine\nARG SOURCE_DATE_EPOCH\nRUN echo $SOURCE_DATE_EPOCH\nWORKDIR /app\nENV E=$SOURCE_DATE_EPOCH\n";
+    check(Case::new(df));
+    check(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "0100")],
+        ..Case::new(df)
+    });
+    check(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "")],
+        ..Case::new(df)
+    });
+    check(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "+7")],
+        ..Case::new("FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN echo $SOURCE_DATE_EPOCH\n")
+    });
 }

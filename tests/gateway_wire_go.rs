@@ -78,6 +78,7 @@ fn solved(platform: &Platform, ref_id: &str) -> SolvedPlatform {
         )
         .into_bytes(),
         base_image_config: Some(b"{}".to_vec()),
+        epoch: Some(1_700_000_000),
         sbom: None,
     }
 }

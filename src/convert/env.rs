@@ -35,6 +35,13 @@ impl EnvList {
         }
     }
 
+    /// `EnvList.Delete`: unset K.
+    pub(crate) fn delete(&mut self, key: &str) {
+        if let Some(old) = self.index.remove(key) {
+            self.slots[old] = None;
+        }
+    }
+
     /// `EnvList.SetDefault`: set K only when it is unset.
     #[cfg(test)]
     pub(crate) fn set_default(&mut self, key: &str, value: &str) {

@@ -19,6 +19,8 @@ use crate::go::rfc3339_utc;
 /// The result of converting the stages: every reachable stage's final state.
 pub(crate) struct ConvertedStages {
     pub target: StageState,
+    /// SOURCE_DATE_EPOCH as resolved, in unix seconds.
+    pub epoch: Option<i64>,
     pub context_paths: BTreeSet<String>,
     pub target_platform: Platform,
     /// The build context placeholder every stage read it through.
@@ -52,7 +54,7 @@ impl Build<'_> {
                 .collect(),
             shm_size: opts.build.shm_size,
         };
-        let epoch = opts.build.source_date_epoch.map(epoch_of);
+        let epoch = self.epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];
         let mut scan = vec![[false; 2]; self.decls.len()];
         let mut warnings = self.warnings.clone();
@@ -109,7 +111,7 @@ impl Build<'_> {
                 let ctx = Context {
                     expander: &self.expander,
                     global_args: &self.global_args,
-                    build_args: &opts.build.build_args,
+                    build_args: &self.build_args,
                     run_defaults: &run_defaults,
                     target_platform: &self.target_platform,
                     main_context: &main_context,
@@ -151,6 +153,7 @@ impl Build<'_> {
         self.finish_image(&mut target);
         Ok(ConvertedStages {
             target,
+            epoch: self.epoch,
             context_paths,
             target_platform: self.target_platform,
             main_context,

@@ -65,6 +65,7 @@ pub(crate) fn lower(
         base_image_config: d.target.base_image.as_ref().map(|img| img.to_json()),
         image_config: d.target.image,
         platform: d.target_platform,
+        epoch: d.epoch,
         sbom: SbomTargets {
             core: head,
             extras,

@@ -18,6 +18,7 @@ mod config;
 mod context;
 mod copy;
 pub mod env;
+mod epoch;
 pub mod expose;
 mod from;
 mod from_checks;
@@ -69,8 +70,6 @@ pub struct BuildOptions {
     pub image_resolve_mode: crate::llb::ResolveMode,
     /// `BUILDKIT_CACHE_MOUNT_NS`: prefix of cache mount ids.
     pub cache_mount_ns: String,
-    /// SOURCE_DATE_EPOCH (unix seconds): history `created` and created-file timestamps.
-    pub source_date_epoch: Option<i64>,
     /// `BUILDKIT_DOCKERFILE_CHECK`: the client's build-check configuration, which replaces the
     /// Dockerfile's `# check=` directive.
     pub check: Option<CheckConfig>,
@@ -91,7 +90,6 @@ impl Default for BuildOptions {
             hostname: None,
             image_resolve_mode: crate::llb::ResolveMode::Default,
             cache_mount_ns: String::new(),
-            source_date_epoch: None,
             check: None,
         }
     }
@@ -254,6 +252,8 @@ pub struct Converted {
     /// The target's base image config as resolved (`containerimage.base.config`), none on
     /// scratch.
     pub base_image_config: Option<Vec<u8>>,
+    /// SOURCE_DATE_EPOCH as resolved (unix seconds): the exporter's `source.date.epoch`.
+    pub epoch: Option<i64>,
     /// What an SBOM scan of the result covers.
     pub sbom: SbomTargets,
     /// Build-check warnings given while dispatching (LegacyKeyValueFormat), located.

@@ -4,7 +4,7 @@
 //! images to resolve. Then `Build::convert_stages` (in `from`) converts every reachable stage once,
 //! in order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::instructions::{Command, Dockerfile, Instruction, LineRange, Span};
 use crate::syntax::expand::Expander;
@@ -68,6 +68,10 @@ pub(crate) struct Build<'a> {
     pub target_platform: Platform,
     pub implicit_target: bool,
     pub global_args: EnvList,
+    /// The build arguments, with SOURCE_DATE_EPOCH as resolved (`epoch`).
+    pub build_args: BTreeMap<String, String>,
+    /// SOURCE_DATE_EPOCH in unix seconds.
+    pub epoch: Option<i64>,
     pub decls: Vec<StageDecl>,
     pub target: usize,
     pub reachable: Vec<bool>,
@@ -106,7 +110,9 @@ impl<'a> Build<'a> {
             &opts.build.build_args,
             &target_name,
         );
-        let global_args = meta_args(df, opts, &expander, defaults)?;
+        let mut global_args = meta_args(df, opts, &expander, defaults)?;
+        let mut build_args = opts.build.build_args.clone();
+        let epoch = super::epoch::resolve(df, &mut build_args, &mut global_args)?;
 
         let mut build = Build {
             df,
@@ -115,6 +121,8 @@ impl<'a> Build<'a> {
             target_platform,
             implicit_target,
             global_args,
+            build_args,
+            epoch,
             decls: Vec::with_capacity(df.stages.len()),
             target: 0,
             reachable: Vec::new(),

@@ -5,7 +5,9 @@ use crate::proto::google::rpc::Status;
 
 use super::bridge::BridgeError;
 use super::opts::OptsError;
-use super::status::{error_status, forwarded_details, unsupported_subrequest, ErrorSource};
+use super::status::{
+    error_status, forwarded_details, unsupported_frontend_cap, unsupported_subrequest, ErrorSource,
+};
 
 /// Everything that can end a build. Each becomes the Status sent with Return.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,9 @@ pub enum FrontendError {
     Unsupported(String),
     #[error("unsupported request {0}")]
     UnsupportedSubrequest(String),
+    /// A `frontend.caps` entry we do not have (`errdefs.UnsupportedFrontendCapError`).
+    #[error("unsupported frontend capability {0}")]
+    UnsupportedFrontendCap(String),
     /// The frontend we forwarded to failed: its status, with our message and location.
     #[error("{message}")]
     Forwarded {
@@ -50,6 +55,7 @@ impl FrontendError {
                 error_status(tonic::Code::Unknown, message.clone(), Some(location))
             }
             FrontendError::UnsupportedSubrequest(id) => unsupported_subrequest(id),
+            FrontendError::UnsupportedFrontendCap(name) => unsupported_frontend_cap(name),
             FrontendError::Forwarded {
                 message,
                 status,

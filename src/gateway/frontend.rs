@@ -46,6 +46,10 @@ pub async fn build(
     let caps = bridge.ping().await?;
     tracing::debug!(frontend_caps = ?caps.frontend, "ping");
     let build_opts = BuildOpts::resolve(opts, session_id, workers_json)?;
+    let (forward_anyway, caps_error) = check_frontend_caps(opts.get("frontend.caps"));
+    if let (false, Some(unsupported)) = (forward_anyway, &caps_error) {
+        return Err(FrontendError::UnsupportedFrontendCap(unsupported.clone()));
+    }
     let inputs = frontend_inputs(bridge, &caps).await?;
     // `dockerfilekey` forces the local, as in the reference.
     let dockerfile_input = inputs
@@ -55,6 +59,9 @@ pub async fn build(
     // Before subrequests, as in the reference: the frontend forwarded to answers those too.
     if let Some(to) = forward::requested(opts, &dockerfile.data) {
         return forward::forward(bridge, opts, inputs, &dockerfile, &to).await;
+    }
+    if let Some(unsupported) = caps_error {
+        return Err(FrontendError::UnsupportedFrontendCap(unsupported));
     }
     refuse_unsupported(opts, &inputs)?;
     let parse = || {
@@ -171,6 +178,40 @@ async fn frontend_inputs(
     Ok(bridge.inputs().await?)
 }
 
+/// The capabilities a client may ask for with `frontend.caps` (builder/caps.go); the image's
+/// `moby.buildkit.frontend.caps` label lists the same.
+pub(crate) const FRONTEND_CAPS: [&str; 5] = [
+    "moby.buildkit.frontend.inputs",
+    "moby.buildkit.frontend.subrequests",
+    "moby.buildkit.frontend.contexts",
+    "moby.buildkit.frontend.gitquerystring",
+    "moby.buildkit.frontend.contexts.zstd",
+];
+
+/// `validateCaps`: the first requested cap we lack, and whether the request allows forwarding
+/// anyway (a `+forward` suffix on an unknown cap: the `# syntax=` frontend may know it).
+fn check_frontend_caps(requested: Option<&str>) -> (bool, Option<String>) {
+    let mut forward = false;
+    let mut first = None;
+    for cap in requested
+        .filter(|r| !r.is_empty())
+        .into_iter()
+        .flat_map(|r| r.split(','))
+    {
+        let name = cap.split('+').next().unwrap_or(cap);
+        if FRONTEND_CAPS.contains(&name) {
+            continue;
+        }
+        if !cap.contains("+forward") {
+            return (false, Some(name.to_string()));
+        }
+        forward = true;
+        // Go keeps the last unknown cap's error.
+        first = Some(name.to_string());
+    }
+    (forward, first)
+}
+
 /// Options this frontend refuses rather than silently ignoring them.
 fn refuse_unsupported(
     opts: &FrontendOpts,
@@ -285,6 +326,7 @@ async fn convert_and_solve(
             ref_id,
             image_config: converted.image_config.to_json(),
             base_image_config: converted.base_image_config,
+            epoch: converted.epoch,
             sbom,
         });
         if !opts.build.multi_platform {
@@ -301,6 +343,8 @@ pub struct SolvedPlatform {
     pub ref_id: String,
     pub image_config: Vec<u8>,
     pub base_image_config: Option<Vec<u8>>,
+    /// SOURCE_DATE_EPOCH as the converter resolved it.
+    pub epoch: Option<i64>,
     pub sbom: Option<gw::Attestation>,
 }
 
@@ -329,6 +373,14 @@ pub fn platform_result(solved: Vec<SolvedPlatform>, multi_platform: bool) -> gw:
             result
                 .metadata
                 .insert(format!("containerimage.base.config{suffix}"), base);
+        }
+        // The exporter's epoch (exptypes.ExporterEpochKey), so a global `ARG SOURCE_DATE_EPOCH`
+        // default reaches the image's timestamps as well.
+        if let Some(epoch) = one.epoch {
+            result.metadata.insert(
+                format!("source.date.epoch{suffix}"),
+                epoch.to_string().into_bytes(),
+            );
         }
         platform_list
             .push(serde_json::json!({ "ID": id, "Platform": oci_platform_json(&one.platform) }));
@@ -418,6 +470,32 @@ mod tests {
 
     fn opts(pairs: &[(&str, &str)]) -> FrontendOpts {
         FrontendOpts::from_pairs(pairs)
+    }
+
+    #[test]
+    fn frontend_caps_are_checked_like_the_reference() {
+        assert_eq!(check_frontend_caps(None), (false, None));
+        assert_eq!(check_frontend_caps(Some("")), (false, None));
+        let all = FRONTEND_CAPS.join(",");
+        assert_eq!(check_frontend_caps(Some(&all)), (false, None));
+        assert_eq!(
+            check_frontend_caps(Some("moby.buildkit.frontend.inputs,x.y")),
+            (false, Some("x.y".to_string()))
+        );
+        assert_eq!(
+            check_frontend_caps(Some(
+                "a+forward,moby.buildkit.frontend.contexts+forward,b+forward"
+            )),
+            (true, Some("b".to_string()))
+        );
+        assert_eq!(
+            check_frontend_caps(Some("a+forward,c")),
+            (false, Some("c".to_string()))
+        );
+        // The image label BuildKit reads before starting us claims exactly these.
+        let dockerfile = include_str!("../../frontend.Dockerfile");
+        let label = format!("LABEL moby.buildkit.frontend.caps=\"{all}\"");
+        assert!(dockerfile.lines().any(|l| l == label), "{label}");
     }
 
     #[test]

@@ -216,9 +216,6 @@ impl BuildOpts {
                 .get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
                 .unwrap_or("")
                 .to_string(),
-            source_date_epoch: parse_source_date_epoch(
-                opts.get("build-arg:SOURCE_DATE_EPOCH").unwrap_or(""),
-            )?,
             check: opts
                 .get("build-arg:BUILDKIT_DOCKERFILE_CHECK")
                 .map(parse_check)
@@ -394,15 +391,6 @@ fn parse_net_mode(v: &str) -> Result<NetMode, OptsError> {
     }
 }
 
-fn parse_source_date_epoch(v: &str) -> Result<Option<i64>, OptsError> {
-    if v.is_empty() {
-        return Ok(None);
-    }
-    v.parse()
-        .map(Some)
-        .map_err(|_| invalid("build-arg:SOURCE_DATE_EPOCH", v, "expected unix seconds"))
-}
-
 /// The controlapi JSON form; Go's decoder matches field names case-insensitively.
 #[derive(Deserialize)]
 struct CacheImportJson {
@@ -524,7 +512,7 @@ mod tests {
             .collect();
         assert_eq!(refs, ["r/c", "r/old"]);
         assert_eq!(b.request_id.as_deref(), Some("frontend.outline"));
-        assert_eq!(b.build.source_date_epoch, Some(1_700_000_000));
+        assert_eq!(b.build.build_args["SOURCE_DATE_EPOCH"], "1700000000");
         assert_eq!(b.session_for_local("context"), "other");
         assert_eq!(b.session_for_local("dockerfile"), "sess");
         assert_eq!(b.build.hostname.as_deref(), Some("from-arg"));

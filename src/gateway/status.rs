@@ -13,6 +13,7 @@ use crate::proto::pb;
 
 const SOURCE_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json";
 const SUBREQUEST_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.Subrequest+json";
+const FRONTEND_CAP_TYPE_URL: &str = "github.com/moby/buildkit/errdefs.FrontendCap+json";
 
 /// The Dockerfile an error points into, and where (lines 1-based, as in `pb.Position`).
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +81,20 @@ pub(crate) fn unsupported_subrequest(id: &str) -> Status {
         message: format!("unsupported request {id}"),
         details: vec![prost_types::Any {
             type_url: SUBREQUEST_TYPE_URL.to_string(),
+            value: value.into_bytes(),
+        }],
+    }
+}
+
+/// The error for a `frontend.caps` entry we lack: code Unimplemented and the typed
+/// `errdefs.FrontendCap`, as builder/caps.go returns it.
+pub(crate) fn unsupported_frontend_cap(name: &str) -> Status {
+    let value = serde_json::json!({ "name": name }).to_string();
+    Status {
+        code: tonic::Code::Unimplemented as i32,
+        message: format!("unsupported frontend capability {name}"),
+        details: vec![prost_types::Any {
+            type_url: FRONTEND_CAP_TYPE_URL.to_string(),
             value: value.into_bytes(),
         }],
     }

@@ -5,7 +5,7 @@
 // Usage: convert-check <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
-//	"multiPlatform": false, "epoch": null,
+//	"multiPlatform": false,
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
@@ -21,8 +21,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"strconv"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -47,7 +47,6 @@ type request struct {
 	SessionID  string            `json:"sessionID"`
 	Platform   string            `json:"targetPlatform"`
 	Multi      bool              `json:"multiPlatform"`
-	Epoch      *int64            `json:"epoch"`
 	Images     map[string]image  `json:"images"`
 }
 
@@ -73,8 +72,10 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 	dt := []byte(req.Dockerfile)
 	opt := dockerfile2llb.ConvertOpt{
 		Config: dockerui.Config{
-			Target:         req.Target,
-			BuildArgs:      req.BuildArgs,
+			Target: req.Target,
+			// Cloned per conversion, as builder/build.go does per platform: the converter
+			// rewrites SOURCE_DATE_EPOCH in it.
+			BuildArgs:      maps.Clone(req.BuildArgs),
 			BuildPlatforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}},
 		},
 		MainContext:  mainContext,
@@ -83,16 +84,6 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", dt),
 	}
 	opt.MultiPlatformRequested = req.Multi
-	if req.Epoch != nil {
-		// Since frontend 1.24 the converter resolves SOURCE_DATE_EPOCH from the build args
-		// itself (dockerui no longer parses it into an Epoch option).
-		args := map[string]string{}
-		for k, v := range req.BuildArgs {
-			args[k] = v
-		}
-		args["SOURCE_DATE_EPOCH"] = strconv.FormatInt(*req.Epoch, 10)
-		opt.Config.BuildArgs = args
-	}
 	if req.Platform != "" {
 		p, err := platforms.Parse(req.Platform)
 		if err != nil {
