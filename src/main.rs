@@ -150,7 +150,7 @@ impl OfflineBuild {
             target_platform,
             filename: filename.clone(),
             source: source.clone(),
-            // The LLB a current daemon (BuildKit v0.26.3) would get through the gateway.
+            // The LLB a current daemon (the pinned BuildKit) would get through the gateway.
             llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
             ..ConvertOptions::default()
         };

@@ -1,5 +1,5 @@
-//! The converter against the reference converter itself: tests/go/convert-check runs BuildKit
-//! v0.26.3's dockerfile2llb on the same Dockerfile, options and resolved images, and every op
+//! The converter against the reference converter itself: tests/go/convert-check runs the pinned
+//! BuildKit's dockerfile2llb on the same Dockerfile, options and resolved images, and every op
 //! (bytes, hence digest), every op's metadata, the source map and the image config JSON must be
 //! identical. Needs `go` (part of the project environment; modules come from the Go proxy/cache).
 

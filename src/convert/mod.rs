@@ -1,5 +1,5 @@
 //! Convert: a parsed Dockerfile -> an LLB definition and the image config, with the results of
-//! the reference frontend (moby/buildkit frontend/dockerfile/dockerfile2llb, v0.26.3).
+//! the reference frontend (moby/buildkit frontend/dockerfile/dockerfile2llb, v0.34.2 = 1.28).
 //!
 //! Two phases, so that the gateway can resolve base images concurrently and tests can answer
 //! from a table:
