@@ -1,6 +1,6 @@
-//! Platforms as containerd/platforms (v1.0.0-rc.2, the version BuildKit v0.26.3 pinned; the pin's rc.5 changes are row L6 of
-//! docs/reference-changes.md) parses,
-//! normalises and formats them: `linux/arm64/v8`, `linux/arm` -> variant v7, `x86_64` -> amd64.
+//! Platforms as containerd/platforms (v1.0.0-rc.2, the version BuildKit v0.26.3 pinned; the
+//! new pin's rc.5 changes are row L6 of docs/reference-changes.md) parses, normalises and
+//! formats them: `linux/arm64/v8`, `linux/arm` -> variant v7, `x86_64` -> amd64.
 
 use crate::llb;
 use crate::proto::pb;
