@@ -87,14 +87,34 @@ impl<'a> Case<'a> {
 }
 
 fn check(case: Case) {
-    run_case(case, true)
+    run_case(
+        case,
+        Expect::Same {
+            with_metadata: true,
+        },
+    )
 }
 
 fn check_ops_only(case: Case) {
-    run_case(case, false)
+    run_case(
+        case,
+        Expect::Same {
+            with_metadata: false,
+        },
+    )
 }
 
-fn run_case(case: Case, with_metadata: bool) {
+/// Both converters refuse the case, with the same message.
+fn check_error(case: Case) {
+    run_case(case, Expect::Error)
+}
+
+enum Expect {
+    Same { with_metadata: bool },
+    Error,
+}
+
+fn run_case(case: Case, expect: Expect) {
     let source = case.dockerfile.as_bytes();
     let opts = ConvertOptions {
         build: BuildOptions {
@@ -125,11 +145,15 @@ fn run_case(case: Case, with_metadata: bool) {
     let mut images = ResolvedImages::new();
     let mut table = BTreeMap::new();
     // In rounds, as the frontend resolves: an image's ONBUILD triggers can ask for more.
+    let mut planned = Ok(());
     loop {
-        let requests: Vec<ImageRequest> = convert::plan(&df, &opts, &images)
-            .unwrap_or_else(|e| panic!("plan: {e}"))
-            .requests()
-            .to_vec();
+        let requests: Vec<ImageRequest> = match convert::plan(&df, &opts, &images) {
+            Ok(plan) => plan.requests().to_vec(),
+            Err(e) => {
+                planned = Err(e);
+                break;
+            }
+        };
         if requests.is_empty() {
             break;
         }
@@ -153,7 +177,7 @@ fn run_case(case: Case, with_metadata: bool) {
             );
         }
     }
-    let ours = convert::convert(&df, &opts, &images).unwrap_or_else(|e| panic!("convert: {e}"));
+    let ours = planned.and_then(|()| convert::convert(&df, &opts, &images));
 
     let request = json!({
         "dockerfile": case.dockerfile,
@@ -168,6 +192,19 @@ fn run_case(case: Case, with_metadata: bool) {
     let path = dir.path().join("request.json");
     std::fs::write(&path, request.to_string()).unwrap();
     let out = Command::new(oracle()).arg(&path).output().unwrap();
+    let with_metadata = match expect {
+        Expect::Same { with_metadata } => with_metadata,
+        Expect::Error => {
+            let ours = ours.expect_err("we convert what the reference should refuse");
+            assert!(!out.status.success(), "the reference converts it");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("convert: {}\n", ours.message)
+            );
+            return;
+        }
+    };
+    let ours = ours.unwrap_or_else(|e| panic!("convert: {e}"));
     assert!(
         out.status.success(),
         "oracle failed: {}",
@@ -487,6 +524,13 @@ fn implicit_stages_from_mounts_and_copies_match_reference() {
 fn changes_of_frontend_1_21_to_1_28_match_reference() {
     // <<- chomps before the shebang test (1.21), --chown=user: has no group (1.28),
     // RUN --device is stable (1.27), HEALTHCHECK history is %+v (1.24).
+    check_error(Case::new("FROM alpine\nCOPY --link --chown=app:0 a /a\n"));
+    check_error(Case::new(
+        "FROM alpine\nARG G=staff\nADD --link --chown=1:$G a /a\n",
+    ));
+    check_ops_only(Case::new(
+        "FROM alpine\nCOPY --link --chown=root:0 a /a\nCOPY --link --chown=1: b /b\n",
+    ));
     check(Case::new(
         "FROM alpine\nRUN <<-EOF\n\t#!/bin/sh\n\techo tabbed shebang\nEOF\nCOPY --chown=1000: a /a\nCOPY --chown=app: b /b\nCOPY --chown=app:0 c /c\nRUN --device=vendor.com/gpu=all,required --device=x.org/y true\nHEALTHCHECK NONE\n",
     ));
@@ -504,6 +548,14 @@ fn source_date_epoch_is_resolved_like_the_reference() {
     });
     check(Case {
         build_args: &[("SOURCE_DATE_EPOCH", "")],
+        ..Case::new(df)
+    });
+    check(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "context")],
+        ..Case::new(df)
+    });
+    check_error(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "1.5")],
         ..Case::new(df)
     });
     check(Case {

@@ -14,7 +14,7 @@ use super::graph::{
 use super::state::{StageState, StepResult};
 use super::ConvertError;
 use crate::go::path::{clean_path, join_path, keep_trailing, system_normalize_path};
-use crate::llb::Chown;
+use crate::llb::{Chown, UserRef};
 
 /// COPY. `source` is the filesystem of the stage `--from` names, with whether that stage is
 /// already converted; `None` copies from the build context.
@@ -184,15 +184,25 @@ impl StageState {
     /// COPY / ADD of local paths from `source` (the context or another stage's filesystem).
     pub fn copy(&mut self, req: CopyRequest) -> StepResult {
         let dest = path_relative_to_working_dir(&self.dir, &req.dest);
-        let mode = match &req.chmod {
-            Some(c) => Some(parse_chmod(c)?),
-            None => None,
-        };
         let owner = req
             .chown
             .as_deref()
             .filter(|c| !c.is_empty())
             .map(Chown::parse);
+        // A linked layer starts empty, so it has no /etc/passwd or /etc/group to resolve names
+        // in: the reference refuses them whatever the daemon supports (frontend 1.28).
+        if let (true, Some(by_name), Some(chown)) = (req.link, &owner, &req.chown) {
+            let named = |u: &Option<UserRef>| matches!(u, Some(UserRef::Name(n)) if !n.is_empty());
+            if named(&by_name.user) || named(&by_name.group) {
+                return Err(format!(
+                    "--chown={chown}: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead"
+                ));
+            }
+        }
+        let mode = match &req.chmod {
+            Some(c) => Some(parse_chmod(c)?),
+            None => None,
+        };
 
         let mut message = String::from(if req.is_add { "ADD" } else { "COPY" });
         if req.parents {
