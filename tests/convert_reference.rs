@@ -563,3 +563,18 @@ fn source_date_epoch_is_resolved_like_the_reference() {
         ..Case::new("FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN echo $SOURCE_DATE_EPOCH\n")
     });
 }
+
+#[test]
+fn windows_secret_targets_match_reference() {
+    // Frontend 1.27/1.28: backslashes become slashes; relative or missing targets fail.
+    let stage = "FROM --platform=windows/amd64 scratch\n";
+    check(Case::new(&format!(
+        "{stage}RUN --mount=type=secret,id=tok,target=C:\\\\secrets\\\\tok --mount=type=secret,id=e,env=E cmd\n"
+    )));
+    check_error(Case::new(&format!(
+        "{stage}RUN --mount=type=secret,id=tok,target=C:secret cmd\n"
+    )));
+    check_error(Case::new(&format!(
+        "{stage}RUN --mount=type=secret,id=tok cmd\n"
+    )));
+}

@@ -126,3 +126,45 @@ fn duration_and_parse_bool_match_go() {
         assert_eq!(&ours, want, "strconv.ParseBool({s:?})");
     }
 }
+
+#[test]
+fn windows_is_abs_matches_buildkit() {
+    let paths: Vec<String> = [
+        "C:/x",
+        "c:\\x",
+        "C:",
+        "C:x",
+        "D:/x",
+        "d:\\",
+        "/x",
+        "\\x",
+        "x",
+        "",
+        "//srv/share",
+        "\\\\srv\\share",
+        "\\/x",
+        "ab:/x",
+        "C:/",
+        "C:\\\\",
+        ":/x",
+        "C:/a:b",
+        "é:/x",
+        "aé",
+        "é",
+    ]
+    .map(String::from)
+    .to_vec();
+    let json: Vec<String> = paths
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap())
+        .collect();
+    let theirs = go_answers("isabs-windows", &json);
+    assert_eq!(theirs.len(), paths.len());
+    for (p, want) in paths.iter().zip(&theirs) {
+        assert_eq!(
+            go::path::system_is_abs(p, "windows").to_string(),
+            *want,
+            "IsAbs({p:?}, windows)"
+        );
+    }
+}

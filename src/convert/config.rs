@@ -84,7 +84,7 @@ pub(super) fn workdir(
 ) -> Result<(), ConvertError> {
     let word = |st: &mut StageState, w: &Word| ctx.word(st, cmd, w);
     let path = word(st, &w.path)?;
-    if !st.workdir_set && !is_abs(&path, &st.platform.os) {
+    if !st.workdir_set && !crate::go::path::system_is_abs(&path, &st.platform.os) {
         st.warnings.push(
             Diagnostic::warning(
                 format!(
@@ -313,19 +313,6 @@ fn json_args_recommended(st: &mut StageState, cmd: &Command, line: &ins::Command
             .with_rule(&rules::JSON_ARGS_RECOMMENDED, cmd.span),
         );
     }
-}
-
-/// `system.IsAbs` for the stage's OS.
-fn is_abs(path: &str, os: &str) -> bool {
-    if os != "windows" {
-        return path.starts_with('/');
-    }
-    let b = path.as_bytes();
-    path.starts_with(['/', '\\'])
-        || (b.len() >= 3
-            && b[0].is_ascii_alphabetic()
-            && b[1] == b':'
-            && matches!(b[2], b'/' | b'\\'))
 }
 
 /// LegacyKeyValueFormat, given at dispatch like the reference's (so only for stages the target

@@ -18,7 +18,7 @@ use super::graph::{
 use super::platform::Platform;
 use super::state::{RunDefaults, StageState};
 use super::ConvertError;
-use crate::go::path::{clean_path, join_path};
+use crate::go::path::{clean_path, join_path, system_is_abs};
 
 /// What one RUN executes, expanded.
 #[derive(Debug)]
@@ -209,7 +209,7 @@ fn run_mount(
         from = "scratch".to_string();
     }
     match m.mount_type {
-        MountType::Secret => return Ok(Some(secret_mount(m)?)),
+        MountType::Secret => return Ok(Some(secret_mount(m, &st.platform.os)?)),
         MountType::Ssh => return Ok(Some(ssh_mount(m, st)?)),
         _ => {}
     }
@@ -293,20 +293,39 @@ fn run_mount(
     }))
 }
 
-fn secret_mount(m: &ins::Mount) -> Result<MountSpec, String> {
+fn secret_mount(m: &ins::Mount, os: &str) -> Result<MountSpec, String> {
+    let windows = os == "windows";
+    // Windows targets may be written with backslashes (frontend 1.27+).
+    let target = if windows {
+        m.target.replace('\\', "/")
+    } else {
+        m.target.clone()
+    };
     let mut id = m.cache_id.clone();
     if !m.source.is_empty() {
         id = m.source.clone();
     }
     if id.is_empty() {
-        if m.target.is_empty() {
+        if target.is_empty() {
             return Err("one of source, target required".to_string());
         }
-        id = base_name(&m.target);
+        id = base_name(&target);
     }
-    // Without env= the secret is a file, by default under /run/secrets.
-    let mut dest = m.target.clone();
+    // A drive-relative target such as `C:secret` would land somewhere unexpected.
+    if windows && !target.is_empty() && !system_is_abs(&target, os) {
+        return Err(format!(
+            "secret target {} must be an absolute path with forward slashes on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret",
+            crate::go::quote(&target)
+        ));
+    }
+    // Without env= the secret is a file, by default under /run/secrets (Windows has none).
+    let mut dest = target;
     if m.env.is_none() && dest.is_empty() {
+        if windows {
+            return Err(format!(
+                "secret target is required on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret"
+            ));
+        }
         dest = format!("/run/secrets/{}", base_name(&id));
     }
     let (uid, gid, mode) = if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {

@@ -30,6 +30,25 @@ pub(crate) fn clean_path(path: &str) -> String {
     }
 }
 
+/// util/system `IsAbs`: on Windows, after `CheckSystemDriveAndRemoveDriveLetter` (only the
+/// system drive `C:` may be named, `C:` alone and UNC paths are refused) and backslashes
+/// read as slashes.
+pub fn system_is_abs(path: &str, os: &str) -> bool {
+    if os != "windows" {
+        return path.starts_with('/');
+    }
+    let slashed = |p: &str| p.replace('\\', "/");
+    let b = path.as_bytes();
+    let sep = |c: u8| c == b'/' || c == b'\\';
+    if (b.len() == 2 && b[1] == b':') || (b.len() >= 2 && sep(b[0]) && sep(b[1])) {
+        return false;
+    }
+    match path.split_once(':') {
+        None => slashed(path).starts_with('/'),
+        Some((drive, rest)) => drive.eq_ignore_ascii_case("c") && slashed(rest).starts_with('/'),
+    }
+}
+
 /// Go's `path.Join` of two parts.
 pub(crate) fn join_path(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {

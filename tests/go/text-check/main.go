@@ -5,6 +5,7 @@
 //	text-check quote         strconv.Quote of each stdin line (a JSON string)
 //	text-check duration      time.Duration(n).String() of each stdin line (an integer)
 //	text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
+//	text-check isabs-windows BuildKit's util/system IsAbs(line, "windows") of each stdin line (a JSON string)
 package main
 
 import (
@@ -16,11 +17,13 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/moby/buildkit/util/system"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|isabs-windows")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -44,6 +47,13 @@ func main() {
 		case "duration":
 			n, _ := strconv.ParseInt(line, 10, 64)
 			fmt.Fprintln(out, time.Duration(n).String())
+		case "isabs-windows":
+			var s string
+			if err := json.Unmarshal([]byte(line), &s); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			fmt.Fprintln(out, system.IsAbs(s, "windows"))
 		case "parsebool":
 			b, err := strconv.ParseBool(line)
 			if err != nil {
