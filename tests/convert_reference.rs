@@ -1,5 +1,5 @@
 //! The converter against the reference converter itself: tests/go/convert-check runs BuildKit
-//! v0.26.3's dockerfile2llb on the same Dockerfile, options and resolved images, and every op
+//! v0.34.2's dockerfile2llb on the same Dockerfile, options and resolved images, and every op
 //! (bytes, hence digest), every op's metadata, the source map and the image config JSON must be
 //! identical. Needs `go` (part of the project environment; modules come from the Go proxy/cache).
 
@@ -478,5 +478,24 @@ fn implicit_stages_from_mounts_and_copies_match_reference() {
     // progress names say `stage-0`.
     check(Case::new(
         "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add git\nRUN --mount=from=busybox:1.36,target=/bb ls /bb\nCOPY --from=busybox:1.36 /bin/busybox /bin/\n",
+    ));
+}
+
+#[test]
+fn escapes_in_run_names_and_quoted_patterns_match_reference() {
+    // RUN's progress name keeps escapes (1.28); single-quoted patterns keep their escape
+    // characters literal (1.28: `${FOO#'a\b'}` was an invalid pattern before).
+    check(Case::new(
+        r#"FROM alpine
+ENV FOO=a\\bc WIN=C:\\hello
+ENV A=${FOO#'a\b'} B=${FOO%'\bc'} C=${FOO/'a\'/x} D=${FOO#"a\b"} E="${FOO##*'\'}"
+RUN echo \$HOME $A "$B" 'C:\dir\' $C $D $E
+RUN C:\hello\world
+RUN echo a\ b "C:\hello\world" "\$FOO" "$WIN\x" "a\"b" ${NOPE#'a\b'}
+WORKDIR /${FOO#'a\'}
+"#,
+    ));
+    check(Case::new(
+        "# escape=`\nFROM alpine\nENV FOO=a``bc\nENV A=${FOO#'a`b'}\nRUN dir C:\\hello `$FOO \"C:\\x`$FOO\" $A\n",
     ));
 }
