@@ -4,9 +4,12 @@
 //! case must be rejected (by the file-format parser or the instructions layer).
 
 mod buildkit_module;
+mod go_program;
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use dockerfile_llb::instructions::parse_dockerfile;
 use dockerfile_llb::syntax;
@@ -332,6 +335,70 @@ fn typed_instructions_match_the_reference() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Heredoc detection runs the shell lexer over the whole line (raw quotes and escapes, unset
+/// variables kept) and again over each delimiter: lines whose other words hold escapes in
+/// quotes, quoted patterns or modifiers the lexer only accepts with unset variables kept,
+/// parsed by tests/go/parser-check (the pinned reference's parser) and by us.
+#[test]
+fn heredoc_detection_matches_the_reference_parser() {
+    let inputs = [
+        "FROM a\nRUN echo ${x:=y} <<EOF\nhi\nEOF\n",
+        "FROM a\nRUN echo ${x:?} ${y:.} <<EOF\nhi\nEOF\n",
+        "FROM a\nRUN echo ${\u{b2}} <<EOF\nhi\nEOF\n",
+        "FROM a\nRUN cat <<\"C:\\hello\" /x\nhi\nC:\\hello\n",
+        "FROM a\nCOPY <<\"E\\OF\" <<E\\OF2 /dst/\na\nE\\OF\nb\nEOF2\n",
+        "FROM a\nRUN <<'EOF' \"C:\\dir\\x\" cat\nbody\nEOF\n",
+        "FROM a\nRUN echo \"${x#'a\\b'}\" <<EOF\nx\nEOF\n",
+        "FROM a\nRUN echo ${x/\"\\q\"/'\\r'} <<-\"EOF\"\n\tx\n\tEOF\n",
+        "FROM a\nRUN echo \\$HOME \"a\\\"\" \"\\q\" <<EOF\nx\nEOF\n",
+        "FROM a\nRUN echo \"\\\" <<EOF\nx\nEOF\n",
+    ];
+    let binary = go_program::build("parser-check");
+    let mut child = Command::new(binary)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("running parser-check");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&inputs).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "parser-check failed");
+    let answers: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answers.len(), inputs.len());
+    let mut failures = Vec::new();
+    for (input, answer) in inputs.iter().zip(&answers) {
+        let theirs = format!(
+            "parsed {} dump {:?} accepted {} typed {:?}",
+            answer["parsed"],
+            answer["dump"].as_str().unwrap_or(""),
+            answer["accepted"],
+            answer["typed"]
+                .as_array()
+                .map(|t| t.iter().map(|l| l.as_str().unwrap()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        );
+        let parsed = syntax::parse(input.as_bytes(), "Dockerfile");
+        let typed = parse_dockerfile(input.as_bytes(), "Dockerfile");
+        let ours = format!(
+            "parsed {} dump {:?} accepted {} typed {:?}",
+            parsed.is_ok(),
+            parsed.as_ref().map(|p| p.dump()).unwrap_or_default(),
+            typed.is_ok(),
+            typed.as_ref().map(typed_lines).unwrap_or_default()
+        );
+        if ours != theirs {
+            failures.push(format!(
+                "{input:?}\n  reference {theirs}\n  ours      {ours}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Spans are exact: for every keyword, and every argument word kept verbatim (not JSON-decoded,

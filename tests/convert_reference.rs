@@ -566,15 +566,40 @@ fn source_date_epoch_is_resolved_like_the_reference() {
 
 #[test]
 fn windows_secret_targets_match_reference() {
-    // Frontend 1.27/1.28: backslashes become slashes; relative or missing targets fail.
-    let stage = "FROM --platform=windows/amd64 scratch\n";
-    check(Case::new(&format!(
-        "{stage}RUN --mount=type=secret,id=tok,target=C:\\\\secrets\\\\tok --mount=type=secret,id=e,env=E cmd\n"
-    )));
-    check_error(Case::new(&format!(
-        "{stage}RUN --mount=type=secret,id=tok,target=C:secret cmd\n"
-    )));
-    check_error(Case::new(&format!(
-        "{stage}RUN --mount=type=secret,id=tok cmd\n"
-    )));
+    // Frontend 1.27/1.28: backslashes become slashes; relative or missing targets fail. (A
+    // scratch stage takes the target platform, whatever its --platform says.)
+    let windows = |dockerfile: &'static str| Case {
+        platform: Some("windows/amd64"),
+        ..Case::new(dockerfile)
+    };
+    // From an image without WorkingDir: a scratch stage's `/` would become `\\` in the
+    // reference (NormalizeWorkdir's FromSlash), which we do not do yet (reference-changes W1).
+    check(windows(
+        "# escape=`\nFROM example/nanoserver\nRUN --mount=type=secret,id=tok,target=C:\\secrets\\tok --mount=type=secret,id=e,env=E cmd\n",
+    ));
+    check_error(windows(
+        "FROM scratch\nRUN --mount=type=secret,id=tok,target=C:secret cmd\n",
+    ));
+    check_error(windows(
+        "FROM scratch\nRUN --mount=type=secret,id=tok cmd\n",
+    ));
+}
+
+#[test]
+fn escapes_in_run_names_and_quoted_patterns_match_reference() {
+    // RUN's progress name keeps escapes (1.28); single-quoted patterns keep their escape
+    // characters literal (1.28: `${FOO#'a\b'}` was an invalid pattern before).
+    check(Case::new(
+        r#"FROM alpine
+ENV FOO=a\\bc WIN=C:\\hello
+ENV A=${FOO#'a\b'} B=${FOO%'\bc'} C=${FOO/'a\'/x} D=${FOO#"a\b"} E="${FOO##*'\'}"
+RUN echo \$HOME $A "$B" 'C:\dir\' $C $D $E
+RUN C:\hello\world
+RUN echo a\ b "C:\hello\world" "\$FOO" "$WIN\x" "a\"b" ${NOPE#'a\b'}
+WORKDIR /${FOO#'a\'}
+"#,
+    ));
+    check(Case::new(
+        "# escape=`\nFROM alpine\nENV FOO=a``bc\nENV A=${FOO#'a`b'}\nRUN dir C:\\hello `$FOO \"C:\\x`$FOO\" $A\n",
+    ));
 }

@@ -130,8 +130,8 @@ pub(super) fn convert_run(
         }
     }
 
-    // RUN's progress text: variables expanded, quotes kept, unset variables left as written,
-    // secret env values masked.
+    // RUN's progress text: variables expanded, quotes and escapes kept (so `\$HOME` and
+    // `C:\dir` read as written), unset variables left as written, secret env values masked.
     let shown = if masked.is_empty() {
         display_run(ctx.expander, &display, &st.env)
     } else {
@@ -176,7 +176,7 @@ pub(super) fn convert_run(
 }
 
 fn display_run(expander: &Expander, text: &str, env: &EnvList) -> String {
-    let lex = expander.raw_quotes(true).skip_unset(true);
+    let lex = expander.raw_quotes(true).raw_escapes(true).skip_unset(true);
     let expanded = lex
         .expand_word(text, env)
         .map(|e| e.value)

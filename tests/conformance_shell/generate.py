@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Records the reference frontend's word expansion for random words into cases.jsonl.
 
-Three generators: words built from the expansion grammar (nested ${...}, quotes, escapes),
-free token soup (mostly syntax errors, to pin the error messages), and pattern operators
-(${V#$P}, ${V//$P/$R}, ...) with random values and patterns. Each line of cases.jsonl holds a
-request and the reference's answer; tests/conformance_shell.rs replays them.
+Four generators: words built from the expansion grammar (nested ${...}, quotes, escapes),
+free token soup (mostly syntax errors, to pin the error messages), pattern operators
+(${V#$P}, ${V//$P/$R}, ...) with random values and patterns, and patterns written with quotes
+and escape characters (${V#'a\\b'}, ${V/"\\x"/'\\y'}) under the switches the converter and
+parser use. Each line of cases.jsonl holds a request and the reference's answer;
+tests/conformance_shell.rs replays them.
 
-Needs Go and github.com/moby/buildkit v0.26.3 in the module cache:
+Needs Go and the BuildKit module tests/go/go.mod requires (v0.34.2) in the module cache:
     python3 tests/conformance_shell/generate.py [count-per-generator] [seed] [--out FILE]
 For a bigger differential run, write elsewhere and point the test at it:
     python3 tests/conformance_shell/generate.py 20000 7 --out /tmp/cases.jsonl
@@ -104,12 +106,57 @@ def pattern_request():
             'raw_escapes': False, 'skip_unset': False, 'skip_quotes': False, 'words': False}
 
 
+QUOTED = ['a', 'b', '\\', '\\\\', '*', '?', '\\*', '`', '``', '$V', '${V}', '}', ' ', '/', 'é']
+SUBJECT_ESCAPES = ['a', 'b', '\\', '`', '*', ' ', 'ab', '/', '}']
+# The lexer switches of the converter (none), RUN's progress name and heredoc detection (raw
+# quotes and escapes, unset kept), and a heredoc delimiter's two lexings.
+CALL_SITES = [{}, {'raw_quotes': True, 'raw_escapes': True, 'skip_unset': True},
+              {'raw_quotes': True, 'raw_escapes': True}, {'skip_unset': True},
+              {'raw_quotes': True, 'skip_unset': True}]
+
+WRAPS = [('"', '"'), ('x ', ' y'), ('C:\\dir\\', ''), ('\\$V ', ''), ('', '\\'),
+         ('"C:\\dir\\', '\\x"')]
+
+
+def quoted_operand():
+    parts = []
+    for _ in range(random.randint(1, 3)):
+        inner = ''.join(random.choices(QUOTED, k=random.randint(0, 4)))
+        r = random.random()
+        if r < 0.4:
+            parts.append("'" + inner + "'")
+        elif r < 0.8:
+            parts.append('"' + inner + '"')
+        else:
+            parts.append(inner.replace('}', '').replace('/', ''))
+    return ''.join(parts)
+
+
+def quoted_pattern_request():
+    op = random.choice(['#', '##', '%', '%%', '/', '//', '/#', '/%'])
+    word = '${' + random.choice(['V', 'U']) + op + quoted_operand()
+    word += ('/' + quoted_operand() + '}') if op.startswith('/') else '}'
+    if random.random() < 0.4:
+        before, after = random.choice(WRAPS)
+        word = before + word + after
+    request = {'word': word,
+               'env': [['V', ''.join(random.choices(SUBJECT_ESCAPES, k=random.randint(0, 6)))]],
+               'escape': random.choice(['\\', '\\', '`']), 'raw_quotes': False,
+               'raw_escapes': False, 'skip_unset': False, 'skip_quotes': False,
+               'words': random.random() < 0.3}
+    request.update(random.choice(CALL_SITES))
+    return request
+
+
 def requests(count):
     out = []
     for _ in range(count):
         out.append(switches({'word': grammar(), 'env': environment()}))
         out.append(switches({'word': soup(), 'env': environment()}))
         out.append(pattern_request())
+    # After the others, so that adding it left their words as they were.
+    for _ in range(count * 3 // 4):
+        out.append(quoted_pattern_request())
     return out
 
 

@@ -1,5 +1,6 @@
 //! Builds the Go programs under tests/go/ that check our output against BuildKit's own Go code
-//! (tests/go/convert-check, tests/go/llb-check, tests/go/gateway-check, tests/go/text-check),
+//! (tests/go/convert-check, tests/go/llb-check, tests/go/gateway-check, tests/go/text-check,
+//! tests/go/shell-check, tests/go/parser-check),
 //! shared by the test files that run them. They are packages of one Go module, tests/go/go.mod.
 
 use std::path::{Path, PathBuf};

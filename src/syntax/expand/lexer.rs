@@ -50,7 +50,7 @@ pub(super) fn scan<E: Env + ?Sized>(
         used: BTreeSet::new(),
         unset: BTreeSet::new(),
     };
-    let (value, words) = scanner.process_stop_on(None, options.raw_escapes)?;
+    let (value, words) = scanner.process_stop_on(None, options.raw_escapes, false)?;
     Ok(Scanned {
         value,
         words,
@@ -159,23 +159,32 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
 
     /// Scans until `stop` (consumed) or, without `stop`, the end of the word. Returns the
     /// expanded text and its split into words.
+    ///
+    /// `preserve_pattern_escapes` is set for a pattern operand (`${v#p}`, `${v%p}` and the
+    /// pattern of `${v/p/r}`): the pattern is parsed again by `pattern.rs`, so an escape that
+    /// is literal inside quotes must reach it doubled to stay literal there.
     fn process_stop_on(
         &mut self,
         stop: Option<char>,
         raw_escapes: bool,
+        preserve_pattern_escapes: bool,
     ) -> Result<(String, Vec<String>), Fault> {
         if self.depth == MAX_NESTING {
             return Err(self.fault(self.pos, ExpandErrorKind::TooDeep(MAX_NESTING)));
         }
         self.depth += 1;
         let saved = std::mem::replace(&mut self.raw_escapes, raw_escapes);
-        let scanned = self.scan_until(stop);
+        let scanned = self.scan_until(stop, preserve_pattern_escapes);
         self.raw_escapes = saved;
         self.depth -= 1;
         scanned
     }
 
-    fn scan_until(&mut self, stop: Option<char>) -> Result<(String, Vec<String>), Fault> {
+    fn scan_until(
+        &mut self,
+        stop: Option<char>,
+        preserve_pattern_escapes: bool,
+    ) -> Result<(String, Vec<String>), Fault> {
         let mut result = String::new();
         self.words_buffer.clear();
         let mut words = WordList::default();
@@ -197,12 +206,12 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                     words.add_raw_string(&mut self.words_buffer, &text);
                 }
                 '\'' if quotes => {
-                    let text = self.process_single_quote()?;
+                    let text = self.process_single_quote(preserve_pattern_escapes)?;
                     result.push_str(&text);
                     words.add_raw_string(&mut self.words_buffer, &text);
                 }
                 '"' if quotes => {
-                    let text = self.process_double_quote()?;
+                    let text = self.process_double_quote(preserve_pattern_escapes)?;
                     result.push_str(&text);
                     words.add_raw_string(&mut self.words_buffer, &text);
                 }
@@ -236,7 +245,7 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
     }
 
     /// `'...'`: everything literal up to the next single quote; nothing escapes it.
-    fn process_single_quote(&mut self) -> Result<String, Fault> {
+    fn process_single_quote(&mut self, preserve_pattern_escapes: bool) -> Result<String, Fault> {
         let start = self.pos;
         self.next();
         let mut text = String::new();
@@ -252,14 +261,19 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                     }
                     return Ok(text);
                 }
-                Some(ch) => text.push(ch),
+                Some(ch) => {
+                    if preserve_pattern_escapes && ch == self.options.escape {
+                        text.push(ch);
+                    }
+                    text.push(ch);
+                }
             }
         }
     }
 
     /// `"..."`: substitutions happen; the escape character escapes only `"`, `$` and itself
     /// and is kept literally before anything else.
-    fn process_double_quote(&mut self) -> Result<String, Fault> {
+    fn process_double_quote(&mut self, preserve_pattern_escapes: bool) -> Result<String, Fault> {
         let start = self.pos;
         self.next();
         let mut text = String::new();
@@ -283,19 +297,29 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                 Some(_) => {
                     let mut ch = self.next().unwrap_or_default();
                     if ch == self.options.escape {
-                        if self.raw_escapes {
-                            text.push(ch);
-                        }
                         match self.peek() {
                             // The loop then reports the missing closing quote.
                             None => continue,
                             Some(next)
                                 if next == '"' || next == '$' || next == self.options.escape =>
                             {
+                                if self.raw_escapes {
+                                    text.push(ch);
+                                }
                                 ch = next;
                                 self.next();
                             }
-                            Some(_) => {}
+                            // Raw escapes are read again (a pattern, a word lexed once
+                            // more), so a literal escape is doubled to stay literal. With
+                            // raw quotes as well, outside a pattern, the quoted text is
+                            // given back as written (RUN's progress name).
+                            Some(_) => {
+                                if self.raw_escapes
+                                    && (!self.options.raw_quotes || preserve_pattern_escapes)
+                                {
+                                    text.push(ch);
+                                }
+                            }
                         }
                     }
                     text.push(ch);
@@ -425,7 +449,7 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
             return Err(self.fault(modifier_at, ExpandErrorKind::UnsupportedModifier(shown)));
         }
         let (word, _) = self
-            .process_stop_on(Some('}'), pattern_op)
+            .process_stop_on(Some('}'), pattern_op, pattern_op)
             .map_err(|fault| self.at_end_means(fault, start, ExpandErrorKind::MissingBrace))?;
         let value = self.lookup(&name);
         if self.options.skip_unset && value.is_none() {
@@ -484,10 +508,10 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
             self.next();
         }
         let (pattern, _) = self
-            .process_stop_on(Some('/'), true)
+            .process_stop_on(Some('/'), true, true)
             .map_err(|fault| self.at_end_means(fault, start, ExpandErrorKind::MissingSlash))?;
         let (replacement, _) = self
-            .process_stop_on(Some('}'), true)
+            .process_stop_on(Some('}'), true, false)
             .map_err(|fault| self.at_end_means(fault, start, ExpandErrorKind::MissingBrace))?;
         let value = self.lookup(&name);
         if self.options.skip_unset && value.is_none() {

@@ -4,7 +4,7 @@
 //! the file (`\`, or `` ` `` with `# escape=``), and the variables in scope. Out: the expanded
 //! word, which variables it used and which it found unset (the converter needs both for the
 //! ARG-consumption rules and the `UndefinedVar` lint), or an [`ExpandError`] with a byte span
-//! inside the word. Mirrors moby/buildkit `frontend/dockerfile/shell` (`lex.go`) at v0.26.3,
+//! inside the word. Mirrors moby/buildkit `frontend/dockerfile/shell` (`lex.go`) at v0.34.2,
 //! quirks included; the reference's own tables run in `tests/conformance_shell.rs`.
 //!
 //! # API
@@ -29,9 +29,10 @@
 //!
 //! # Tests
 //!
-//! Unit and property tests in `tests.rs` and `pattern.rs`; the reference's tables and 1200
-//! words recorded from the reference lexer in `tests/conformance_shell.rs` (regenerate or
-//! fuzz differentially with `tests/conformance_shell/generate.py`, which needs Go and the
+//! Unit and property tests in `tests.rs` and `pattern.rs`; the reference's tables, 1500
+//! words recorded from the reference lexer, and words around escapes and quoted patterns
+//! run through it live (`tests/go/shell-check`) in `tests/conformance_shell.rs` (regenerate
+//! or fuzz differentially with `tests/conformance_shell/generate.py`, which needs Go and the
 //! BuildKit module); `fuzz/fuzz_targets/expand.rs` (`cd fuzz && cargo +nightly fuzz run
 //! expand`).
 
@@ -113,10 +114,8 @@ impl<S: BuildHasher> Env for HashMap<String, String, S> {
 
 /// No variables at all, as the parser uses when it looks for heredoc markers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg(test)]
 pub(crate) struct EmptyEnv;
 
-#[cfg(test)]
 impl Env for EmptyEnv {
     fn get(&self, _name: &str) -> Option<&str> {
         None

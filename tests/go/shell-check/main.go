@@ -1,7 +1,7 @@
 // Command shell-check answers word-expansion requests with the reference frontend's own lexer
 // (github.com/moby/buildkit/frontend/dockerfile/shell), one JSON object a line on stdin and
 // stdout. tests/conformance_shell/generate.py uses it to record reference results for
-// tests/conformance_shell.rs.
+// tests/conformance_shell.rs, which also runs it directly on chosen words.
 package main
 
 import (
