@@ -41,6 +41,10 @@ pub enum BridgeError {
     PingTimeout,
     #[error("Solve returned no single ref")]
     NoRef,
+    /// dockerui `fileTooLargeError`: the cap is one gRPC message, so the builtin frontend reads
+    /// no more than one over the gateway can.
+    #[error("{path} exceeds maximum allowed size of {} bytes", MAX_MESSAGE_SIZE)]
+    FileTooLarge { path: String },
 }
 
 impl BridgeError {
@@ -161,12 +165,33 @@ impl Bridge {
             .into_inner())
     }
 
-    /// Reads a whole file from a solved ref. No `Range`: a range of length 0 would read nothing.
+    /// Reads a file from a solved ref as dockerui's `ReadFile` does (frontend 1.27+): refused on
+    /// its stat size when larger than one message, else read with a range one byte past the cap
+    /// so an unstattable file cannot make us load more. Stat failures are left to the read.
     pub(crate) async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, BridgeError> {
+        let too_large = || BridgeError::FileTooLarge {
+            path: path.to_string(),
+        };
+        let stat = gw::StatFileRequest {
+            r#ref: ref_id.to_string(),
+            path: path.to_string(),
+        };
+        if let Ok(answer) = self.client.clone().stat_file(stat).await {
+            if answer
+                .into_inner()
+                .stat
+                .is_some_and(|s| s.size > MAX_MESSAGE_SIZE as i64)
+            {
+                return Err(too_large());
+            }
+        }
         let request = gw::ReadFileRequest {
             r#ref: ref_id.to_string(),
             file_path: path.to_string(),
-            range: None,
+            range: Some(gw::FileRange {
+                offset: 0,
+                length: MAX_MESSAGE_SIZE as i64 + 1,
+            }),
         };
         let response = self
             .client
@@ -174,7 +199,11 @@ impl Bridge {
             .read_file(request)
             .await
             .map_err(BridgeError::rpc("ReadFile"))?;
-        Ok(response.into_inner().data)
+        let data = response.into_inner().data;
+        if data.len() > MAX_MESSAGE_SIZE {
+            return Err(too_large());
+        }
+        Ok(data)
     }
 
     pub(crate) async fn resolve_image_config(

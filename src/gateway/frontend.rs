@@ -125,6 +125,9 @@ pub(crate) async fn read_dockerfile(
         .map_err(FrontendError::ReadDockerfile)?;
     let data = match bridge.read_file(&ref_id, &opts.filename).await {
         Ok(data) => data,
+        Err(err @ BridgeError::FileTooLarge { .. }) => {
+            return Err(FrontendError::ReadDockerfile(err))
+        }
         Err(err) => {
             let Some(lower) = lowercase_dockerfile(&opts.filename) else {
                 return Err(FrontendError::ReadDockerfile(err));
@@ -135,10 +138,15 @@ pub(crate) async fn read_dockerfile(
                 .map_err(|_| FrontendError::ReadDockerfile(err))?
         }
     };
-    let dockerignore = bridge
+    // A missing ignore file is fine; an oversized one must not be skipped silently.
+    let dockerignore = match bridge
         .read_file(&ref_id, &format!("{}.dockerignore", opts.filename))
         .await
-        .ok();
+    {
+        Ok(data) => Some(data),
+        Err(err @ BridgeError::FileTooLarge { .. }) => return Err(err.into()),
+        Err(_) => None,
+    };
     Ok(DockerfileSource {
         filename: opts.filename.clone(),
         data,
@@ -253,10 +261,11 @@ pub(crate) async fn context_excludes(
         .solve(read.definition(), Vec::new())
         .await
         .map_err(FrontendError::ReadDockerignore)?;
-    let data = bridge
-        .read_file(&ref_id, ".dockerignore")
-        .await
-        .unwrap_or_default();
+    let data = match bridge.read_file(&ref_id, ".dockerignore").await {
+        Ok(data) => data,
+        Err(err @ BridgeError::FileTooLarge { .. }) => return Err(err.into()),
+        Err(_) => Vec::new(),
+    };
     Ok(dockerignore::exclude_patterns(&data))
 }
 
