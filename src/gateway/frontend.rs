@@ -281,7 +281,15 @@ async fn convert_and_solve(
 ) -> Result<gw::Result, FrontendError> {
     let mut excludes: Option<Vec<String>> = None;
     let scanner = match &opts.sbom {
-        Some(sbom) => Some(Scanner::resolve(bridge, sbom, opts.build.image_resolve_mode).await?),
+        Some(sbom) => Some(
+            Scanner::resolve(
+                bridge,
+                sbom,
+                opts.build.image_resolve_mode,
+                &opts.build.build_platform,
+            )
+            .await?,
+        ),
         None => None,
     };
     let mut solved = Vec::new();

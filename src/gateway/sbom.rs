@@ -28,6 +28,8 @@ pub(crate) struct Scanner {
     env: Vec<String>,
     workdir: String,
     params: Vec<(String, String)>,
+    /// The build platform (`BuildPlatforms[0]`): the scanner runs there (frontend 1.26).
+    platform: Platform,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,14 +52,22 @@ struct ConfigJson {
 }
 
 impl Scanner {
-    /// `CreateSBOMScanner`: resolves the scanner's config; it must have an entrypoint or cmd.
+    /// `CreateSBOMScanner`: resolves the scanner's config for the build platform; it must
+    /// have an entrypoint or cmd.
     pub(crate) async fn resolve(
         bridge: &Bridge,
         opts: &SbomOpts,
         resolve_mode: ResolveMode,
+        build_platform: &crate::convert::Platform,
     ) -> Result<Scanner, FrontendError> {
+        let platform = build_platform.to_llb();
         let resolved = bridge
-            .resolve_image_config(&opts.generator, None, resolve_mode.attr(), "")
+            .resolve_image_config(
+                &opts.generator,
+                Some(platform.to_pb()),
+                resolve_mode.attr(),
+                "",
+            )
             .await?;
         let image: ImageJson = serde_json::from_slice(&resolved.config).map_err(|e| {
             FrontendError::Convert(format!("invalid image config of {}: {e}", opts.generator))
@@ -86,6 +96,7 @@ impl Scanner {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            platform,
         })
     }
 
@@ -95,7 +106,7 @@ impl Scanner {
         platform_id: &str,
         targets: &SbomTargets,
     ) -> Result<llb::Definition, FrontendError> {
-        let platform = Platform::host();
+        let platform = self.platform.clone();
         let mut env: Vec<(String, String)> = self
             .env
             .iter()
@@ -186,6 +197,7 @@ mod tests {
             env: vec!["PATH=/bin".into()],
             workdir: String::new(),
             params: vec![("MODE".into(), "fast".into())],
+            platform: Platform::parse("linux/arm64").unwrap(),
         };
         let core = Source::image("docker.io/library/busybox:latest").build();
         let stage = Source::image("docker.io/library/alpine:latest").build();
@@ -210,6 +222,8 @@ mod tests {
             "/run/src/extras/sbom-build",
             "/run/src/extras/sbom-context",
             "[linux/amd64] generating sbom using docker.io/library/scanner:latest",
+            // The scanner runs on the build platform, whatever the result's platform.
+            r#""architecture":"arm64""#,
         ] {
             assert!(json.contains(want), "{want} missing in {json}");
         }
