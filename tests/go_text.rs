@@ -168,3 +168,79 @@ fn windows_is_abs_matches_buildkit() {
         );
     }
 }
+
+#[test]
+fn platforms_parse_normalize_and_format_like_containerd() {
+    use dockerfile_llb::convert::Platform;
+    let specifiers: Vec<String> = [
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm64/v8",
+        "linux/arm",
+        "linux/arm/v7",
+        "linux/armhf",
+        "x86_64",
+        "aarch64",
+        "linux",
+        "windows",
+        "windows(10.0.17763)/amd64",
+        "windows(10.0.17763+win32k)/amd64",
+        "windows(+win32k+a+win32k)/amd64",
+        "windows(10.0%2B1+f%28x%29)/amd64",
+        "windows(%zz)/amd64",
+        "windows(1+%2)/amd64",
+        "windows(1++a)/amd64",
+        "windows(1+)/amd64",
+        "windows(1)(2)/amd64",
+        "linux/",
+        "",
+        "linux/amd64/v2/x",
+        "*",
+        "lin.ux/amd64",
+        "linux(+)/amd64",
+        "darwin(%41)/arm64",
+        "windows(10.0.17763+b+a)/amd64/v9",
+        "freebsd(13)/386",
+        "unknownthing",
+    ]
+    .map(String::from)
+    .to_vec();
+    let json: Vec<String> = specifiers
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap())
+        .collect();
+    let theirs = go_answers("platform", &json);
+    assert_eq!(theirs.len(), specifiers.len());
+    for (s, want) in specifiers.iter().zip(&theirs) {
+        let ours = match Platform::parse(s) {
+            Err(e) => format!("error {e}"),
+            Ok(p) => {
+                let n = p.clone().normalize();
+                let mut fields = serde_json::Map::new();
+                fields.insert("architecture".into(), n.architecture.clone().into());
+                fields.insert("os".into(), n.os.clone().into());
+                if !n.os_version.is_empty() {
+                    fields.insert("os.version".into(), n.os_version.clone().into());
+                }
+                if let Some(f) = &n.os_features {
+                    fields.insert("os.features".into(), f.clone().into());
+                }
+                if !n.variant.is_empty() {
+                    fields.insert("variant".into(), n.variant.clone().into());
+                }
+                format!("{} {}", serde_json::Value::Object(fields), p.format_all())
+            }
+        };
+        // Go marshals the struct in field order; compare as JSON values.
+        let parse = |line: &str| -> (Option<serde_json::Value>, String) {
+            match line.strip_prefix("error ") {
+                Some(e) => (None, e.to_string()),
+                None => {
+                    let (j, f) = line.split_once(' ').unwrap();
+                    (Some(serde_json::from_str(j).unwrap()), f.to_string())
+                }
+            }
+        };
+        assert_eq!(parse(&ours), parse(want), "platforms.Parse({s:?})");
+    }
+}

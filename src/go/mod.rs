@@ -79,6 +79,39 @@ pub fn quote(s: &str) -> String {
     Quoted(s).to_string()
 }
 
+/// `url.PathUnescape`: `%XX` escapes decoded (`+` stays); the error is `url.EscapeError`'s text.
+pub(crate) fn path_unescape(s: &str) -> Result<String, String> {
+    if !s.contains('%') {
+        return Ok(s.to_string());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                let bad = String::from_utf8_lossy(&b[i..(i + 3).min(b.len())]).into_owned();
+                return Err(format!("invalid URL escape {}", quote(&bad)));
+            }
+        }
+    }
+    // Go keeps invalid UTF-8 in a string; a platform field never needs it.
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// `%q` of a `[]string`: `["a" "b"]`.
 pub(crate) fn quote_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();

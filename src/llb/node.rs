@@ -190,18 +190,48 @@ impl Platform {
                 "{} is an invalid OS component of {}: OSAndVersion specifier component must match {}",
                 q(parts[0]),
                 q(specifier),
-                q(r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.-]*)\))?$")
+                q(r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$")
             ))
         };
-        let (os_part, os_version) = match parts[0].split_once('(') {
+        // `os(version+feature+...)`, values %-encoded (containerd/platforms v1.0.0-rc.5).
+        let (os_part, options) = match parts[0].split_once('(') {
             Some((os, rest)) => (os, rest.strip_suffix(')').ok_or_else(bad_os)?),
             None => (parts[0], ""),
         };
+        let option_ok = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.%-".contains(c))
+        };
+        let mut options = options.split('+');
+        let os_version = options.next().unwrap_or("");
+        let features: Vec<&str> = options.collect();
         if !component_ok(os_part)
             || os_part.contains('.')
-            || !(os_version.is_empty() || component_ok(os_version))
+            || !option_ok(os_version)
+            || features.iter().any(|f| f.is_empty() || !option_ok(f))
         {
             return Err(bad_os());
+        }
+        // These wrap the URL error, not containerd's ErrInvalidArgument.
+        let os_version = crate::go::path_unescape(os_version).map_err(|e| {
+            format!(
+                "{} has an invalid OS version {}: {e}",
+                q(specifier),
+                q(os_version)
+            )
+        })?;
+        let mut os_features = Vec::with_capacity(features.len());
+        for raw in features {
+            let feature = crate::go::path_unescape(raw).map_err(|e| {
+                format!(
+                    "{} has invalid OS features: invalid os feature {}: {e}",
+                    q(specifier),
+                    q(raw)
+                )
+            })?;
+            if !feature.is_empty() {
+                os_features.push(feature);
+            }
         }
         if let Some(part) = parts[1..].iter().find(|p| !component_ok(p)) {
             return Err(invalid(format!(
@@ -214,7 +244,8 @@ impl Platform {
         let os = normalize_os(os_part);
         let mut platform = Platform {
             os: os.clone(),
-            os_version: os_version.to_string(),
+            os_version,
+            os_features,
             ..Platform::default()
         };
         match parts.len() {
@@ -271,12 +302,15 @@ impl Platform {
         Platform::new("linux", host_arch()).normalize()
     }
 
-    /// containerd's `platforms.Normalize`: canonical OS, architecture and variant names.
+    /// containerd's `platforms.Normalize`: canonical OS, architecture and variant names, OS
+    /// features sorted without duplicates.
     pub fn normalize(mut self) -> Platform {
         self.os = normalize_os(&self.os);
         let (arch, variant) = normalize_arch(&self.architecture, &self.variant);
         self.architecture = arch;
         self.variant = variant;
+        self.os_features.sort();
+        self.os_features.dedup();
         self
     }
 

@@ -5,6 +5,7 @@
 //	text-check quote         strconv.Quote of each stdin line (a JSON string)
 //	text-check duration      time.Duration(n).String() of each stdin line (an integer)
 //	text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
+//	text-check platform      containerd platforms.Parse, Normalize and FormatAll of each stdin line (a JSON string)
 //	text-check isabs-windows BuildKit's util/system IsAbs(line, "windows") of each stdin line (a JSON string)
 package main
 
@@ -18,12 +19,13 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/util/system"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|isabs-windows")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|platform|isabs-windows")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -47,6 +49,20 @@ func main() {
 		case "duration":
 			n, _ := strconv.ParseInt(line, 10, 64)
 			fmt.Fprintln(out, time.Duration(n).String())
+		case "platform":
+			var s string
+			if err := json.Unmarshal([]byte(line), &s); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			p, err := platforms.Parse(s)
+			if err != nil {
+				fmt.Fprintln(out, "error "+err.Error())
+				continue
+			}
+			n := platforms.Normalize(p)
+			dt, _ := json.Marshal(n)
+			fmt.Fprintln(out, string(dt)+" "+platforms.FormatAll(p))
 		case "isabs-windows":
 			var s string
 			if err := json.Unmarshal([]byte(line), &s); err != nil {
