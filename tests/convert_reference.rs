@@ -558,6 +558,25 @@ fn source_date_epoch_is_resolved_like_the_reference() {
         build_args: &[("SOURCE_DATE_EPOCH", "1.5")],
         ..Case::new(df)
     });
+    // A source stage (`SOURCE_DATE_EPOCH=<stage>`, 1.24) that breaks the rules, in each way.
+    for stage in [
+        "FROM alpine AS src\nADD https://example.com/a.tar /\n",
+        "ARG BASE=busybox\nFROM $BASE AS src\nADD https://example.com/a.tar /\n",
+        "FROM scratch AS src\nRUN true\n",
+        "FROM scratch AS src\nexpose 80\n",
+        "FROM scratch AS src\nARG U=https://example.com/a\nADD $U /\nADD $U /b\n",
+        "FROM scratch AS src\nADD https://example.com/a https://example.com/b /\n",
+        "FROM scratch AS src\nADD local.txt /\n",
+        "FROM scratch AS src\nARG A=1\n",
+        "FROM scratch AS Src\nCOPY a /\n",
+    ] {
+        check_error(Case {
+            build_args: &[("SOURCE_DATE_EPOCH", "src")],
+            ..Case::new(Box::leak(
+                format!("{stage}FROM alpine\nRUN true\n").into_boxed_str(),
+            ))
+        });
+    }
     check(Case {
         build_args: &[("SOURCE_DATE_EPOCH", "+7")],
         ..Case::new("FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN echo $SOURCE_DATE_EPOCH\n")

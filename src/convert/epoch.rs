@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use super::copy::is_http_source;
 use super::env::EnvList;
 use super::ConvertError;
-use crate::instructions::Dockerfile;
+use crate::instructions::{Dockerfile, Instruction, Stage};
+use crate::syntax::expand::Expander;
 
 const KEY: &str = "SOURCE_DATE_EPOCH";
 
@@ -17,6 +19,7 @@ pub(crate) fn resolve(
     df: &Dockerfile,
     build_args: &mut BTreeMap<String, String>,
     global_args: &mut EnvList,
+    expander: &Expander,
 ) -> Result<Option<i64>, ConvertError> {
     let value = match build_args.get(KEY) {
         Some(v) => v.clone(),
@@ -34,11 +37,15 @@ pub(crate) fn resolve(
         // The main context is always a local directory here, whose metadata has no time: the
         // reference's lookup finds nothing and the argument is removed.
         None
-    } else if df.stages.iter().any(|s| {
+    } else if let Some(stage) = df.stages.iter().find(|s| {
         s.name
             .as_deref()
             .is_some_and(|n| n.eq_ignore_ascii_case(&value))
     }) {
+        let mut env = global_args.clone();
+        env.delete(KEY);
+        source_stage(stage, build_args, env, expander)
+            .map_err(|e| ConvertError::at(e, stage.lines, Some(stage.span)))?;
         return Err(ConvertError::new(format!(
             "SOURCE_DATE_EPOCH={value}: taking the epoch from a source stage is not supported by the dockerfile-llb frontend yet"
         )));
@@ -67,6 +74,82 @@ pub(crate) fn resolve(
     Ok(epoch)
 }
 
+/// `sourceDateEpochStageSource`: a source stage is `FROM scratch` with ARGs and exactly one ADD
+/// of one remote source, expanded with the global ARGs (without SOURCE_DATE_EPOCH) and its own.
+/// The errors are the reference's, located at the stage's FROM by the caller.
+fn source_stage(
+    stage: &Stage,
+    build_args: &BTreeMap<String, String>,
+    mut env: EnvList,
+    expander: &Expander,
+) -> Result<(), String> {
+    let base = expander
+        .expand_word(&stage.from.image.text, &env)
+        .map_err(|e| {
+            format!(
+                "failed to process source stage base name {}: {e}",
+                crate::go::quote(&stage.from.image.text)
+            )
+        })?
+        .value;
+    if base != "scratch" {
+        return Err("SOURCE_DATE_EPOCH stage must use FROM scratch".to_string());
+    }
+    let exactly_one = || "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD".to_string();
+    let mut add_seen = false;
+    for cmd in &stage.commands {
+        match &cmd.instruction {
+            Instruction::Arg(a) => {
+                for def in &a.args {
+                    let key = &def.key.text;
+                    if let Some(v) = build_args.get(key) {
+                        env.add_or_replace(key, v);
+                    } else if let Some(w) = &def.value {
+                        let v = expander.expand_word(&w.text, &env).map_err(|e| e.to_string())?;
+                        env.add_or_replace(key, &v.value);
+                    }
+                }
+            }
+            Instruction::Add(add) => {
+                if add_seen {
+                    return Err(exactly_one());
+                }
+                add_seen = true;
+                if !add.args.contents.is_empty() || add.args.sources.len() != 1 {
+                    return Err(
+                        "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source"
+                            .to_string(),
+                    );
+                }
+                let src = expander
+                    .expand_word(&add.args.sources[0].text, &env)
+                    .map_err(|e| e.to_string())?
+                    .value;
+                let git = src.starts_with("git@")
+                    || src.starts_with("git://")
+                    || (src.starts_with("http") && src.contains("://") && !is_http_source(&src));
+                if !is_http_source(&src) && !git {
+                    return Err(
+                        "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"
+                            .to_string(),
+                    );
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {} instruction",
+                    cmd.keyword.text
+                ))
+            }
+        }
+    }
+    if add_seen {
+        Ok(())
+    } else {
+        Err(exactly_one())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +176,8 @@ mod tests {
                 }
             }
         }
-        let got = resolve(&df, &mut build_args, &mut global).map_err(|e| e.message);
+        let got =
+            resolve(&df, &mut build_args, &mut global, &Expander::default()).map_err(|e| e.message);
         (
             got,
             build_args.get(KEY).cloned(),

@@ -112,7 +112,7 @@ impl<'a> Build<'a> {
         );
         let mut global_args = meta_args(df, opts, &expander, defaults)?;
         let mut build_args = opts.build.build_args.clone();
-        let epoch = super::epoch::resolve(df, &mut build_args, &mut global_args)?;
+        let epoch = super::epoch::resolve(df, &mut build_args, &mut global_args, &expander)?;
 
         let mut build = Build {
             df,
