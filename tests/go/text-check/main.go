@@ -5,6 +5,8 @@
 //	text-check quote         strconv.Quote of each stdin line (a JSON string)
 //	text-check duration      time.Duration(n).String() of each stdin line (an integer)
 //	text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
+//	text-check parseint      strconv.ParseInt(line, 10, 64) of each stdin line: the value or the error
+//	text-check parseuint     strconv.ParseUint(line, 10, 64), the same way
 package main
 
 import (
@@ -20,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -50,6 +52,18 @@ func main() {
 				fmt.Fprintln(out, "error")
 			} else {
 				fmt.Fprintln(out, b)
+			}
+		case "parseint":
+			if n, err := strconv.ParseInt(line, 10, 64); err != nil {
+				fmt.Fprintln(out, err)
+			} else {
+				fmt.Fprintln(out, n)
+			}
+		case "parseuint":
+			if n, err := strconv.ParseUint(line, 10, 64); err != nil {
+				fmt.Fprintln(out, err)
+			} else {
+				fmt.Fprintln(out, n)
 			}
 		default:
 			fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
