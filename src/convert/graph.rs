@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use crate::llb::ProxyEnv;
+use crate::proto::pb;
 // Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER);
 // RUN's network and security modes, cache mount sharing and progress groups are the LLB
 // layer's too.
@@ -89,6 +90,8 @@ pub struct ExecSpec {
     pub proxy_env: Option<ProxyEnv>,
     pub mounts: Vec<MountSpec>,
     pub platform: Platform,
+    /// CPU/memory limits: op metadata, so a cached result is reused whatever the limits.
+    pub linux_resources: Option<pb::LinuxResources>,
 }
 
 /// An extra mount of a RUN (`--mount`, the `/dev/shm` tmpfs, heredoc scripts).

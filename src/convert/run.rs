@@ -426,6 +426,7 @@ impl StageState {
             proxy_env: req.defaults.proxy_env.clone(),
             mounts,
             platform,
+            linux_resources: req.defaults.linux_resources.clone(),
         };
         let meta = OpMeta {
             custom_name: Some(name),
