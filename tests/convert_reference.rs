@@ -71,6 +71,10 @@ struct Case<'a> {
     epoch: Option<i64>,
     target: Option<&'a str>,
     build_args: &'a [(&'a str, &'a str)],
+    /// The resolved resource options (`memory`, ..., `cpusetmems`).
+    linux_resources: Option<pb::LinuxResources>,
+    /// LLB caps the daemon does not have (all others of the pinned release it has).
+    disabled_caps: &'a [&'a str],
 }
 
 impl<'a> Case<'a> {
@@ -82,6 +86,8 @@ impl<'a> Case<'a> {
             epoch: None,
             target: None,
             build_args: &[],
+            linux_resources: None,
+            disabled_caps: &[],
         }
     }
 }
@@ -130,11 +136,17 @@ fn run_case(case: Case, expect: Expect) {
                 )
                 .collect(),
             multi_platform: case.multi_platform,
+            linux_resources: case.linux_resources.clone(),
             ..BuildOptions::default()
         },
         session_id: "oracle-session".to_string(),
         source: source.to_vec(),
-        llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
+        llb_caps: Some(
+            dockerfile_llb::llb::caps::all_caps()
+                .into_iter()
+                .filter(|c| !case.disabled_caps.contains(&c.as_str()))
+                .collect(),
+        ),
         target_platform: case
             .platform
             .map(|p| Platform::parse(p).unwrap().normalize()),
@@ -186,6 +198,16 @@ fn run_case(case: Case, expect: Expect) {
         "sessionID": opts.session_id,
         "targetPlatform": case.platform.unwrap_or(""),
         "multiPlatform": case.multi_platform,
+        "linuxResources": case.linux_resources.as_ref().map(|r| json!({
+            "memory": r.memory,
+            "memorySwap": r.memory_swap,
+            "cpuShares": r.cpu_shares,
+            "cpuPeriod": r.cpu_period,
+            "cpuQuota": r.cpu_quota,
+            "cpusetCpus": r.cpuset_cpus,
+            "cpusetMems": r.cpuset_mems,
+        })),
+        "disabledCaps": case.disabled_caps,
         "images": table,
     });
     let dir = tempfile::tempdir().unwrap();
@@ -621,4 +643,37 @@ WORKDIR /${FOO#'a\'}
     check(Case::new(
         "# escape=`\nFROM alpine\nENV FOO=a``bc\nENV A=${FOO#'a`b'}\nRUN dir C:\\hello `$FOO \"C:\\x`$FOO\" $A\n",
     ));
+}
+
+#[test]
+fn resource_limits_reach_run_ops_only_match_reference() {
+    // RUNs of both stages, a heredoc script (its Mkfile is a file op), a mount and an ONBUILD
+    // trigger get the limits; FROM, COPY, WORKDIR and the linked copy's ops do not.
+    let df = "FROM alpine AS base\nONBUILD RUN echo trigger\nRUN --mount=type=cache,target=/c make\nWORKDIR /w\nCOPY a b\n\nFROM base\nRUN <<EOF\n#!/bin/sh\necho script\nEOF\nCOPY --from=alpine:3.20 /etc/os-release /\nRUN echo done\n";
+    let all = pb::LinuxResources {
+        memory: 1 << 30,
+        memory_swap: -1,
+        cpu_shares: u64::MAX,
+        cpu_period: 100_000,
+        cpu_quota: 50_000,
+        cpuset_cpus: "0-3, 5".into(),
+        cpuset_mems: "0".into(),
+    };
+    check(Case {
+        linux_resources: Some(all.clone()),
+        ..Case::new(df)
+    });
+    check(Case {
+        linux_resources: Some(pb::LinuxResources {
+            memory: 64 << 20,
+            ..Default::default()
+        }),
+        ..Case::new(df)
+    });
+    // A daemon without the cap gets neither the limits nor the cap.
+    check(Case {
+        linux_resources: Some(all),
+        disabled_caps: &["exec.meta.linux.resources"],
+        ..Case::new(df)
+    });
 }

@@ -2,14 +2,18 @@
 //! them (tests/go/gateway-check): no map entry may decode as a nil message, since the daemon
 //! dereferences those (an empty platform result in a Return once crashed buildkitd). Covers Solve
 //! (a converted multi-stage build, the Dockerfile read, scratch), Warn, and Return for
-//! single-platform, multi-platform, empty and scratch results and for a located error.
+//! single-platform, multi-platform, empty and scratch results and for a located error. Also the
+//! resource options, resolved by dockerui itself (`gateway-check opts`): same limits, same errors.
 
 mod go_program;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+
+use base64::Engine;
 
 use dockerfile_llb::convert::{self, BuildOptions, ConvertOptions, Platform};
 use dockerfile_llb::gateway::bridge::{return_request, solve_request};
@@ -17,6 +21,7 @@ use dockerfile_llb::gateway::conversion::parse_error;
 use dockerfile_llb::gateway::frontend::{platform_result, warning_request, SolvedPlatform};
 use dockerfile_llb::gateway::local_source::DockerfileSource;
 use dockerfile_llb::gateway::local_source::LocalRead;
+use dockerfile_llb::gateway::opts::{parse_linux_resources, FrontendOpts};
 use dockerfile_llb::gateway::sbom::attestation as sbom_attestation;
 use dockerfile_llb::instructions::parse_dockerfile;
 use dockerfile_llb::llb;
@@ -208,4 +213,176 @@ fn checker_reports_a_map_entry_without_value() {
         report.contains(r#"refs["linux/amd64"] has no value: the daemon sees nil"#),
         "{report}"
     );
+}
+
+/// dockerui.NewClient's answer for each option map: its error text, or the marshaled limits
+/// (`None` when it sets none).
+fn dockerui_resolves(cases: &[BTreeMap<String, String>]) -> Vec<Result<Option<Vec<u8>>, String>> {
+    let mut child = Command::new(checker())
+        .arg("opts")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = serde_json::to_vec(cases).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "gateway-check opts: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    answers
+        .iter()
+        .map(|a| match a["error"].as_str() {
+            Some(error) => Err(error.to_string()),
+            None => Ok(a["linuxResources"]
+                .as_str()
+                .map(|b| base64::engine::general_purpose::STANDARD.decode(b).unwrap())),
+        })
+        .collect()
+}
+
+#[test]
+fn resource_options_resolve_as_dockerui_resolves_them() {
+    // Each case, and a part of dockerui's answer that says what the case is for ("" when it
+    // must be accepted), so the table cannot drift into testing nothing.
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[], ""),
+        (
+            &[
+                ("memory", ""),
+                ("memswap", ""),
+                ("cpushares", ""),
+                ("cpuperiod", ""),
+                ("cpuquota", ""),
+                ("cpusetcpus", ""),
+                ("cpusetmems", ""),
+            ],
+            "",
+        ),
+        (
+            &[
+                ("memory", "1073741824"),
+                ("memswap", "-1"),
+                ("cpushares", "512"),
+                ("cpuperiod", "100000"),
+                ("cpuquota", "50000"),
+                ("cpusetcpus", "0-3,5"),
+                ("cpusetmems", "0"),
+            ],
+            "",
+        ),
+        (&[("memory", "+100")], ""),
+        (&[("memswap", "-1")], ""),
+        (&[("cpushares", "18446744073709551615")], ""),
+        (&[("cpusetcpus", "8192")], ""),
+        (&[("cpusetcpus", " 0 , 2 - 3 ,,")], ""),
+        (&[("cpusetmems", "\t1\u{a0}, 2\u{85}-\u{3000}4")], ""),
+        (
+            &[("memory", "abc")],
+            "invalid memory value: abc: strconv.ParseInt",
+        ),
+        (&[("memory", "64m")], "invalid syntax"),
+        (&[("memory", "0")], "must be > 0"),
+        (&[("memory", "-5")], "must be > 0"),
+        (&[("memory", "9223372036854775808")], "value out of range"),
+        (&[("memory", "99999999999999999999x")], "value out of range"),
+        (&[("memswap", "-2")], "must be -1 (unlimited) or > 0"),
+        (&[("memswap", "0")], "must be -1 (unlimited) or > 0"),
+        (
+            &[("memswap", "x")],
+            "invalid memswap value: x: strconv.ParseInt",
+        ),
+        (
+            &[("cpushares", "-1")],
+            "strconv.ParseUint: parsing \"-1\": invalid syntax",
+        ),
+        (&[("cpushares", "+1")], "strconv.ParseUint"),
+        (
+            &[("cpushares", "0")],
+            "invalid cpushares value: 0: must be > 0",
+        ),
+        (
+            &[("cpushares", "18446744073709551616")],
+            "value out of range",
+        ),
+        (
+            &[("cpuperiod", "0")],
+            "invalid cpuperiod value: 0: must be > 0",
+        ),
+        (&[("cpuperiod", "1.5")], "strconv.ParseUint"),
+        (
+            &[("cpuquota", "0")],
+            "invalid cpuquota value: 0: must be > 0",
+        ),
+        (&[("cpuquota", "-1")], "must be > 0"),
+        (&[("cpuquota", "q")], "strconv.ParseInt"),
+        (&[("cpusetcpus", "a")], "invalid cpuset element"),
+        (
+            &[("cpusetcpus", "8193")],
+            "cpuset element \"8193\" exceeds maximum 8192",
+        ),
+        (
+            &[("cpusetcpus", "99999999999999999999")],
+            "invalid cpuset element",
+        ),
+        (&[("cpusetcpus", "\u{ff11}")], "invalid cpuset element"),
+        (&[("cpusetcpus", "1,\u{200b}2")], "invalid cpuset element"),
+        (&[("cpusetcpus", "0-8193")], "exceeds maximum 8192"),
+        (&[("cpusetcpus", "0-999999999")], "exceeds maximum 8192"),
+        (&[("cpusetcpus", "3-1")], "invalid cpuset range"),
+        (&[("cpusetcpus", "-1")], "invalid cpuset range"),
+        (&[("cpusetcpus", "1-2-3")], "invalid cpuset range"),
+        (&[("cpusetcpus", "0, 4 - x ")], "invalid cpuset range"),
+        (
+            &[("cpusetmems", "0,x")],
+            "invalid cpusetmems value: 0,x: invalid cpuset element",
+        ),
+        // The first bad option in dockerui's order is the one reported.
+        (
+            &[("memory", "x"), ("cpusetmems", "x")],
+            "invalid memory value",
+        ),
+        (
+            &[("cpushares", "x"), ("memswap", "x")],
+            "invalid memswap value",
+        ),
+        (
+            &[("cpuquota", "x"), ("cpuperiod", "0")],
+            "invalid cpuperiod value",
+        ),
+        (
+            &[("cpusetmems", "y"), ("cpusetcpus", "x")],
+            "invalid cpusetcpus value",
+        ),
+        (
+            &[("cpuquota", "x"), ("cpushares", "0")],
+            "invalid cpushares value",
+        ),
+    ];
+    let options: Vec<BTreeMap<String, String>> = cases
+        .iter()
+        .map(|(pairs, _)| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect();
+    let theirs = dockerui_resolves(&options);
+    assert_eq!(theirs.len(), cases.len());
+    for ((opts, (_, why)), want) in options.iter().zip(cases).zip(theirs) {
+        match (&want, why.is_empty()) {
+            (Ok(_), true) => {}
+            (Err(e), false) if e.contains(why) => {}
+            _ => panic!("dockerui gives {want:?} for {opts:?}, the case expects {why:?}"),
+        }
+        let ours = parse_linux_resources(&FrontendOpts(opts.clone()))
+            .map(|r| r.map(|r| r.encode_to_vec()))
+            .map_err(|e| e.to_string());
+        assert_eq!(ours, want, "options {opts:?}");
+    }
 }

@@ -1,6 +1,7 @@
 //! `dockerfile_llb::go` against Go itself (tests/go/text-check): the Unicode tables are what the
 //! generator makes from Go's standard library, and strconv.Quote (over every code point),
-//! QuoteRune, time.Duration.String and strconv.ParseBool give the same text.
+//! QuoteRune, time.Duration.String, strconv.ParseBool and strconv.ParseInt/ParseUint (values and
+//! error texts) give the same text.
 
 mod go_program;
 
@@ -242,5 +243,57 @@ fn platforms_parse_normalize_and_format_like_containerd() {
             }
         };
         assert_eq!(parse(&ours), parse(want), "platforms.Parse({s:?})");
+    }
+}
+
+#[test]
+fn parse_int_and_parse_uint_match_go_values_and_errors() {
+    let inputs: Vec<String> = [
+        "0",
+        "42",
+        "+7",
+        "-7",
+        "-0",
+        "007",
+        "",
+        "+",
+        "-",
+        "--1",
+        "+-1",
+        " 1",
+        "1 ",
+        "1_000",
+        "0x10",
+        "1e3",
+        "1.5",
+        "64m",
+        "\u{661}",
+        "\u{7f}\t\u{a0}x",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-18446744073709551616",
+        // Go reports the overflow before it reaches the bad character.
+        "99999999999999999999x",
+        "x99999999999999999999",
+        "1844674407370955161x",
+    ]
+    .map(String::from)
+    .to_vec();
+    let shown = |r: Result<String, go::NumError>| r.unwrap_or_else(|e| e.to_string());
+    let theirs = go_answers("parseint", &inputs);
+    assert_eq!(theirs.len(), inputs.len());
+    for (s, want) in inputs.iter().zip(&theirs) {
+        let ours = shown(go::parse_int(s).map(|n| n.to_string()));
+        assert_eq!(&ours, want, "strconv.ParseInt({s:?}, 10, 64)");
+    }
+    let theirs = go_answers("parseuint", &inputs);
+    assert_eq!(theirs.len(), inputs.len());
+    for (s, want) in inputs.iter().zip(&theirs) {
+        let ours = shown(go::parse_uint(s).map(|n| n.to_string()));
+        assert_eq!(&ours, want, "strconv.ParseUint({s:?}, 10, 64)");
     }
 }

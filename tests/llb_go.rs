@@ -79,6 +79,33 @@ fn assert_same_as_go(name: &str, ours: &dockerfile_llb::llb::Output) {
 fn go_client_builds_the_same_ops_and_metadata() {
     assert_same_as_go("all-ops", &llb_support::reference_graph());
     assert_same_as_go("edge-cases", &llb_support::edge_cases_graph());
+    assert_same_as_go("linux-resources", &llb_support::linux_resources_graph());
+}
+
+/// The `def` and `metadata` fields of an encoded Definition, raw and in order: all of it but the
+/// source map, where Go adds an empty location list per op.
+fn ops_and_metadata(mut bytes: &[u8]) -> Vec<(u32, Vec<u8>)> {
+    let mut fields = Vec::new();
+    while !bytes.is_empty() {
+        let (tag, wire_type) = prost::encoding::decode_key(&mut bytes).unwrap();
+        assert_eq!(wire_type, prost::encoding::WireType::LengthDelimited);
+        let len = prost::encoding::decode_varint(&mut bytes).unwrap() as usize;
+        let (body, rest) = bytes.split_at(len);
+        if tag != 3 {
+            fields.push((tag, body.to_vec()));
+        }
+        bytes = rest;
+    }
+    fields
+}
+
+#[test]
+fn exec_limits_are_written_as_go_writes_them() {
+    // Byte for byte: the limits are metadata, which the comparison above only decodes.
+    let (ok, go, stderr) = run(checker(), &["reference", "linux-resources"], b"");
+    assert!(ok, "llb-check reference linux-resources failed: {stderr}");
+    let ours = Definition::marshal(&llb_support::linux_resources_graph()).to_bytes();
+    assert_eq!(ops_and_metadata(&ours), ops_and_metadata(&go));
 }
 
 #[test]
@@ -86,6 +113,7 @@ fn buildkit_re_marshals_every_op_to_our_bytes() {
     let graphs = [
         llb_support::reference_graph(),
         llb_support::edge_cases_graph(),
+        llb_support::linux_resources_graph(),
         // Source maps, locations and several ops per file.
         llb_support::small_build(&llb_support::dockerfile()),
         // A source map that carries the definition the Dockerfile was read from.

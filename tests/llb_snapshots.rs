@@ -24,6 +24,12 @@ fn edge_cases_snapshot() {
 }
 
 #[test]
+fn linux_resources_snapshot() {
+    let def = Definition::marshal(&llb_support::linux_resources_graph());
+    insta::assert_json_snapshot!("linux_resources", def.to_json());
+}
+
+#[test]
 fn scratch_is_an_empty_definition() {
     let def = Definition::marshal_opt(None);
     assert!(def.to_pb().def.is_empty());

@@ -53,6 +53,14 @@ impl Build<'_> {
                 .map(|h| (h.host.clone(), h.ip.to_string()))
                 .collect(),
             shm_size: opts.build.shm_size,
+            // dispatchRun gives the limits only to a daemon that knows the cap; an older one
+            // would refuse the op for the cap the Go client then declares.
+            linux_resources: opts
+                .llb_caps
+                .as_ref()
+                .is_some_and(|caps| caps.contains("exec.meta.linux.resources"))
+                .then(|| opts.build.linux_resources.clone())
+                .flatten(),
         };
         let epoch = self.epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use crate::llb::ProxyEnv;
+use crate::proto::pb;
 // Owners of created files are the LLB layer's, parsed with `Chown::parse` (`--chown`, USER);
 // RUN's network and security modes, cache mount sharing and progress groups are the LLB
 // layer's too.
@@ -91,6 +92,8 @@ pub struct ExecSpec {
     pub cdi_devices: Vec<(String, bool)>,
     pub mounts: Vec<MountSpec>,
     pub platform: Platform,
+    /// CPU/memory limits: op metadata, so a cached result is reused whatever the limits.
+    pub linux_resources: Option<pb::LinuxResources>,
 }
 
 /// An extra mount of a RUN (`--mount`, the `/dev/shm` tmpfs, heredoc scripts).

@@ -235,6 +235,9 @@ impl Lowering<'_> {
                 for m in &spec.mounts {
                     e = self.mount(e, m);
                 }
+                if let Some(resources) = &spec.linux_resources {
+                    e = e.linux_resources(resources.clone());
+                }
                 if self
                     .opts
                     .llb_caps

@@ -62,6 +62,9 @@ pub struct BuildOptions {
     pub extra_hosts: Vec<ExtraHost>,
     /// `shm-size` in bytes; > 0 adds a `/dev/shm` tmpfs to every RUN.
     pub shm_size: i64,
+    /// `memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`, `cpusetcpus`, `cpusetmems`:
+    /// the limits of every RUN's container; `None` when none is set.
+    pub linux_resources: Option<pb::LinuxResources>,
     /// `force-network-mode`.
     pub network_mode: NetMode,
     /// `hostname` (or `build-arg:BUILDKIT_SANDBOX_HOSTNAME`) for RUN containers.
@@ -86,6 +89,7 @@ impl Default for BuildOptions {
             no_cache: NoCache::None,
             extra_hosts: Vec::new(),
             shm_size: 0,
+            linux_resources: None,
             network_mode: NetMode::Sandbox,
             hostname: None,
             image_resolve_mode: crate::llb::ResolveMode::Default,
@@ -134,7 +138,8 @@ pub struct ConvertOptions {
     pub source_definition: Option<pb::Definition>,
     /// LLB caps the daemon reports (Ping's `LLBCaps`, enabled ones). Decides what the reference
     /// decides by cap: `exec.meta.setsdefaultpath` on every RUN, MergeOp for `COPY --link`,
-    /// no-output read-write bind mounts. `None`: unknown, as the reference without caps.
+    /// no-output read-write bind mounts, the resource limits of RUN. `None`: unknown, as the
+    /// reference without caps.
     pub llb_caps: Option<BTreeSet<String>>,
 }
 

@@ -451,6 +451,7 @@ impl StageState {
             cdi_devices: req.cdi_devices,
             mounts,
             platform,
+            linux_resources: req.defaults.linux_resources.clone(),
         };
         let meta = OpMeta {
             custom_name: Some(name),

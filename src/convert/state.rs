@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::instructions::Span;
 use crate::llb::ProxyEnv;
+use crate::proto::pb;
 
 use super::env::{parse_key_value, EnvList};
 use super::graph::{Fs, NetMode};
@@ -75,6 +76,8 @@ pub(crate) struct RunDefaults {
     pub extra_hosts: Vec<(String, String)>,
     /// `/dev/shm` tmpfs size in bytes when > 0.
     pub shm_size: i64,
+    /// The build's resource limits, when the daemon has `exec.meta.linux.resources`.
+    pub linux_resources: Option<pb::LinuxResources>,
 }
 
 /// Errors of a single instruction's state update; the caller adds the location.

@@ -71,6 +71,11 @@ impl FrontendError {
             FrontendError::Convert(message) => {
                 error_status(tonic::Code::Unknown, message.clone(), None)
             }
+            // The reference's text, so sent as the reference sends a plain error: clients
+            // print other codes' names before the message.
+            FrontendError::Opts(OptsError::Resources(_)) => {
+                error_status(tonic::Code::Unknown, self.to_string(), None)
+            }
             FrontendError::Opts(_) => {
                 error_status(tonic::Code::InvalidArgument, self.to_string(), None)
             }
@@ -106,6 +111,19 @@ mod tests {
         assert_eq!(
             status.message,
             "failed to read dockerfile: ReadFile: open Dockerfile: no such file"
+        );
+    }
+
+    #[test]
+    fn resource_option_errors_are_plain_like_the_references() {
+        let err = FrontendError::Opts(OptsError::Resources(
+            "invalid memory value: 0: must be > 0".to_string(),
+        ));
+        let status = err.to_status();
+        assert_eq!(status.code, tonic::Code::Unknown as i32);
+        assert_eq!(
+            status.message,
+            "failed to parse resource limits: invalid memory value: 0: must be > 0"
         );
     }
 }

@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::convert::reference::normalize_image_name;
 use crate::convert::{BuildOptions, ExtraHost, NetMode, NoCache, Platform};
-use crate::go::parse_bool as parse_go_bool;
+use crate::go::{parse_bool as parse_go_bool, parse_int, parse_uint, quote};
 use crate::instructions::mount::csv_fields;
 pub use crate::llb::ResolveMode;
 use crate::proto::moby::buildkit::v1::frontend::CacheOptionsEntry;
+use crate::proto::pb;
 use crate::syntax::parse_check;
 
 pub(crate) const DEFAULT_FILENAME: &str = "Dockerfile";
@@ -38,6 +39,9 @@ pub enum OptsError {
     /// `build-arg:BUILDKIT_DOCKERFILE_CHECK`, with the reference's text.
     #[error("{0}")]
     Check(String),
+    /// A resource option (`memory`, ..., `cpusetmems`), with the reference's text.
+    #[error("failed to parse resource limits: {0}")]
+    Resources(String),
 }
 
 fn invalid(key: &str, value: &str, reason: impl Into<String>) -> OptsError {
@@ -207,6 +211,8 @@ impl BuildOpts {
             },
             extra_hosts: parse_extra_hosts(opts.get("add-hosts").unwrap_or(""))?,
             shm_size: parse_shm_size(opts.get("shm-size").unwrap_or(""))?,
+            // After shm-size and before the network mode, as dockerui's `init` reads them.
+            linux_resources: parse_linux_resources(opts)?,
             network_mode: parse_net_mode(opts.get("force-network-mode").unwrap_or(""))?,
             // The build arg wins over the option, as in the reference.
             hostname: non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))
@@ -378,6 +384,100 @@ fn parse_shm_size(v: &str) -> Result<i64, OptsError> {
         .map_err(|_| invalid("shm-size", v, "expected a number of bytes"))
 }
 
+/// dockerui `parseLinuxResources`: each option when non-empty, in this order, the first bad one
+/// failing the build; `None` when all are unset. Public so that tests/ can hold it against Go's.
+pub fn parse_linux_resources(opts: &FrontendOpts) -> Result<Option<pb::LinuxResources>, OptsError> {
+    let value = |key: &'static str| opts.get(key).filter(|v| !v.is_empty()).map(|v| (key, v));
+    let fail = |key: &str, v: &str, why: String| {
+        OptsError::Resources(format!("invalid {key} value: {v}: {why}"))
+    };
+    let positive_int = |key: &'static str| -> Result<i64, OptsError> {
+        let Some((key, v)) = value(key) else {
+            return Ok(0);
+        };
+        match parse_int(v) {
+            Err(e) => Err(fail(key, v, e.to_string())),
+            Ok(n) if n <= 0 => Err(fail(key, v, "must be > 0".to_string())),
+            Ok(n) => Ok(n),
+        }
+    };
+    let positive_uint = |key: &'static str| -> Result<u64, OptsError> {
+        let Some((key, v)) = value(key) else {
+            return Ok(0);
+        };
+        match parse_uint(v) {
+            Err(e) => Err(fail(key, v, e.to_string())),
+            Ok(0) => Err(fail(key, v, "must be > 0".to_string())),
+            Ok(n) => Ok(n),
+        }
+    };
+    let cpuset = |key: &'static str| -> Result<String, OptsError> {
+        let Some((key, v)) = value(key) else {
+            return Ok(String::new());
+        };
+        validate_cpuset(v).map_err(|why| fail(key, v, why))?;
+        Ok(v.to_string())
+    };
+    let memory = positive_int("memory")?;
+    // -1 is "no swap limit", so it cannot share `positive_int`.
+    let memory_swap = match value("memswap") {
+        None => 0,
+        Some((key, v)) => match parse_int(v) {
+            Err(e) => return Err(fail(key, v, e.to_string())),
+            Ok(n) if n < -1 || n == 0 => {
+                return Err(fail(key, v, "must be -1 (unlimited) or > 0".to_string()))
+            }
+            Ok(n) => n,
+        },
+    };
+    let resources = pb::LinuxResources {
+        memory,
+        memory_swap,
+        cpu_shares: positive_uint("cpushares")?,
+        cpu_period: positive_uint("cpuperiod")?,
+        cpu_quota: positive_int("cpuquota")?,
+        cpuset_cpus: cpuset("cpusetcpus")?,
+        cpuset_mems: cpuset("cpusetmems")?,
+    };
+    Ok((resources != pb::LinuxResources::default()).then_some(resources))
+}
+
+/// The largest CPU or memory node util/cpuset accepts.
+const MAX_CPUSET_INDEX: i64 = 8192;
+
+/// util/cpuset `Validate`: comma-separated indexes and `lo-hi` ranges, blanks around them
+/// allowed, empty elements skipped.
+fn validate_cpuset(s: &str) -> Result<(), String> {
+    // `strconv.Atoi`, which is ParseInt on 64-bit platforms.
+    let index = |s: &str| parse_int(s.trim()).ok();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            None => match index(part) {
+                Some(n) if n > MAX_CPUSET_INDEX => {
+                    return Err(format!(
+                        "cpuset element {} exceeds maximum {MAX_CPUSET_INDEX}",
+                        quote(part)
+                    ))
+                }
+                Some(n) if n >= 0 => {}
+                _ => return Err(format!("invalid cpuset element {}", quote(part))),
+            },
+            Some((lo, hi)) => match (index(lo), index(hi)) {
+                (Some(lo), Some(hi)) if lo >= 0 && hi >= lo => {
+                    if hi > MAX_CPUSET_INDEX {
+                        return Err(format!(
+                            "cpuset range {} exceeds maximum {MAX_CPUSET_INDEX}",
+                            quote(part)
+                        ));
+                    }
+                }
+                _ => return Err(format!("invalid cpuset range {}", quote(part))),
+            },
+        }
+    }
+    Ok(())
+}
+
 fn parse_net_mode(v: &str) -> Result<NetMode, OptsError> {
     match v {
         "" | "sandbox" => Ok(NetMode::Sandbox),
@@ -486,6 +586,7 @@ mod tests {
             "local-sessionid:context=other",
             "hostname=from-opt",
             "build-arg:BUILDKIT_SANDBOX_HOSTNAME=from-arg",
+            "memswap=-1",
         ]);
         let b = BuildOpts::resolve(&o, "sess", Some(WORKERS)).unwrap();
         assert_eq!(b.filename, "sub/Dockerfile.dev");
@@ -516,6 +617,13 @@ mod tests {
         assert_eq!(b.session_for_local("context"), "other");
         assert_eq!(b.session_for_local("dockerfile"), "sess");
         assert_eq!(b.build.hostname.as_deref(), Some("from-arg"));
+        assert_eq!(
+            b.build.linux_resources,
+            Some(pb::LinuxResources {
+                memory_swap: -1,
+                ..Default::default()
+            })
+        );
     }
 
     #[test]

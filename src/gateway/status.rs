@@ -144,6 +144,8 @@ struct OpMetadataJson<'a> {
     caps: &'a BTreeMap<String, bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     progress_group: Option<ProgressGroupJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    linux_resources: Option<LinuxResourcesJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -160,6 +162,26 @@ struct ProgressGroupJson<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     weak: bool,
+}
+
+/// A definition the caller passed in (a `dockerfile` frontend input) can hold exec ops with limits.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinuxResourcesJson<'a> {
+    #[serde(skip_serializing_if = "is_zero")]
+    memory: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    memory_swap: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    cpu_shares: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    cpu_period: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    cpu_quota: i64,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    cpuset_cpus: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    cpuset_mems: &'a str,
 }
 
 #[derive(Serialize)]
@@ -198,8 +220,8 @@ struct PositionJson {
     character: i32,
 }
 
-fn is_zero(v: &i32) -> bool {
-    *v == 0
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn position(p: Option<&pb::Position>) -> PositionJson {
@@ -242,6 +264,15 @@ fn definition_json(def: &pb::Definition) -> DefinitionJson<'_> {
                         id: &g.id,
                         name: &g.name,
                         weak: g.weak,
+                    }),
+                    linux_resources: md.linux_resources.as_ref().map(|r| LinuxResourcesJson {
+                        memory: r.memory,
+                        memory_swap: r.memory_swap,
+                        cpu_shares: r.cpu_shares,
+                        cpu_period: r.cpu_period,
+                        cpu_quota: r.cpu_quota,
+                        cpuset_cpus: &r.cpuset_cpus,
+                        cpuset_mems: &r.cpuset_mems,
                     }),
                 };
                 (digest.as_str(), json)

@@ -1,8 +1,9 @@
 //! Everything whose text must equal Go's, byte for byte: the reference frontend decides what
 //! belongs to a variable name with `unicode.IsLetter` / `unicode.IsDigit`, quotes words in
 //! messages and image history with `%q` (`strconv.Quote`, which escapes what `strconv.IsPrint`
-//! rejects), reads booleans with `strconv.ParseBool`, prints `time.Duration`s with `String` and
-//! writes history times as `time.Time` JSON; slash paths are in [`path`], duration parsing in
+//! rejects), reads booleans with `strconv.ParseBool` and decimal integers with
+//! `strconv.ParseInt`/`ParseUint` (whose errors it shows), prints `time.Duration`s with `String`
+//! and writes history times as `time.Time` JSON; slash paths are in [`path`], duration parsing in
 //! [`time`]. Rust's nearest equivalents differ on some code points, so the classes come from
 //! tables generated from Go itself (`go run ./tests/go/text-check tables`). tests/go_text.rs
 //! checks this module against Go.
@@ -129,6 +130,79 @@ pub fn parse_bool(s: &str) -> Option<bool> {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
         _ => None,
+    }
+}
+
+/// A failed `strconv.ParseInt`/`ParseUint`, displayed as Go's `*NumError`:
+/// `strconv.ParseInt: parsing "x": invalid syntax`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumError {
+    func: &'static str,
+    num: String,
+    out_of_range: bool,
+}
+
+impl fmt::Display for NumError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = if self.out_of_range {
+            "value out of range"
+        } else {
+            "invalid syntax"
+        };
+        write!(
+            f,
+            "strconv.{}: parsing {}: {why}",
+            self.func,
+            Quoted(&self.num)
+        )
+    }
+}
+
+impl std::error::Error for NumError {}
+
+/// The digits of a base-10 `ParseUint`: `Err(true)` when out of range. Go stops at the first
+/// digit that overflows, so `99999999999999999999x` is out of range, not a syntax error.
+fn decimal_digits(s: &str) -> Result<u64, bool> {
+    if s.is_empty() {
+        return Err(false);
+    }
+    s.bytes().try_fold(0u64, |n, c| {
+        if !c.is_ascii_digit() {
+            return Err(false);
+        }
+        n.checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(c - b'0')))
+            .ok_or(true)
+    })
+}
+
+/// `strconv.ParseUint(s, 10, 64)`: ASCII digits only, no sign.
+pub fn parse_uint(s: &str) -> Result<u64, NumError> {
+    decimal_digits(s).map_err(|out_of_range| NumError {
+        func: "ParseUint",
+        num: s.to_string(),
+        out_of_range,
+    })
+}
+
+/// `strconv.ParseInt(s, 10, 64)` (also what `strconv.Atoi` accepts on 64-bit platforms).
+pub fn parse_int(s: &str) -> Result<i64, NumError> {
+    let error = |out_of_range| NumError {
+        func: "ParseInt",
+        num: s.to_string(),
+        out_of_range,
+    };
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let magnitude = decimal_digits(digits).map_err(error)?;
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+            .ok_or_else(|| error(true))
+    } else {
+        i64::try_from(magnitude).map_err(|_| error(true))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-/// The LLB cap IDs of BuildKit v0.26.3 (solver/pb/caps.go), for a daemon known to be current.
+/// The LLB cap IDs of BuildKit v0.34.2 (solver/pb/caps.go), for a daemon known to be current.
 pub fn all_caps() -> BTreeSet<String> {
     const CAPS: &[&str] = &[
         "source.image",
@@ -29,17 +29,24 @@ pub fn all_caps() -> BTreeSet<String> {
         "source.git.checksum",
         "source.git.skipsubmodules",
         "source.git.signatureverify",
+        "source.git.mtime",
+        "source.git.fetchbycommit",
+        "source.git.bundle",
+        "source.git.checkoutbundle",
         "source.http",
         "source.http.auth",
         "source.http.checksum",
         "source.http.perm",
         "soruce.http.uidgid",
         "source.http.header",
+        "source.http.signatureverify",
+        "source.imageblob",
         "source.ocilayout",
         "source.buildop.llbfilename",
         "exec.meta.base",
         "exec.meta.cgroup.parent",
         "exec.meta.network",
+        "exec.meta.network.proxy",
         "exec.meta.proxyenv",
         "exec.meta.security",
         "exec.meta.security.devices.v1",
@@ -47,6 +54,7 @@ pub fn all_caps() -> BTreeSet<String> {
         "exec.meta.ulimit",
         "exec.meta.cdi",
         "exec.meta.removemountstubs.recursive",
+        "exec.meta.linux.resources",
         "exec.mount.bind",
         "exec.mount.bind.readwrite-nooutput",
         "exec.mount.cache",
@@ -78,6 +86,7 @@ pub fn all_caps() -> BTreeSet<String> {
         "cache.azblob",
         "mergeop",
         "diffop",
+        "passthroughop",
         "exporter.image.annotations",
         "exporter.image.attestations",
         "exporter.sourcedateepoch",

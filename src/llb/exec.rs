@@ -220,6 +220,13 @@ impl Exec {
         self
     }
 
+    /// CPU/memory limits of the container. They go into the op's metadata, so they do not
+    /// change its digest (client/llb `WithLinuxResources`).
+    pub fn linux_resources(mut self, resources: pb::LinuxResources) -> Exec {
+        self.common.metadata.linux_resources = Some(resources);
+        self
+    }
+
     /// Seals the op.
     pub fn build(mut self) -> Result<ExecOutputs, LlbError> {
         if self.args.is_empty() {
@@ -450,6 +457,9 @@ impl Exec {
             caps.push("exec.meta.cdi");
         }
         let metadata = &mut self.common.metadata;
+        if metadata.linux_resources.is_some() {
+            caps.push("exec.meta.linux.resources");
+        }
         metadata.caps.extend(caps.into_iter().map(String::from));
     }
 }

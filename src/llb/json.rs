@@ -411,6 +411,20 @@ fn metadata_json(metadata: &pb::OpMetadata) -> Value {
                 ])
             }),
         ),
+        (
+            "linux_resources",
+            metadata.linux_resources.as_ref().map_or(Value::Null, |r| {
+                object(vec![
+                    ("memory", json!(r.memory)),
+                    ("memorySwap", json!(r.memory_swap)),
+                    ("cpuShares", json!(r.cpu_shares)),
+                    ("cpuPeriod", json!(r.cpu_period)),
+                    ("cpuQuota", json!(r.cpu_quota)),
+                    ("cpusetCpus", json!(r.cpuset_cpus)),
+                    ("cpusetMems", json!(r.cpuset_mems)),
+                ])
+            }),
+        ),
     ])
 }
 

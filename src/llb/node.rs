@@ -448,6 +448,8 @@ pub struct OpMetadata {
     /// LLB capability IDs the op needs; the daemon refuses unknown ones.
     pub caps: BTreeSet<String>,
     pub progress_group: Option<ProgressGroup>,
+    /// CPU/memory limits of an exec op's container (`Exec::linux_resources`).
+    pub linux_resources: Option<pb::LinuxResources>,
 }
 
 /// Groups vertexes in progress output.
@@ -473,6 +475,9 @@ impl OpMetadata {
         if other.progress_group.is_some() {
             self.progress_group.clone_from(&other.progress_group);
         }
+        if other.linux_resources.is_some() {
+            self.linux_resources.clone_from(&other.linux_resources);
+        }
     }
 
     pub(crate) fn to_pb(&self) -> pb::OpMetadata {
@@ -486,6 +491,7 @@ impl OpMetadata {
                 name: group.name.clone(),
                 weak: group.weak,
             }),
+            linux_resources: self.linux_resources.clone(),
         }
     }
 }

@@ -106,6 +106,9 @@ fn encode_op_metadata(md: &pb::OpMetadata, buf: &mut impl BufMut) {
     if let Some(group) = &md.progress_group {
         encoding::message::encode(6, group, buf);
     }
+    if let Some(resources) = &md.linux_resources {
+        encoding::message::encode(7, resources, buf);
+    }
 }
 
 fn op_metadata_len(md: &pb::OpMetadata) -> usize {
@@ -121,6 +124,9 @@ fn op_metadata_len(md: &pb::OpMetadata) -> usize {
         + md.progress_group
             .as_ref()
             .map_or(0, |g| encoding::message::encoded_len(6, g))
+        + md.linux_resources
+            .as_ref()
+            .map_or(0, |r| encoding::message::encoded_len(7, r))
 }
 
 fn encode_source(source: &pb::Source, buf: &mut impl BufMut) {
@@ -201,6 +207,11 @@ mod tests {
                         ignore_cache: true,
                         description: BTreeMap::from([("llb.customname".into(), String::new())]),
                         caps: BTreeMap::from([("source.image".into(), true)]),
+                        linux_resources: Some(pb::LinuxResources {
+                            memory_swap: -1,
+                            cpuset_cpus: "0-3".into(),
+                            ..Default::default()
+                        }),
                         ..Default::default()
                     },
                 ),

@@ -1,6 +1,7 @@
 //! Graphs shared by the llb integration tests.
 
 use dockerfile_llb::llb::*;
+use dockerfile_llb::proto::pb;
 
 /// The graph of tests/go/llb-check/reference.go, built with our builder: every op type, every
 /// mount kind, every map, empty map values included.
@@ -240,6 +241,56 @@ pub fn edge_cases_graph() -> Output {
     let first = twice(|op| op.custom_name("first").export_cache(true));
     let second = twice(|op| op.ignore_cache(true));
     Merge::new(vec![first, second, readonly_run.root().unwrap()])
+        .build()
+        .unwrap()
+}
+
+/// The `linuxResources` graph of tests/go/llb-check/reference.go: exec ops with CPU/memory
+/// limits, all fields or some, and one op twice with different limits.
+pub fn linux_resources_graph() -> Output {
+    let image = Source::image(normalize_image_ref("alpine:3.20").unwrap())
+        .platform(amd64())
+        .build();
+    let exec = |args: &[&str], root: Option<Output>| {
+        Exec::new(args.iter().copied()).root(root).platform(amd64())
+    };
+    let all = exec(&["make"], Some(image))
+        .linux_resources(pb::LinuxResources {
+            memory: 1 << 30,
+            memory_swap: -1,
+            cpu_shares: u64::MAX,
+            cpu_period: 100_000,
+            cpu_quota: 50_000,
+            cpuset_cpus: "0-3,5".into(),
+            cpuset_mems: "0".into(),
+        })
+        .custom_name("all")
+        .build()
+        .unwrap();
+    let some = exec(&["true"], all.root())
+        .linux_resources(pb::LinuxResources {
+            memory: 1,
+            cpuset_mems: "1".into(),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let first = exec(&["ls"], some.root())
+        .linux_resources(pb::LinuxResources {
+            cpu_shares: 2,
+            ..Default::default()
+        })
+        .custom_name("first")
+        .build()
+        .unwrap();
+    let second = exec(&["ls"], some.root())
+        .linux_resources(pb::LinuxResources {
+            cpu_quota: 7,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    Merge::new(vec![first.root().unwrap(), second.root().unwrap()])
         .build()
         .unwrap()
 }

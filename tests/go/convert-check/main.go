@@ -5,16 +5,20 @@
 // Usage: convert-check <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
-//	"multiPlatform": false,
+//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [],
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
+//
+// linuxResources is dockerui's resolved form of the resource options (pb.LinuxResources with its
+// JSON field names); disabledCaps are LLB caps the daemon is taken not to have.
 //
 // Prints {"definition": <base64 pb.Definition>, "config": <base64 image config JSON>,
 // "baseConfig": <base64 base image config JSON, or null>, "sbom": {<extra name>: <base64
 // pb.Definition of that state>}}.
 // The build context is `local://context` with the session, shared key hint and the follow
 // paths the converter computes (found by a first conversion), as dockerui.Client.MainContext
-// makes it for a real build. All LLB caps of the pinned release are enabled, as on a current daemon.
+// makes it for a real build. All LLB caps of the pinned release but disabledCaps are enabled, as
+// on a current daemon.
 package main
 
 import (
@@ -23,6 +27,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -30,6 +35,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
+	apicapspb "github.com/moby/buildkit/util/apicaps/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/protobuf/proto"
@@ -41,13 +47,15 @@ type image struct {
 }
 
 type request struct {
-	Dockerfile string            `json:"dockerfile"`
-	Target     string            `json:"target"`
-	BuildArgs  map[string]string `json:"buildArgs"`
-	SessionID  string            `json:"sessionID"`
-	Platform   string            `json:"targetPlatform"`
-	Multi      bool              `json:"multiPlatform"`
-	Images     map[string]image  `json:"images"`
+	Dockerfile string             `json:"dockerfile"`
+	Target     string             `json:"target"`
+	BuildArgs  map[string]string  `json:"buildArgs"`
+	SessionID  string             `json:"sessionID"`
+	Platform   string             `json:"targetPlatform"`
+	Multi      bool               `json:"multiPlatform"`
+	Resources  *pb.LinuxResources `json:"linuxResources"`
+	NoCaps     []string           `json:"disabledCaps"`
+	Images     map[string]image   `json:"images"`
 }
 
 type resolver struct{ images map[string]image }
@@ -68,7 +76,13 @@ type converted struct {
 }
 
 func convert(req request, mainContext *llb.State) (*converted, error) {
-	caps := pb.Caps.CapSet(pb.Caps.All())
+	var enabled []*apicapspb.APICap
+	for _, c := range pb.Caps.All() {
+		if !slices.Contains(req.NoCaps, c.ID) {
+			enabled = append(enabled, c)
+		}
+	}
+	caps := pb.Caps.CapSet(enabled)
 	dt := []byte(req.Dockerfile)
 	opt := dockerfile2llb.ConvertOpt{
 		Config: dockerui.Config{
@@ -77,6 +91,7 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 			// rewrites SOURCE_DATE_EPOCH in it.
 			BuildArgs:      maps.Clone(req.BuildArgs),
 			BuildPlatforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}},
+			LinuxResources: req.Resources,
 		},
 		MainContext:  mainContext,
 		MetaResolver: resolver{req.Images},

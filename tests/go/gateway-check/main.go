@@ -7,9 +7,15 @@
 // Usage: gateway-check DIR
 // Every DIR/<Message>-<case>.pb is checked, <Message> one of the request types below. Prints
 // "ok <file>" or "<file>: <problem>" per file and exits 1 if there was any problem.
+//
+// gateway-check opts < cases.json resolves frontend options as the reference frontend does
+// (dockerui.NewClient): cases.json is a JSON array of option maps; it prints a JSON array with,
+// per map, {"error": <the error's text>} or {"linuxResources": <the pb.LinuxResources the
+// converter is given, deterministically marshaled, or null>}.
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +23,8 @@ import (
 	"strings"
 
 	"github.com/containerd/typeurl/v2"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
 	gw "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
@@ -42,8 +50,15 @@ var messages = map[string]func() vtMessage{
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: gateway-check DIR")
+		fmt.Fprintln(os.Stderr, "usage: gateway-check DIR | gateway-check opts < cases.json")
 		os.Exit(2)
+	}
+	if os.Args[1] == "opts" {
+		if err := resolveOpts(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
 	}
 	files, err := filepath.Glob(filepath.Join(os.Args[1], "*.pb"))
 	if err != nil || len(files) == 0 {
@@ -185,4 +200,37 @@ func walk(path string, m protoreflect.Message, problems *[]string) {
 		}
 		return true
 	})
+}
+
+// optsClient answers only BuildOpts, all dockerui.NewClient asks of its client.
+type optsClient struct {
+	client.Client
+	opts map[string]string
+}
+
+func (c optsClient) BuildOpts() client.BuildOpts {
+	return client.BuildOpts{Opts: c.opts, LLBCaps: pb.Caps.CapSet(pb.Caps.All())}
+}
+
+func resolveOpts() error {
+	var cases []map[string]string
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(cases))
+	for _, opts := range cases {
+		c, err := dockerui.NewClient(optsClient{opts: opts})
+		if err != nil {
+			out = append(out, map[string]any{"error": err.Error()})
+			continue
+		}
+		var res []byte
+		if c.LinuxResources != nil {
+			if res, err = (proto.MarshalOptions{Deterministic: true}).Marshal(c.LinuxResources); err != nil {
+				return err
+			}
+		}
+		out = append(out, map[string]any{"linuxResources": res})
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"time"
 
@@ -21,6 +22,8 @@ func writeReference(name string, w io.Writer) error {
 		head = allOps()
 	case "edge-cases":
 		head = edgeCases()
+	case "linux-resources":
+		head = linuxResources()
 	default:
 		return fmt.Errorf("unknown reference graph %q", name)
 	}
@@ -137,4 +140,28 @@ func edgeCases() llb.State {
 	twiceA := files.File(llb.Mkdir("/again", 0o755), llb.WithCustomName("first"), llb.WithExportCache())
 	twiceB := files.File(llb.Mkdir("/again", 0o755), llb.IgnoreCache)
 	return llb.Merge([]llb.State{twiceA, twiceB, readonlyRun.Root()})
+}
+
+// linuxResources covers the CPU/memory limits of exec ops, which live in the metadata only:
+// every field set (memswap -1 and the largest uint64 as long varints), some fields through the
+// single setters, and one op built twice with different limits (one digest; the later limits win).
+func linuxResources() llb.State {
+	img := llb.Image("alpine:3.20", llb.LinuxAmd64)
+	all := img.Run(
+		llb.Args([]string{"make"}),
+		llb.WithLinuxResources(llb.LinuxResources{
+			Memory:     1 << 30,
+			MemorySwap: -1,
+			CPUShares:  math.MaxUint64,
+			CPUPeriod:  100000,
+			CPUQuota:   50000,
+			CpusetCpus: "0-3,5",
+			CpusetMems: "0",
+		}),
+		llb.WithCustomName("all"),
+	)
+	some := all.Root().Run(llb.Args([]string{"true"}), llb.MemoryLimit(1), llb.CpusetMems("1"))
+	first := some.Root().Run(llb.Args([]string{"ls"}), llb.CPUShares(2), llb.WithCustomName("first"))
+	second := some.Root().Run(llb.Args([]string{"ls"}), llb.CPUQuota(7))
+	return llb.Merge([]llb.State{first.Root(), second.Root()})
 }

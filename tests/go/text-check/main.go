@@ -5,6 +5,8 @@
 //	text-check quote         strconv.Quote of each stdin line (a JSON string)
 //	text-check duration      time.Duration(n).String() of each stdin line (an integer)
 //	text-check parsebool     strconv.ParseBool of each stdin line: true, false or error
+//	text-check parseint      strconv.ParseInt(line, 10, 64) of each stdin line: the value or the error
+//	text-check parseuint     strconv.ParseUint(line, 10, 64), the same way
 //	text-check platform      containerd platforms.Parse, Normalize and FormatAll of each stdin line (a JSON string)
 //	text-check isabs-windows BuildKit's util/system IsAbs(line, "windows") of each stdin line (a JSON string)
 package main
@@ -25,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|platform|isabs-windows")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -76,6 +78,18 @@ func main() {
 				fmt.Fprintln(out, "error")
 			} else {
 				fmt.Fprintln(out, b)
+			}
+		case "parseint":
+			if n, err := strconv.ParseInt(line, 10, 64); err != nil {
+				fmt.Fprintln(out, err)
+			} else {
+				fmt.Fprintln(out, n)
+			}
+		case "parseuint":
+			if n, err := strconv.ParseUint(line, 10, 64); err != nil {
+				fmt.Fprintln(out, err)
+			} else {
+				fmt.Fprintln(out, n)
 			}
 		default:
 			fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
