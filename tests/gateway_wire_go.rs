@@ -386,3 +386,41 @@ fn resource_options_resolve_as_dockerui_resolves_them() {
         assert_eq!(ours, want, "options {opts:?}");
     }
 }
+
+#[test]
+fn option_errors_with_the_reference_text_match_dockerui() {
+    use dockerfile_llb::gateway::opts::BuildOpts;
+    let cases: &[&[(&str, &str)]] = &[
+        &[("build-arg:BUILDKIT_GIT_ADVICE", "maybe")],
+        &[("build-arg:BUILDKIT_GIT_ADVICE", "TRUE ")],
+        &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=maybe")],
+        &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "bogus")],
+        // The check is parsed first.
+        &[
+            ("build-arg:BUILDKIT_GIT_ADVICE", "x"),
+            ("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=x"),
+        ],
+    ];
+    let options: Vec<BTreeMap<String, String>> = cases
+        .iter()
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect();
+    let theirs = dockerui_resolves(&options);
+    for (opts, want) in options.iter().zip(theirs) {
+        let want = want.expect_err("dockerui refuses each case");
+        let ours = BuildOpts::resolve(&FrontendOpts(opts.clone()), "s", None)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(ours.as_deref(), Some(want.as_str()), "options {opts:?}");
+    }
+    // Accepted values pass.
+    for v in ["true", "0", "T", ""] {
+        let opts = BTreeMap::from([("build-arg:BUILDKIT_GIT_ADVICE".to_string(), v.to_string())]);
+        assert!(BuildOpts::resolve(&FrontendOpts(opts), "s", None).is_ok(), "{v}");
+    }
+}

@@ -73,7 +73,7 @@ impl FrontendError {
             }
             // The reference's text, so sent as the reference sends a plain error: clients
             // print other codes' names before the message.
-            FrontendError::Opts(OptsError::Resources(_)) => {
+            FrontendError::Opts(e) if e.is_reference_text() => {
                 error_status(tonic::Code::Unknown, self.to_string(), None)
             }
             FrontendError::Opts(_) => {

@@ -42,6 +42,24 @@ pub enum OptsError {
     /// A resource option (`memory`, ..., `cpusetmems`), with the reference's text.
     #[error("failed to parse resource limits: {0}")]
     Resources(String),
+    /// `build-arg:BUILDKIT_GIT_ADVICE` that `strconv.ParseBool` rejects (frontend 1.27+). Git
+    /// sources are not built here yet, but a bad value fails every build in the reference.
+    #[error("failed to parse build-arg:BUILDKIT_GIT_ADVICE: strconv.ParseBool: parsing {}: invalid syntax", quote(.0))]
+    GitAdvice(String),
+}
+
+impl OptsError {
+    /// The error text is the reference's own (it returns a plain error, code Unknown), not a
+    /// message of ours about an option.
+    pub(crate) fn is_reference_text(&self) -> bool {
+        matches!(
+            self,
+            OptsError::Attest(_)
+                | OptsError::Check(_)
+                | OptsError::Resources(_)
+                | OptsError::GitAdvice(_)
+        )
+    }
 }
 
 fn invalid(key: &str, value: &str, reason: impl Into<String>) -> OptsError {
@@ -106,7 +124,7 @@ impl FrontendOpts {
 
 /// The resolved options of one build.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct BuildOpts {
+pub struct BuildOpts {
     /// What the conversion of every platform uses.
     pub build: BuildOptions,
     pub filename: String,
@@ -122,7 +140,7 @@ pub(crate) struct BuildOpts {
     /// `local-sessionid:<name>`: a session other than ours for that local.
     pub local_session_ids: BTreeMap<String, String>,
     /// `attest:sbom`: scan the result with this scanner image.
-    pub sbom: Option<SbomOpts>,
+    pub(crate) sbom: Option<SbomOpts>,
 }
 
 /// The SBOM scanner asked for (dockerui `SBOM`).
@@ -227,9 +245,17 @@ impl BuildOpts {
                 .map(parse_check)
                 .transpose()
                 .map_err(|e| {
-                    OptsError::Check(format!("failed to parse BUILDKIT_DOCKERFILE_CHECK: {e}"))
+                    OptsError::Check(format!(
+                        "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}"
+                    ))
                 })?,
         };
+        if let Some(v) = opts
+            .get("build-arg:BUILDKIT_GIT_ADVICE")
+            .filter(|v| !v.is_empty())
+        {
+            parse_go_bool(v).ok_or_else(|| OptsError::GitAdvice(v.to_string()))?;
+        }
         Ok(BuildOpts {
             build,
             filename: opts.get("filename").unwrap_or(DEFAULT_FILENAME).to_string(),
