@@ -75,6 +75,9 @@ struct Case<'a> {
     linux_resources: Option<pb::LinuxResources>,
     /// LLB caps the daemon does not have (all others of the pinned release it has).
     disabled_caps: &'a [&'a str],
+    /// `ulimit` (name, soft, hard) and `cgroup-parent`, resolved.
+    ulimits: &'a [(&'a str, i64, i64)],
+    cgroup_parent: &'a str,
 }
 
 impl<'a> Case<'a> {
@@ -88,6 +91,8 @@ impl<'a> Case<'a> {
             build_args: &[],
             linux_resources: None,
             disabled_caps: &[],
+            ulimits: &[],
+            cgroup_parent: "",
         }
     }
 }
@@ -137,6 +142,12 @@ fn run_case(case: Case, expect: Expect) {
                 .collect(),
             multi_platform: case.multi_platform,
             linux_resources: case.linux_resources.clone(),
+            ulimits: case
+                .ulimits
+                .iter()
+                .map(|(n, s, h)| (n.to_string(), *s, *h))
+                .collect(),
+            cgroup_parent: case.cgroup_parent.to_string(),
             ..BuildOptions::default()
         },
         session_id: "oracle-session".to_string(),
@@ -208,6 +219,8 @@ fn run_case(case: Case, expect: Expect) {
             "cpusetMems": r.cpuset_mems,
         })),
         "disabledCaps": case.disabled_caps,
+        "ulimits": case.ulimits.iter().map(|(n, s, h)| json!({"Name": n, "Soft": s, "Hard": h})).collect::<Vec<_>>(),
+        "cgroupParent": case.cgroup_parent,
         "images": table,
     });
     let dir = tempfile::tempdir().unwrap();
@@ -674,6 +687,24 @@ fn resource_limits_reach_run_ops_only_match_reference() {
     check(Case {
         linux_resources: Some(all),
         disabled_caps: &["exec.meta.linux.resources"],
+        ..Case::new(df)
+    });
+}
+
+#[test]
+fn ulimits_and_cgroup_parent_reach_run_ops_like_the_reference() {
+    let df = "FROM alpine AS a\nRUN true\nFROM alpine\nCOPY --from=a / /a\nRUN --mount=type=cache,target=/c make\n";
+    let limits = [("nofile", 1024, 2048), ("nproc", -1, -1)];
+    check(Case {
+        ulimits: &limits,
+        cgroup_parent: "/build/parent",
+        ..Case::new(df)
+    });
+    // A daemon without the caps gets neither.
+    check(Case {
+        ulimits: &limits,
+        cgroup_parent: "/build/parent",
+        disabled_caps: &["exec.meta.ulimit", "exec.meta.cgroup.parent"],
         ..Case::new(df)
     });
 }

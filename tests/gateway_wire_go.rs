@@ -421,6 +421,84 @@ fn option_errors_with_the_reference_text_match_dockerui() {
     // Accepted values pass.
     for v in ["true", "0", "T", ""] {
         let opts = BTreeMap::from([("build-arg:BUILDKIT_GIT_ADVICE".to_string(), v.to_string())]);
-        assert!(BuildOpts::resolve(&FrontendOpts(opts), "s", None).is_ok(), "{v}");
+        assert!(
+            BuildOpts::resolve(&FrontendOpts(opts), "s", None).is_ok(),
+            "{v}"
+        );
     }
+}
+
+#[test]
+fn ulimit_and_cgroup_parent_options_resolve_as_dockerui_resolves_them() {
+    use dockerfile_llb::gateway::opts::BuildOpts;
+    let cases = [
+        "nofile=1024:2048",
+        "nofile=1024",
+        "nofile=1024:2048,nproc=-1",
+        "\"nofile=1:2\",core=0",
+        "nproc=-1:-1",
+        "stack=8:-1",
+        "bogus=1",
+        "as=1",
+        "nofile",
+        "nofile=a",
+        "nofile=1:b",
+        "nofile=a:b",
+        "nofile=1:2:3",
+        "nofile=3:2",
+        "nofile=-1:5",
+        "nofile=9223372036854775808",
+        "nofile=1,\"x",
+        "NOFILE=1",
+    ];
+    let options: Vec<BTreeMap<String, String>> = cases
+        .iter()
+        .map(|v| {
+            BTreeMap::from([
+                ("ulimit".to_string(), v.to_string()),
+                ("cgroup-parent".to_string(), "/my/parent".to_string()),
+            ])
+        })
+        .collect();
+    let mut child = Command::new(checker())
+        .arg("opts")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&serde_json::to_vec(&options).unwrap())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let answers: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answers.len(), cases.len());
+    let mut refused = 0;
+    for (opts, theirs) in options.iter().zip(answers) {
+        let ours = BuildOpts::resolve(&FrontendOpts(opts.clone()), "s", None);
+        match (ours, theirs["error"].as_str()) {
+            (Err(e), Some(want)) => {
+                refused += 1;
+                assert_eq!(e.to_string(), want, "{opts:?}");
+            }
+            (Ok(b), None) => {
+                let ulimits: Vec<serde_json::Value> = b
+                    .build
+                    .ulimits
+                    .iter()
+                    .map(|(n, s, h)| serde_json::json!([n, s, h]))
+                    .collect();
+                assert_eq!(
+                    serde_json::Value::from(ulimits),
+                    theirs["ulimits"],
+                    "{opts:?}"
+                );
+                assert_eq!(b.build.cgroup_parent, theirs["cgroupParent"], "{opts:?}");
+            }
+            (ours, theirs) => panic!("{opts:?}: ours {:?}, dockerui {theirs:?}", ours.err()),
+        }
+    }
+    assert!(refused >= 10 && refused < cases.len(), "{refused} refused");
 }

@@ -44,6 +44,7 @@ impl Build<'_> {
     ) -> Result<ConvertedStages, ConvertError> {
         let opts = self.opts;
         let main_context = Op::new(OpKind::MainContext, OpMeta::default());
+        let supports = |cap: &str| opts.llb_caps.as_ref().is_some_and(|c| c.contains(cap));
         let run_defaults = RunDefaults {
             proxy_env: proxy_env_from_build_args(&opts.build.build_args),
             extra_hosts: opts
@@ -61,6 +62,16 @@ impl Build<'_> {
                 .is_some_and(|caps| caps.contains("exec.meta.linux.resources"))
                 .then(|| opts.build.linux_resources.clone())
                 .flatten(),
+            ulimits: if supports("exec.meta.ulimit") {
+                opts.build.ulimits.clone()
+            } else {
+                Vec::new()
+            },
+            cgroup_parent: if supports("exec.meta.cgroup.parent") {
+                opts.build.cgroup_parent.clone()
+            } else {
+                String::new()
+            },
         };
         let epoch = self.epoch.map(epoch_of);
         let mut done: Vec<Option<StageState>> = vec![None; self.decls.len()];

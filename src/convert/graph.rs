@@ -94,6 +94,9 @@ pub struct ExecSpec {
     pub platform: Platform,
     /// CPU/memory limits: op metadata, so a cached result is reused whatever the limits.
     pub linux_resources: Option<pb::LinuxResources>,
+    /// (name, soft, hard).
+    pub ulimits: Vec<(String, i64, i64)>,
+    pub cgroup_parent: String,
 }
 
 /// An extra mount of a RUN (`--mount`, the `/dev/shm` tmpfs, heredoc scripts).

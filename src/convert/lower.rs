@@ -229,6 +229,12 @@ impl Lowering<'_> {
                 for (host, ip) in &spec.extra_hosts {
                     e = e.extra_host(host.clone(), ip.clone());
                 }
+                for (name, soft, hard) in &spec.ulimits {
+                    e = e.ulimit(name.clone(), *soft, *hard);
+                }
+                if !spec.cgroup_parent.is_empty() {
+                    e = e.cgroup_parent(spec.cgroup_parent.clone());
+                }
                 for (name, optional) in &spec.cdi_devices {
                     e = e.cdi_device(name.clone(), *optional);
                 }

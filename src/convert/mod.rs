@@ -62,6 +62,10 @@ pub struct BuildOptions {
     pub extra_hosts: Vec<ExtraHost>,
     /// `shm-size` in bytes; > 0 adds a `/dev/shm` tmpfs to every RUN.
     pub shm_size: i64,
+    /// `ulimit`: (name, soft, hard) for every RUN's container.
+    pub ulimits: Vec<(String, i64, i64)>,
+    /// `cgroup-parent` of every RUN's container; empty for the daemon's default.
+    pub cgroup_parent: String,
     /// `memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`, `cpusetcpus`, `cpusetmems`:
     /// the limits of every RUN's container; `None` when none is set.
     pub linux_resources: Option<pb::LinuxResources>,
@@ -89,6 +93,8 @@ impl Default for BuildOptions {
             no_cache: NoCache::None,
             extra_hosts: Vec::new(),
             shm_size: 0,
+            ulimits: Vec::new(),
+            cgroup_parent: String::new(),
             linux_resources: None,
             network_mode: NetMode::Sandbox,
             hostname: None,

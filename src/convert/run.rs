@@ -452,6 +452,8 @@ impl StageState {
             mounts,
             platform,
             linux_resources: req.defaults.linux_resources.clone(),
+            ulimits: req.defaults.ulimits.clone(),
+            cgroup_parent: req.defaults.cgroup_parent.clone(),
         };
         let meta = OpMeta {
             custom_name: Some(name),

@@ -78,6 +78,10 @@ pub(crate) struct RunDefaults {
     pub shm_size: i64,
     /// The build's resource limits, when the daemon has `exec.meta.linux.resources`.
     pub linux_resources: Option<pb::LinuxResources>,
+    /// The build's ulimits, when the daemon has `exec.meta.ulimit`.
+    pub ulimits: Vec<(String, i64, i64)>,
+    /// The build's cgroup parent, when the daemon has `exec.meta.cgroup.parent`.
+    pub cgroup_parent: String,
 }
 
 /// Errors of a single instruction's state update; the caller adds the location.

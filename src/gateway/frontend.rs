@@ -229,7 +229,7 @@ fn refuse_unsupported(
         return Err(FrontendError::Unsupported(format!("named context {key:?}")));
     }
     // The converter has no place for these yet; ignoring them would build something else.
-    for key in ["contextsubdir", "ulimit", "cgroup-parent"] {
+    for key in ["contextsubdir"] {
         if opts.get(key).is_some_and(|v| !v.is_empty()) {
             return Err(FrontendError::Unsupported(format!("the {key} option")));
         }

@@ -42,6 +42,9 @@ pub enum OptsError {
     /// A resource option (`memory`, ..., `cpusetmems`), with the reference's text.
     #[error("failed to parse resource limits: {0}")]
     Resources(String),
+    /// The `ulimit` option, with the reference's text.
+    #[error("failed to parse ulimit: {0}")]
+    Ulimit(String),
     /// `build-arg:BUILDKIT_GIT_ADVICE` that `strconv.ParseBool` rejects (frontend 1.27+). Git
     /// sources are not built here yet, but a bad value fails every build in the reference.
     #[error("failed to parse build-arg:BUILDKIT_GIT_ADVICE: strconv.ParseBool: parsing {}: invalid syntax", quote(.0))]
@@ -56,6 +59,7 @@ impl OptsError {
             self,
             OptsError::Attest(_)
                 | OptsError::Check(_)
+                | OptsError::Ulimit(_)
                 | OptsError::Resources(_)
                 | OptsError::GitAdvice(_)
         )
@@ -230,12 +234,14 @@ impl BuildOpts {
             extra_hosts: parse_extra_hosts(opts.get("add-hosts").unwrap_or(""))?,
             shm_size: parse_shm_size(opts.get("shm-size").unwrap_or(""))?,
             // After shm-size and before the network mode, as dockerui's `init` reads them.
+            ulimits: parse_ulimits(opts.get("ulimit").unwrap_or(""))?,
             linux_resources: parse_linux_resources(opts)?,
             network_mode: parse_net_mode(opts.get("force-network-mode").unwrap_or(""))?,
             // The build arg wins over the option, as in the reference.
             hostname: non_empty(opts.get("build-arg:BUILDKIT_SANDBOX_HOSTNAME"))
                 .or_else(|| non_empty(opts.get("hostname"))),
             image_resolve_mode: parse_resolve_mode(opts.get("image-resolve-mode").unwrap_or(""))?,
+            cgroup_parent: opts.get("cgroup-parent").unwrap_or("").to_string(),
             cache_mount_ns: opts
                 .get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
                 .unwrap_or("")
@@ -515,6 +521,71 @@ fn parse_net_mode(v: &str) -> Result<NetMode, OptsError> {
             "expected none, host or sandbox",
         )),
     }
+}
+
+/// `parseUlimits`: comma-separated (CSV) `name=soft[:hard]`, each as go-units `ParseUlimit`.
+pub fn parse_ulimits(value: &str) -> Result<Vec<(String, i64, i64)>, OptsError> {
+    const NAMES: [&str; 15] = [
+        "core",
+        "cpu",
+        "data",
+        "fsize",
+        "locks",
+        "memlock",
+        "msgqueue",
+        "nice",
+        "nofile",
+        "nproc",
+        "rss",
+        "rtprio",
+        "rttime",
+        "sigpending",
+        "stack",
+    ];
+    if value.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = crate::instructions::mount::csv_fields(value)
+        .map_err(|e| OptsError::Ulimit(e.to_string()))?;
+    let mut out = Vec::with_capacity(fields.len());
+    for field in fields {
+        let fail = |m: String| OptsError::Ulimit(m);
+        let (name, limits) = field
+            .split_once('=')
+            .ok_or_else(|| fail(format!("invalid ulimit argument: {field}")))?;
+        if !NAMES.contains(&name) {
+            return Err(fail(format!("invalid ulimit type: {name}")));
+        }
+        let number = |s: &str| parse_int(s).map_err(|e| fail(e.to_string()));
+        let (soft, hard) = match limits.split(':').collect::<Vec<_>>()[..] {
+            [soft] => {
+                let soft = number(soft)?;
+                (soft, soft)
+            }
+            // The hard limit is read first, as go-units does.
+            [soft, hard] => {
+                let hard = number(hard)?;
+                (number(soft)?, hard)
+            }
+            _ => return Err(fail(format!(
+                "too many limit value arguments - {limits}, can only have up to two, `soft[:hard]`"
+            ))),
+        };
+        if hard != -1 {
+            if soft == -1 {
+                return Err(fail(format!(
+                    "ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: {hard}"
+                )));
+            }
+            if soft > hard {
+                return Err(fail(format!(
+                    "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
+                )));
+            }
+        }
+        out.push((name.to_string(), soft, hard));
+    }
+    Ok(out)
 }
 
 /// The controlapi JSON form; Go's decoder matches field names case-insensitively.

@@ -55,6 +55,8 @@ type request struct {
 	Multi      bool               `json:"multiPlatform"`
 	Resources  *pb.LinuxResources `json:"linuxResources"`
 	NoCaps     []string           `json:"disabledCaps"`
+	Ulimits    []*pb.Ulimit       `json:"ulimits"`
+	Cgroup     string             `json:"cgroupParent"`
 	Images     map[string]image   `json:"images"`
 }
 
@@ -92,6 +94,8 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 			BuildArgs:      maps.Clone(req.BuildArgs),
 			BuildPlatforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}},
 			LinuxResources: req.Resources,
+			Ulimits:        req.Ulimits,
+			CgroupParent:   req.Cgroup,
 		},
 		MainContext:  mainContext,
 		MetaResolver: resolver{req.Images},

@@ -230,7 +230,11 @@ func resolveOpts() error {
 				return err
 			}
 		}
-		out = append(out, map[string]any{"linuxResources": res})
+		ulimits := [][]any{}
+		for _, u := range c.Ulimits {
+			ulimits = append(ulimits, []any{u.Name, u.Soft, u.Hard})
+		}
+		out = append(out, map[string]any{"linuxResources": res, "ulimits": ulimits, "cgroupParent": c.CgroupParent})
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
