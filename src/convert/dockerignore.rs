@@ -44,7 +44,7 @@ pub fn exclude_patterns(data: &[u8]) -> Vec<String> {
 
 /// `patternmatcher.PatternMatcher`.
 #[derive(Debug)]
-pub(crate) struct PatternMatcher {
+pub struct PatternMatcher {
     patterns: Vec<Pattern>,
     exclusions: bool,
 }
@@ -71,7 +71,7 @@ enum MatchKind {
 impl PatternMatcher {
     /// `patternmatcher.New`: patterns trimmed and cleaned, then `!` read, then each checked
     /// with `filepath.Match` for its syntax. The error fails the build in the reference.
-    pub(crate) fn new(patterns: &[String]) -> Result<Self, String> {
+    pub fn new(patterns: &[String]) -> Result<Self, String> {
         let mut matcher = PatternMatcher {
             patterns: Vec::with_capacity(patterns.len()),
             exclusions: false,
@@ -101,7 +101,7 @@ impl PatternMatcher {
     }
 
     /// `Exclusions`: whether any pattern is a `!` exclusion.
-    pub(crate) fn exclusions(&self) -> bool {
+    pub fn exclusions(&self) -> bool {
         self.exclusions
     }
 
@@ -111,7 +111,7 @@ impl PatternMatcher {
 
     /// `MatchesOrParentMatches`: whether the slash path, or one of its parent directories, is
     /// excluded by the last pattern that decides about it.
-    pub(crate) fn matches_or_parent_matches(&self, file: &str) -> Result<bool, BadPattern> {
+    pub fn matches_or_parent_matches(&self, file: &str) -> Result<bool, BadPattern> {
         let parent = dir_path(file);
         let parent_dirs: Vec<&str> = parent.split('/').collect();
         let mut matched = false;

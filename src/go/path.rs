@@ -124,7 +124,7 @@ pub(crate) fn keep_trailing(orig: &str, mut p: String) -> String {
 
 /// `path/filepath.ErrBadPattern`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BadPattern;
+pub struct BadPattern;
 
 impl std::fmt::Display for BadPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
