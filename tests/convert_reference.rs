@@ -78,6 +78,10 @@ struct Case<'a> {
     /// `ulimit` (name, soft, hard) and `cgroup-parent`, resolved.
     ulimits: &'a [(&'a str, i64, i64)],
     cgroup_parent: &'a str,
+    /// The context's `.dockerignore`: read by both (ours with the gateway's reader, theirs by a
+    /// dockerui.Client), it becomes the context's exclude patterns and the ignore matcher of
+    /// CopyIgnoredFile. `None`: no such file and, on the reference's side, no Client.
+    dockerignore: Option<&'a str>,
 }
 
 impl<'a> Case<'a> {
@@ -93,9 +97,19 @@ impl<'a> Case<'a> {
             disabled_caps: &[],
             ulimits: &[],
             cgroup_parent: "",
+            dockerignore: None,
         }
     }
 }
+
+/// A build-check warning as both converters report it: rule, message, and the location as one
+/// range per line (`parser.Range`s).
+type Warning = (String, String, Vec<[usize; 2]>);
+
+/// Rules of the reference we do not report yet (docs/reference-changes.md §3.2), left out of
+/// its warnings: this table answers every platform with a linux/amd64 image, which the
+/// reference warns about for other target platforms.
+const NOT_REPORTED_YET: [&str; 2] = ["InvalidBaseImagePlatform", "InvalidDefaultArgInFrom"];
 
 fn check(case: Case) {
     run_case(
@@ -200,7 +214,31 @@ fn run_case(case: Case, expect: Expect) {
             );
         }
     }
-    let ours = planned.and_then(|()| convert::convert(&df, &opts, &images));
+    let excludes = case
+        .dockerignore
+        .map(|d| convert::dockerignore::exclude_patterns(d.as_bytes()))
+        .unwrap_or_default();
+    let ours =
+        planned.and_then(|()| convert::plan(&df, &opts, &images)?.convert(&images, &excludes));
+    // The parser's checks (filtered by the build's configuration, as the gateway sends them),
+    // then the converter's, also those given before a failure.
+    let check = convert::check_config(&df.directives, &opts.build).unwrap();
+    let our_warnings: Vec<Warning> = check
+        .filter(df.warnings.clone())
+        .iter()
+        .chain(match &ours {
+            Ok(converted) => &converted.warnings,
+            Err(e) => &e.warnings,
+        })
+        .filter_map(|w| {
+            let lines = w.instruction_lines?;
+            Some((
+                w.rule?.name.to_string(),
+                w.message.clone(),
+                (lines.start..=lines.end).map(|l| [l, l]).collect(),
+            ))
+        })
+        .collect();
 
     let request = json!({
         "dockerfile": case.dockerfile,
@@ -222,11 +260,32 @@ fn run_case(case: Case, expect: Expect) {
         "ulimits": case.ulimits.iter().map(|(n, s, h)| json!({"Name": n, "Soft": s, "Hard": h})).collect::<Vec<_>>(),
         "cgroupParent": case.cgroup_parent,
         "images": table,
+        "dockerignore": case.dockerignore,
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("request.json");
     std::fs::write(&path, request.to_string()).unwrap();
     let out = Command::new(oracle()).arg(&path).output().unwrap();
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "oracle printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let their_warnings: Vec<Warning> = reply["warnings"]
+        .as_array()
+        .expect("the oracle lists warnings")
+        .iter()
+        .filter(|w| !NOT_REPORTED_YET.contains(&w["rule"].as_str().unwrap()))
+        .map(|w| {
+            (
+                w["rule"].as_str().unwrap().to_string(),
+                w["message"].as_str().unwrap().to_string(),
+                serde_json::from_value(w["lines"].clone()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(our_warnings, their_warnings, "build-check warnings");
     let with_metadata = match expect {
         Expect::Same { with_metadata } => with_metadata,
         Expect::Error => {
@@ -245,7 +304,6 @@ fn run_case(case: Case, expect: Expect) {
         "oracle failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let b64 = |k: &str| {
         base64::engine::general_purpose::STANDARD
             .decode(reply[k].as_str().unwrap())
@@ -707,4 +765,203 @@ fn ulimits_and_cgroup_parent_reach_run_ops_like_the_reference() {
         disabled_caps: &["exec.meta.ulimit", "exec.meta.cgroup.parent"],
         ..Case::new(df)
     });
+}
+
+#[test]
+fn check_comments_above_parsed_instructions_match_reference() {
+    // Frontend 1.21 (P2): the comment above an instruction adds to the checks in force for the
+    // checks run while parsing it; an instruction without one keeps the file's. (A comment on
+    // the first line would be the file's `# check=` directive, hence the ARG.)
+    check(Case::new(
+        "ARG V=1\n# check=skip=StageNameCasing,FromAsCasing\nFROM alpine as Base\nFROM alpine as Other\n# check=skip=MaintainerDeprecated\nMAINTAINER one\nMAINTAINER two\n",
+    ));
+    // The only experimental rule, enabled by a comment: the description comment's first word
+    // must be what the instruction defines; the last comment is the description, even when
+    // it is the `check` one.
+    check(Case::new(
+        "ARG V=1\n# check=experimental=InvalidDefinitionDescription\n# builds it\nFROM alpine AS base\n# no check comment\nFROM alpine AS other\n# check=experimental=InvalidDefinitionDescription\n# foo the foo\nARG foo\n# check=experimental=InvalidDefinitionDescription\nARG a=1 b\n# check=experimental=all\n# not the version\nARG version\n# check=experimental=InvalidDefinitionDescription\n# x described\nARG x\n",
+    ));
+    // The file's checks are merged with, not replaced: skip= in a comment does not stop an
+    // experimental rule the file enables.
+    check(Case::new(
+        "# check=experimental=InvalidDefinitionDescription\nFROM alpine\n# check=skip=InvalidDefinitionDescription\n# nothing\nARG one\n# two described\nARG two\n# three\nARG four\n",
+    ));
+}
+
+#[test]
+fn check_comments_leave_the_whole_file_checks_alone() {
+    // NoEmptyContinuation, ConsistentInstructionCasing, DuplicateStageName and
+    // ReservedStageName run on the whole file, with its configuration only.
+    check(Case::new(
+        "FROM alpine AS a\n# check=skip=ConsistentInstructionCasing,DuplicateStageName\nfrom alpine AS a\n# check=skip=NoEmptyContinuation,ConsistentInstructionCasing\nrun echo a \\\n\n  b\n# check=skip=ReservedStageName\nFROM alpine AS context\nRUN true\n",
+    ));
+}
+
+#[test]
+fn check_comments_above_dispatched_instructions_match_reference() {
+    // Every check the converter gives while dispatching an instruction answers to the comment
+    // above it; the same instruction without one still warns.
+    check(Case::new(
+        r#"FROM alpine
+# check=skip=JSONArgsRecommended
+CMD echo skipped
+# check=skip=LegacyKeyValueFormat
+ENV A 1
+ENV B 2
+# check=skip=LegacyKeyValueFormat,SecretsUsedInArgOrEnv
+LABEL c 3
+# check=skip=UndefinedVar
+ENV C=$NOPE
+ENV D=$NADA
+# check=skip=SecretsUsedInArgOrEnv
+ARG API_TOKEN
+ARG GITHUB_TOKEN
+# check=skip=WorkdirRelativePath
+WORKDIR rel
+# check=skip=ExposeProtoCasing
+EXPOSE 80/TCP
+EXPOSE 81/UDP
+# check=skip=ExposeInvalidFormat
+EXPOSE 127.0.0.1:80:80
+EXPOSE 82:82
+ENTRYPOINT echo warned
+"#,
+    ));
+    // MultipleInstructionsDisallowed is reported at the earlier instruction but checked with
+    // the later one's comment.
+    check(Case::new(
+        "FROM alpine\nCMD [\"a\"]\n# check=skip=MultipleInstructionsDisallowed\nCMD [\"b\"]\nCMD [\"c\"]\n# check=skip=MultipleInstructionsDisallowed\nENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\nHEALTHCHECK CMD [\"a\"]\n# check=skip=all\nHEALTHCHECK CMD [\"b\"]\n",
+    ));
+    // A stage's comment covers the checks of its FROM line (the base and --platform), not the
+    // commands in the stage. (One image per stage: a COPY --from between two stages of the
+    // same image loses one FROM location in our source map.)
+    check(Case::new(
+        "ARG TAG=3.20\n# check=skip=UndefinedArgInFrom\nFROM alpine${NOPE} AS a\nFROM busybox${NADA} AS b\n# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM debian AS c\nFROM --platform=$TARGETPLATFORM ubuntu AS d\n# check=skip=FromPlatformFlagConstDisallowed,JSONArgsRecommended\nFROM --platform=linux/amd64 node AS e\nCMD echo still warned\nFROM --platform=linux/amd64 golang AS f\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=d / /d\nCOPY --from=e / /e\n",
+    ));
+}
+
+#[test]
+fn check_comment_values_are_read_like_the_reference() {
+    // Cut at the first space; the first `check` comment decides, even when its value does not
+    // parse (then it is ignored, silently); other comments and blank lines in between do not
+    // matter, an empty `#` ends the comments; the name is case-insensitive.
+    check(Case::new(
+        r#"FROM alpine
+# check=skip=JSONArgsRecommended // a note on why
+CMD echo a
+# a note first
+# syntax=not/a/directive/here
+# CHECK = skip=JSONArgsRecommended
+CMD echo b
+
+# check=skip=JSONArgsRecommended
+
+CMD echo c
+# check=skip=JSONArgsRecommended
+#
+CMD echo d
+# check=error=maybe
+# check=skip=JSONArgsRecommended
+CMD echo e
+# check=skip
+CMD echo f
+# check=bogus=1
+CMD echo g
+# check=skip=MultipleInstructionsDisallowed;experimental=InvalidDefinitionDescription;error=false
+# arg described badly
+ARG x
+ENTRYPOINT echo h
+"#,
+    ));
+}
+
+#[test]
+fn check_comments_cannot_make_warnings_errors() {
+    // error= in a comment is ignored; the file's error=true counts every warning a merged
+    // check gave (one list of reported rules), and none that a comment skipped.
+    check(Case::new(
+        "FROM alpine\n# check=error=true\nCMD echo warned but not an error\n",
+    ));
+    check(Case::new(
+        "# check=error=true\nFROM alpine\n# check=skip=JSONArgsRecommended\nCMD echo skipped\n",
+    ));
+    check_error(Case::new(
+        "# check=error=true\nFROM alpine\n# check=experimental=InvalidDefinitionDescription\n# not it\nARG one\nCMD [\"ok\"]\n",
+    ));
+    check_error(Case::new(
+        "# check=error=true;skip=JSONArgsRecommended\nFROM alpine\nCMD echo skipped\n# check=skip=SecretsUsedInArgOrEnv\nENV A_KEY=1\nENV ok 1\n",
+    ));
+}
+
+/// A case whose context has `dockerignore` as its `.dockerignore`.
+fn ignoring<'a>(dockerignore: &'a str, dockerfile: &'a str) -> Case<'a> {
+    Case {
+        dockerignore: Some(dockerignore),
+        ..Case::new(dockerfile)
+    }
+}
+
+#[test]
+fn copy_ignored_file_matches_reference() {
+    // Frontend 1.21 (P7, P8): on by default; local sources of COPY without --from and of ADD,
+    // after expansion, cleaned; wildcards are matched as written, a parent directory counts.
+    let df = r#"FROM alpine AS base
+RUN echo base
+FROM alpine
+ARG F=secret.txt
+COPY a kept ./c/../b /
+ADD a b /add/
+COPY $F *.log logs/*.txt dir/sub/file.go /x/
+COPY --from=base a /from-stage/
+COPY --from=busybox:1.36 a /from-image/
+ADD https://example.com/a /url/
+COPY <<EOF /inline
+a
+EOF
+COPY --parents ./a/./b/c.txt keep/./dir/ /parents/
+# check=skip=CopyIgnoredFile
+COPY a /skipped/
+"#;
+    check(ignoring(
+        "a\n/b\n# comment\nsecret.txt\n*.log\nlogs/\n**/sub\n",
+        df,
+    ));
+    check(ignoring("", df));
+    check(ignoring("keep/**\nnothing\n", df));
+    // Any `!` pattern turns the check off (P9).
+    check(ignoring("a\nb\n!a/keep\n", df));
+}
+
+#[test]
+fn copy_ignored_file_checks_the_context_root_like_the_reference() {
+    // `.` and `/` warn only for a pattern that excludes every entry (P10).
+    let df = "FROM alpine\nCOPY . /app/\nCOPY / /root/\nADD ./ /add/\nCOPY ./sub/.. /sub/\n";
+    for dockerignore in ["*\n", "**\n", "**/*\n", "/*\n"] {
+        check(ignoring(dockerignore, df));
+    }
+    for dockerignore in [".*\n", "node_modules\n*.md\n", "?\n", "*/\n", "./*\n"] {
+        check(ignoring(dockerignore, df));
+    }
+    // The context of an image's ONBUILD trigger too, reported at the FROM.
+    check(ignoring("**\n", "FROM example/onbuild:1\n"));
+}
+
+#[test]
+fn dockerignore_patterns_are_checked_like_the_reference() {
+    // A pattern filepath.Match refuses fails the build; one that only the regexp compiler
+    // refuses stops the check at that pattern.
+    check_error(ignoring("a\n[\n", "FROM alpine\nCOPY a /\n"));
+    check_error(ignoring("!\n", "FROM alpine\nCOPY a /\n"));
+    check(ignoring(
+        "x*a\\q\nb\n",
+        "FROM alpine\nCOPY b /\nCOPY xya\\q /\n",
+    ));
+    check(ignoring(
+        "b\nx*a\\q\n",
+        "FROM alpine\nCOPY b /\nCOPY [\"x\", \"/x\"]\n",
+    ));
+    check(ignoring(
+        "[a-c]?.txt\n\\*.md\nd[!x]\n**/deep/**\ntmp**\n",
+        "FROM alpine\nCOPY a1.txt b22.txt *.md d! dx /\nCOPY one/deep/two/f tmpfile /x/\n",
+    ));
 }

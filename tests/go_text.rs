@@ -1,7 +1,8 @@
 //! `dockerfile_llb::go` against Go itself (tests/go/text-check): the Unicode tables are what the
 //! generator makes from Go's standard library, and strconv.Quote (over every code point),
 //! QuoteRune, time.Duration.String, strconv.ParseBool and strconv.ParseInt/ParseUint (values and
-//! error texts) give the same text.
+//! error texts) give the same text. Also the `.dockerignore` matcher against moby/patternmatcher,
+//! whose syntax check is `filepath.Match`.
 
 mod go_program;
 
@@ -295,5 +296,80 @@ fn parse_int_and_parse_uint_match_go_values_and_errors() {
     for (s, want) in inputs.iter().zip(&theirs) {
         let ours = shown(go::parse_uint(s).map(|n| n.to_string()));
         assert_eq!(&ours, want, "strconv.ParseUint({s:?}, 10, 64)");
+    }
+}
+
+/// Patterns and paths for the moby/patternmatcher comparison: every kind of match the
+/// reference's compiler makes (exact, `dir/**` prefix, `**/x` suffix, regexp), escapes, bracket
+/// expressions (as Go's regexp reads them), what `filepath.Match` refuses, what only the regexp
+/// compiler refuses, exclusions, and paths with parents, roots, wildcards and non-ASCII.
+const PATTERNS: [&str; 48] = [
+    "a", "a/b", "b", "*", "**", "**/*", "/*", "*/", "./*", "*.txt", "a/**", "**/b", "**/a/**",
+    "a/**/b", "a*b", "?", "a?", "[ab]", "[^a]", "[a-c]*", "d[!x]", "\\*", "a\\", "x*a\\", "[", "]",
+    "a]", "[]a]", "x*[", "x*a\\q", "\\d", "a.b", "a+b", "(a)", "{a}", "a|b", "a$", "^a", "é?",
+    "**x", "x**", ".*", "!a", "!", "!a/b", " a ", "a/../c", "!./a",
+];
+const PATHS: [&str; 26] = [
+    "a",
+    "a/b",
+    "a/b/c",
+    "b",
+    "c",
+    "x.txt",
+    "dir/x.txt",
+    ".",
+    "/",
+    "ab",
+    "aXb",
+    "a b",
+    "é1",
+    "d!",
+    "dx",
+    "*",
+    "a.b",
+    "axb",
+    "1",
+    "c/a/b",
+    "a/c",
+    "(a)",
+    "{a}",
+    "a$",
+    "xya\\q",
+    "x/a",
+];
+
+#[test]
+fn dockerignore_matcher_matches_moby_patternmatcher() {
+    use dockerfile_llb::convert::dockerignore::PatternMatcher;
+    // Each pattern alone and each ordered pair: later patterns see earlier results.
+    let mut cases: Vec<Vec<String>> = PATTERNS.iter().map(|p| vec![p.to_string()]).collect();
+    for a in PATTERNS {
+        for b in PATTERNS {
+            cases.push(vec![a.to_string(), b.to_string()]);
+        }
+    }
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|patterns| serde_json::json!({ "patterns": patterns, "paths": PATHS }).to_string())
+        .collect();
+    let theirs = go_answers("patternmatcher", &lines);
+    assert_eq!(theirs.len(), cases.len());
+    for (patterns, want) in cases.iter().zip(&theirs) {
+        let ours = match PatternMatcher::new(patterns) {
+            Err(e) => serde_json::json!({ "error": e }),
+            Ok(m) => {
+                let matches: Vec<&str> = PATHS
+                    .iter()
+                    .map(|p| match m.matches_or_parent_matches(p) {
+                        Ok(true) => "true",
+                        Ok(false) => "false",
+                        Err(_) => "error",
+                    })
+                    .collect();
+                serde_json::json!({ "exclusions": m.exclusions(), "matches": matches })
+            }
+        };
+        let want: serde_json::Value = serde_json::from_str(want).unwrap();
+        assert_eq!(ours, want, "patterns {patterns:?} on {PATHS:?}");
     }
 }

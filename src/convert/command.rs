@@ -2,6 +2,7 @@
 //! module (`config`, `run`, `copy`).
 
 use crate::instructions::{Command, Instruction};
+use crate::syntax::check::under_comments;
 
 use super::context::Context;
 use super::graph::Fs;
@@ -16,7 +17,10 @@ pub(crate) fn convert_command(
     sources: &[(Fs, bool)],
     ctx: &Context,
 ) -> Result<(), ConvertError> {
-    match &cmd.instruction {
+    // `dispatch` merges the command's own `# check=` comment into the linter for everything
+    // the command reports, also MultipleInstructionsDisallowed about an earlier command.
+    let given = st.warnings.len();
+    let converted = match &cmd.instruction {
         Instruction::Run(r) => super::run::convert_run(st, cmd, r, sources, ctx),
         Instruction::Copy(c) => super::copy::convert_copy(st, cmd, c, sources.first(), ctx),
         Instruction::Add(a) => super::copy::convert_add(st, cmd, a, ctx),
@@ -34,5 +38,7 @@ pub(crate) fn convert_command(
         Instruction::Cmd(x) => super::config::cmd(st, cmd, x, ctx),
         Instruction::Entrypoint(x) => super::config::entrypoint(st, cmd, x, ctx),
         Instruction::Healthcheck(x) => super::config::healthcheck(st, cmd, x, ctx),
-    }
+    };
+    under_comments(&mut st.warnings[given..], &cmd.comments);
+    converted
 }

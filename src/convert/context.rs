@@ -10,6 +10,7 @@ use crate::syntax::suggest::search;
 use crate::syntax::{rules, Diagnostic, Span};
 
 use super::args::is_non_env_arg;
+use super::dockerignore::PatternMatcher;
 use super::env::EnvList;
 use super::graph::{LineRange, Op};
 use super::platform::Platform;
@@ -28,6 +29,8 @@ pub(crate) struct Context<'a> {
     pub cache_mount_ns: &'a str,
     /// LLB caps of the daemon; `None` when unknown.
     pub llb_caps: Option<&'a std::collections::BTreeSet<String>>,
+    /// The context's `.dockerignore` patterns, when it has any (CopyIgnoredFile).
+    pub dockerignore: Option<&'a PatternMatcher>,
 }
 
 impl Context<'_> {

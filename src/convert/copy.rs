@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::instructions::{Add, Command, Copy, CopyArgs};
 use crate::syntax::expand::Expander;
 
-use super::context::{display_name, location, report_undefined, step_error, Context};
+use super::context::{display_name, location, report_undefined, step_error, word_span, Context};
 use super::graph::{
     CopyMode, CopySpec, FileAction, Fs, LineRange, Op, OpKind, OpMeta, ProgressGroup,
 };
@@ -15,6 +15,7 @@ use super::state::{StageState, StepResult};
 use super::ConvertError;
 use crate::go::path::{clean_path, join_path, keep_trailing, system_normalize_path};
 use crate::llb::{Chown, UserRef};
+use crate::syntax::{rules, Diagnostic};
 
 /// COPY. `source` is the filesystem of the stage `--from` names, with whether that stage is
 /// already converted; `None` copies from the build context.
@@ -40,6 +41,11 @@ pub(super) fn convert_copy(
         None => (Some(Arc::clone(ctx.main_context)), true),
     };
     let (req, _) = copy_request(st, cmd, false, &c.args, None, ctx)?;
+    let ignored = if from_context {
+        ignored_sources(st, cmd, false, &c.args, &req.sources, ctx)
+    } else {
+        Vec::new()
+    };
     st.copy(CopyRequest {
         source,
         from_context,
@@ -50,6 +56,7 @@ pub(super) fn convert_copy(
         ..req
     })
     .map_err(err)?;
+    st.warnings.extend(ignored);
     Ok(())
 }
 
@@ -85,6 +92,7 @@ pub(super) fn convert_add(
             return Err(err("checksum requires HTTP(S) or Git sources".to_string()));
         }
     }
+    let ignored = ignored_sources(st, cmd, true, &a.args, &req.sources, ctx);
     st.copy(CopyRequest {
         source: Some(Arc::clone(ctx.main_context)),
         from_context: true,
@@ -96,7 +104,57 @@ pub(super) fn convert_add(
         ..req
     })
     .map_err(err)?;
+    st.warnings.extend(ignored);
     Ok(())
+}
+
+/// CopyIgnoredFile (`validateCopySourcePath`): the local sources, expanded and cleaned, that
+/// the context's `.dockerignore` excludes. Given once the step is known to be valid, as the
+/// reference checks them after the step's flags. Nothing is checked when a pattern is a `!`
+/// exclusion (a file it keeps inside an excluded directory cannot be told from the patterns),
+/// and the context root only when a pattern excludes everything in it.
+fn ignored_sources(
+    st: &StageState,
+    cmd: &Command,
+    is_add: bool,
+    args: &CopyArgs,
+    sources: &[String],
+    ctx: &Context,
+) -> Vec<Diagnostic> {
+    let Some(matcher) = ctx.dockerignore.filter(|m| !m.exclusions()) else {
+        return Vec::new();
+    };
+    let root_ignored = matcher
+        .patterns()
+        .iter()
+        .any(|p| !p.exclusion() && matches!(p.as_str(), "*" | "**" | "**/*"));
+    let verb = if is_add { "Add" } else { "Copy" };
+    let mut warnings = Vec::new();
+    for (word, src) in args.sources.iter().zip(sources) {
+        if is_add && is_http_source(src) {
+            continue;
+        }
+        let src = clean_path(src);
+        if matches!(src.as_str(), "." | "/") && !root_ignored {
+            continue;
+        }
+        // A pattern that does not compile only drops the check, as in the reference.
+        if matcher.matches_or_parent_matches(&src) == Ok(true) {
+            warnings.push(
+                Diagnostic::warning(
+                    format!(
+                        "Attempting to {verb} file {} that is excluded by .dockerignore",
+                        crate::go::quote(&src)
+                    ),
+                    word_span(st, cmd, word.span),
+                )
+                .with_rule(&rules::COPY_IGNORED_FILE, cmd.span)
+                .with_label("excluded by .dockerignore")
+                .with_hint("remove the pattern from .dockerignore, or do not copy this path"),
+            );
+        }
+    }
+    warnings
 }
 
 /// The expanded form of what COPY and ADD share, and ADD's `--checksum`, expanded in the

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use super::args::proxy_env_from_build_args;
 use super::command;
 use super::context::Context;
+use super::dockerignore::PatternMatcher;
 use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
 use super::image::ImageConfig;
 use super::platform::Platform;
@@ -41,6 +42,7 @@ impl Build<'_> {
     pub(crate) fn convert_stages(
         self,
         images: &ResolvedImages,
+        dockerignore: Option<&PatternMatcher>,
     ) -> Result<ConvertedStages, ConvertError> {
         let opts = self.opts;
         let main_context = Op::new(OpKind::MainContext, OpMeta::default());
@@ -137,6 +139,7 @@ impl Build<'_> {
                     stage_name: &decl.progress_name,
                     cache_mount_ns: &opts.build.cache_mount_ns,
                     llb_caps: opts.llb_caps.as_ref(),
+                    dockerignore,
                 };
                 for (ti, trigger) in triggers.iter().enumerate() {
                     let sources = sources_of(&decl.trigger_deps, ti, &done);

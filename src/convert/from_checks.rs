@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::instructions::{Dockerfile, Stage};
+use crate::syntax::check::under_comments;
 use crate::syntax::expand::Expansion;
 use crate::syntax::{rules, Diagnostic};
 
@@ -84,6 +85,10 @@ pub(super) fn platform_checks(
     out
 }
 
+/// A warning about the stage's FROM, which answers to the stage's `# check=` comment too
+/// (`buildDispatchStates`).
 fn warning(rule: &'static rules::Rule, message: String, st: &Stage) -> Diagnostic {
-    Diagnostic::warning(message, st.span).with_rule(rule, st.span)
+    let mut w = Diagnostic::warning(message, st.span).with_rule(rule, st.span);
+    under_comments(std::slice::from_mut(&mut w), &st.comments);
+    w
 }

@@ -17,6 +17,7 @@ mod command;
 mod config;
 mod context;
 mod copy;
+pub mod dockerignore;
 pub mod env;
 mod epoch;
 pub mod expose;
@@ -404,10 +405,26 @@ impl Plan<'_> {
                 .map(|w| w.locate(&opts.filename, &opts.source, &index))
                 .collect::<Vec<_>>()
         };
-        let stages = self.build.convert_stages(images).map_err(|mut e| {
-            e.warnings = locate(std::mem::take(&mut e.warnings));
-            e
-        })?;
+        // Built before any stage is dispatched, and only when there are patterns
+        // (`dispatchStages`); patterns it refuses fail the build.
+        let dockerignore = match excludes {
+            [] => None,
+            patterns => {
+                Some(
+                    dockerignore::PatternMatcher::new(patterns).map_err(|e| ConvertError {
+                        warnings: locate(self.build.warnings.clone()),
+                        ..ConvertError::new(e)
+                    })?,
+                )
+            }
+        };
+        let stages = self
+            .build
+            .convert_stages(images, dockerignore.as_ref())
+            .map_err(|mut e| {
+                e.warnings = locate(std::mem::take(&mut e.warnings));
+                e
+            })?;
         let mut converted = lower::lower(stages, opts, excludes)?;
         converted.warnings = check.filter(converted.warnings);
         // The parser's checks count too: the reference runs them in the same linter.

@@ -12,7 +12,6 @@ use crate::instructions::{self, Dockerfile, ParseFailure};
 
 use super::bridge::{Bridge, BridgeError, Caps};
 use super::conversion::{self, convert_options, parse_error, PlanError};
-use super::dockerignore;
 use super::error::FrontendError;
 use super::forward;
 use super::local_source::{lowercase_dockerfile, DockerfileSource, LocalRead};
@@ -20,6 +19,7 @@ use super::opts::{BuildOpts, FrontendOpts};
 use super::sbom::{self, Scanner};
 use super::status::line_ranges;
 use super::subrequests;
+use crate::convert::dockerignore;
 
 /// The process's whole run as the image entrypoint: connect, build, Return once.
 pub async fn serve() -> Result<(), BridgeError> {

@@ -3,7 +3,7 @@
 //! - `stdio`: the h2c connection over fds 0/1.
 //! - `bridge`: a typed LLBBridge client (Ping, Solve, ReadFile, ResolveImageConfig, Return).
 //! - `opts`: frontend options, raw (`BUILDKIT_FRONTEND_OPT_*`) then resolved.
-//! - `local_source`, `dockerignore`: reading the Dockerfile and `.dockerignore` from the client.
+//! - `local_source`: reading the Dockerfile and `.dockerignore` from the client.
 //! - `conversion`: build options to `ConvertOptions`; plan, resolve base images, convert; offline answers.
 //! - `sbom`: SBOM attestations with the scanner `attest:sbom` names.
 //! - `error`: everything that can end a build, and its Status for Return.
@@ -14,7 +14,6 @@
 
 pub mod bridge;
 pub mod conversion;
-pub mod dockerignore;
 pub mod error;
 pub mod forward;
 pub mod frontend;

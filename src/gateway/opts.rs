@@ -567,9 +567,11 @@ pub fn parse_ulimits(value: &str) -> Result<Vec<(String, i64, i64)>, OptsError> 
                 let hard = number(hard)?;
                 (number(soft)?, hard)
             }
-            _ => return Err(fail(format!(
+            _ => {
+                return Err(fail(format!(
                 "too many limit value arguments - {limits}, can only have up to two, `soft[:hard]`"
-            ))),
+            )))
+            }
         };
         if hard != -1 {
             if soft == -1 {

@@ -1,6 +1,7 @@
-//! Go's and BuildKit's slash-path functions, byte for byte: `path.Clean`, `path.Join`, the LLB
-//! client's `normalizePath` and util/system's `NormalizePath`. Paths in LLB and in the image
-//! config go through these so that they equal the reference's.
+//! Go's and BuildKit's slash-path functions, byte for byte: `path.Clean`, `path.Join`,
+//! `path.Dir`, `filepath.Match`, the LLB client's `normalizePath` and util/system's
+//! `NormalizePath`. Paths in LLB and in the image config go through these so that they equal
+//! the reference's.
 
 /// Go's `path.Clean`: the shortest equivalent slash path.
 pub(crate) fn clean_path(path: &str) -> String {
@@ -28,6 +29,11 @@ pub(crate) fn clean_path(path: &str) -> String {
         (false, true) => ".".to_string(),
         (false, false) => joined,
     }
+}
+
+/// Go's `path.Dir` (`filepath.Dir` on Linux): all but the last element, cleaned.
+pub(crate) fn dir_path(path: &str) -> String {
+    clean_path(&path[..path.rfind('/').map_or(0, |i| i + 1)])
 }
 
 /// util/system `IsAbs`: on Windows, after `CheckSystemDriveAndRemoveDriveLetter` (only the
@@ -114,6 +120,168 @@ pub(crate) fn keep_trailing(orig: &str, mut p: String) -> String {
         p.push('.');
     }
     p
+}
+
+/// `path/filepath.ErrBadPattern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadPattern;
+
+impl std::fmt::Display for BadPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("syntax error in pattern")
+    }
+}
+
+/// Go's `path/filepath.Match` on Linux: whether all of `name` matches the shell pattern. Like
+/// Go it works on bytes and stops at the first chunk that does not match, so a malformed rest
+/// of the pattern is only reported when the match gets that far.
+pub(crate) fn match_path(pattern: &str, name: &str) -> Result<bool, BadPattern> {
+    let (mut pattern, mut name) = (pattern.as_bytes(), name.as_bytes());
+    'pattern: while !pattern.is_empty() {
+        let (star, chunk, rest) = scan_chunk(pattern);
+        pattern = rest;
+        if star && chunk.is_empty() {
+            // A trailing `*` matches the rest unless it has a `/`.
+            return Ok(!name.contains(&b'/'));
+        }
+        if let Some(t) = match_chunk(chunk, name)? {
+            // The last chunk must use up the name, else a star may still match.
+            if t.is_empty() || !pattern.is_empty() {
+                name = t;
+                continue;
+            }
+        }
+        if star {
+            let mut i = 0;
+            while i < name.len() && name[i] != b'/' {
+                if let Some(t) = match_chunk(chunk, &name[i + 1..])? {
+                    if t.is_empty() || !pattern.is_empty() {
+                        name = t;
+                        continue 'pattern;
+                    }
+                }
+                i += 1;
+            }
+        }
+        return Ok(false);
+    }
+    Ok(name.is_empty())
+}
+
+/// `scanChunk`: an optional run of `*`, then the pattern up to the next `*` outside brackets.
+fn scan_chunk(mut pattern: &[u8]) -> (bool, &[u8], &[u8]) {
+    let mut star = false;
+    while let [b'*', rest @ ..] = pattern {
+        pattern = rest;
+        star = true;
+    }
+    let mut in_range = false;
+    let mut i = 0;
+    while i < pattern.len() {
+        match pattern[i] {
+            b'\\' if i + 1 < pattern.len() => i += 1,
+            b'[' => in_range = true,
+            b']' => in_range = false,
+            b'*' if !in_range => return (star, &pattern[..i], &pattern[i..]),
+            _ => {}
+        }
+        i += 1;
+    }
+    (star, pattern, &[])
+}
+
+/// `matchChunk`: whether the chunk (no `*`) matches the start of `s`, and what is left of `s`.
+/// After a mismatch it goes on reading the chunk, to report it when malformed.
+fn match_chunk<'s>(mut chunk: &[u8], mut s: &'s [u8]) -> Result<Option<&'s [u8]>, BadPattern> {
+    let mut failed = false;
+    while let Some(&c) = chunk.first() {
+        failed = failed || s.is_empty();
+        match c {
+            b'[' => {
+                let mut r = '\0';
+                if !failed {
+                    let (decoded, n) = decode_rune(s);
+                    r = decoded;
+                    s = &s[n..];
+                }
+                chunk = &chunk[1..];
+                let negated = chunk.first() == Some(&b'^');
+                if negated {
+                    chunk = &chunk[1..];
+                }
+                let (mut matched, mut ranges) = (false, 0);
+                loop {
+                    if chunk.first() == Some(&b']') && ranges > 0 {
+                        chunk = &chunk[1..];
+                        break;
+                    }
+                    let (lo, rest) = get_esc(chunk)?;
+                    chunk = rest;
+                    let mut hi = lo;
+                    if chunk[0] == b'-' {
+                        (hi, chunk) = get_esc(&chunk[1..])?;
+                    }
+                    matched = matched || (lo <= r && r <= hi);
+                    ranges += 1;
+                }
+                failed = failed || matched == negated;
+            }
+            b'?' => {
+                if !failed {
+                    failed = s[0] == b'/';
+                    s = &s[decode_rune(s).1..];
+                }
+                chunk = &chunk[1..];
+            }
+            _ => {
+                if c == b'\\' {
+                    chunk = &chunk[1..];
+                    if chunk.is_empty() {
+                        return Err(BadPattern);
+                    }
+                }
+                if !failed {
+                    failed = chunk[0] != s[0];
+                    s = &s[1..];
+                }
+                chunk = &chunk[1..];
+            }
+        }
+    }
+    Ok((!failed).then_some(s))
+}
+
+/// `getEsc`: one possibly escaped character of a bracket expression; nothing may end there.
+fn get_esc(mut chunk: &[u8]) -> Result<(char, &[u8]), BadPattern> {
+    if matches!(chunk.first(), None | Some(b'-' | b']')) {
+        return Err(BadPattern);
+    }
+    if chunk[0] == b'\\' {
+        chunk = &chunk[1..];
+        if chunk.is_empty() {
+            return Err(BadPattern);
+        }
+    }
+    let (r, n) = decode_rune(chunk);
+    let rest = &chunk[n..];
+    if (r == char::REPLACEMENT_CHARACTER && n == 1) || rest.is_empty() {
+        return Err(BadPattern);
+    }
+    Ok((r, rest))
+}
+
+/// `utf8.DecodeRune`: the first character and its width; U+FFFD of width 1 for a byte that
+/// starts no valid sequence (the patterns may be cut inside one).
+fn decode_rune(b: &[u8]) -> (char, usize) {
+    if b.is_empty() {
+        return (char::REPLACEMENT_CHARACTER, 0);
+    }
+    for len in 1..=b.len().min(4) {
+        if let Ok(s) = std::str::from_utf8(&b[..len]) {
+            return (s.chars().next().unwrap_or_default(), len);
+        }
+    }
+    (char::REPLACEMENT_CHARACTER, 1)
 }
 
 #[cfg(test)]

@@ -105,5 +105,6 @@ pub(super) fn parse_from(
         lines: node.lines,
         original: node.original.trim().to_string(),
         comment,
+        comments: node.comments.clone(),
     })
 }

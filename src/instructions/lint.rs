@@ -1,6 +1,7 @@
 //! The build checks the reference's linter runs while it parses instructions
-//! (MaintainerDeprecated, StageNameCasing, FromAsCasing, ReservedStageName, DuplicateStageName,
-//! ConsistentInstructionCasing) and our own notes on accepted input.
+//! (MaintainerDeprecated, StageNameCasing, FromAsCasing, InvalidDefinitionDescription,
+//! ReservedStageName, DuplicateStageName, ConsistentInstructionCasing) and our own notes on
+//! accepted input.
 
 use super::{Diagnostic, Stage};
 use crate::go::quote as go_quote;
@@ -86,6 +87,39 @@ pub(super) fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagn
             );
         }
     }
+    if let Some(name) = &stage.name {
+        definition_description(node, "FROM", &[name], warnings);
+    }
+}
+
+/// `validateDefinitionDescription` (InvalidDefinitionDescription, experimental): the last
+/// comment right above a named FROM or an ARG is read as the description of what it defines, so
+/// its first word should be that name.
+pub(super) fn definition_description(
+    node: &Node,
+    instruction: &str,
+    names: &[&str],
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let (Some(last), Some(first)) = (node.comments.last(), names.first()) else {
+        return;
+    };
+    if names.contains(&last.split(' ').next().unwrap_or_default()) {
+        return;
+    }
+    let example = if names.len() > 1 { "<arg_key>" } else { first };
+    warnings.push(
+        Diagnostic::warning(
+            format!(
+                "Comment for {instruction} should follow the format: `# {example} <description>`"
+            ),
+            node.keyword.span,
+        )
+        .with_rule(&rules::INVALID_DEFINITION_DESCRIPTION, node.span)
+        .with_hint(
+            "separate a comment that is no description from the instruction with an empty line",
+        ),
+    );
 }
 
 /// `validateStageNames`, after every stage is parsed as in the reference: ReservedStageName and

@@ -89,6 +89,8 @@ pub struct Stage {
     pub original: String,
     /// Description from a `# name description` comment right above FROM, if any.
     pub comment: Option<String>,
+    /// Comment lines directly above FROM.
+    pub comments: Vec<String>,
 }
 
 /// One instruction inside a stage.

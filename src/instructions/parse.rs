@@ -5,9 +5,12 @@ use super::config::HEALTHCHECK_FLAGS;
 use super::copy::{ADD_FLAGS, COPY_FLAGS};
 use super::flags::{Flag, FlagSpec};
 use super::from::parse_from;
-use super::lint::{from_warnings, lint_node, validate_command_casing, validate_stage_names};
+use super::lint::{
+    definition_description, from_warnings, lint_node, validate_command_casing, validate_stage_names,
+};
 use super::node_parser::NodeParser;
 use super::*;
+use crate::syntax::check::under_comments;
 use crate::syntax::suggest::search;
 use crate::syntax::{LineIndex, Node};
 
@@ -103,14 +106,21 @@ pub fn parse_nodes(
     let mut meta_args = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();
     for node in nodes {
+        // `ParseInstructionWithLinter`: the checks of one instruction answer to its own
+        // `# check=` comment too.
+        let given = warnings.len();
         if node.command() == "from" {
-            let stage = parse_from(node, INSTRUCTIONS).map_err(|d| d.in_instruction(node.span))?;
-            from_warnings(node, &stage, warnings);
-            stages.push(stage);
+            let stage = parse_from(node, INSTRUCTIONS).map_err(|d| d.in_instruction(node.span));
+            if let Ok(stage) = &stage {
+                from_warnings(node, stage, warnings);
+            }
+            under_comments(&mut warnings[given..], &node.comments);
+            stages.push(stage?);
             continue;
         }
-        let command =
-            parse_command_with_warnings(node, warnings).map_err(|d| d.in_instruction(node.span))?;
+        let command = parse_command_with_warnings(node, warnings);
+        under_comments(&mut warnings[given..], &node.comments);
+        let command = command.map_err(|d| d.in_instruction(node.span))?;
         match (stages.last_mut(), command.instruction) {
             (Some(stage), instruction) => stage.commands.push(Command {
                 instruction,
@@ -173,7 +183,12 @@ fn parse_command_with_warnings(
         "shell" => Instruction::Shell(p.shell()?),
         "env" => Instruction::Env(Env { pairs: p.kvps()? }),
         "label" => Instruction::Label(Label { pairs: p.kvps()? }),
-        "arg" => Instruction::Arg(p.arg(warnings)?),
+        "arg" => {
+            let arg = p.arg(warnings)?;
+            let keys: Vec<&str> = arg.args.iter().map(|a| a.key.text.as_str()).collect();
+            definition_description(node, "ARG", &keys, warnings);
+            Instruction::Arg(arg)
+        }
         "workdir" => Instruction::Workdir(Workdir {
             path: p.exactly_one_then_flags()?,
         }),

@@ -31,12 +31,32 @@ impl CheckConfig {
         }
     }
 
-    /// Keeps the warnings whose rule runs; warnings without a rule (our own notes) stay.
+    /// Keeps the warnings whose rule runs, under this configuration merged with the `# check=`
+    /// comment of the instruction each was given for; warnings without a rule (our own notes)
+    /// stay.
     pub fn filter(&self, warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
         warnings
             .into_iter()
-            .filter(|w| w.rule.is_none_or(|r| self.runs(r)))
+            .filter(|w| {
+                w.rule.is_none_or(|r| match &w.check_comment {
+                    Some(comment) => self.merged(comment).runs(r),
+                    None => self.runs(r),
+                })
+            })
             .collect()
+    }
+
+    /// `Linter.WithMergedConfig`: an instruction's comment can only add rules to skip or to
+    /// enable; whether warnings fail the build stays the build's decision.
+    fn merged(&self, comment: &CheckConfig) -> CheckConfig {
+        let union = |a: &[String], b: &[String]| a.iter().chain(b).cloned().collect();
+        CheckConfig {
+            skip: union(&self.skip, &comment.skip),
+            skip_all: self.skip_all || comment.skip_all,
+            experimental: union(&self.experimental, &comment.experimental),
+            experimental_all: self.experimental_all || comment.experimental_all,
+            error: self.error,
+        }
     }
 
     /// `Linter.Error`: with `error=true`, the build fails once a rule has reported. The
@@ -52,6 +72,32 @@ impl CheckConfig {
             }
         }
         (!rules.is_empty()).then(|| format!("lint violation found for rules: {}", rules.join(", ")))
+    }
+}
+
+/// `Linter.WithMergedConfigFromComments`: the first comment above an instruction that reads as
+/// a `check` directive decides, with its value cut at the first space so that a note can follow
+/// (`# check=skip=JSONArgsRecommended // why`); a value that does not parse counts as no
+/// comment, silently, where the file's directive would fail the build.
+fn comment_check(comments: &[String]) -> Option<CheckConfig> {
+    let (_, value) = comments
+        .iter()
+        .filter_map(|c| super::parser::comment_directive(c))
+        .find(|(name, _)| name == "check")?;
+    let value = value.split_once(' ').map_or(value.as_str(), |(v, _)| v);
+    parse_check(value).ok()
+}
+
+/// Puts the warnings given for one instruction under the `# check=` comment above it (the
+/// reference merges it into the linter that instruction's checks report to).
+pub(crate) fn under_comments(warnings: &mut [Diagnostic], comments: &[String]) {
+    if warnings.is_empty() {
+        return;
+    }
+    if let Some(check) = comment_check(comments) {
+        for w in warnings {
+            w.check_comment = Some(check.clone());
+        }
     }
 }
 

@@ -58,6 +58,10 @@ pub struct DiagnosticData {
     /// The build-check rule a warning reports (its message is the rule's detail text).
     #[serde(skip)]
     pub rule: Option<&'static super::rules::Rule>,
+    /// The `# check=` comment of the instruction the warning was given for, which the build's
+    /// check configuration is merged with before it decides whether the rule reports.
+    #[serde(skip)]
+    pub check_comment: Option<super::CheckConfig>,
 }
 
 impl std::ops::Deref for Diagnostic {
@@ -88,6 +92,7 @@ impl Diagnostic {
             instruction: None,
             instruction_lines: None,
             rule: None,
+            check_comment: None,
         }))
     }
 

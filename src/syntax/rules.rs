@@ -140,3 +140,17 @@ pub(crate) const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = Rule {
     url: "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
     experimental: false,
 };
+
+pub(crate) const COPY_IGNORED_FILE: Rule = Rule {
+    name: "CopyIgnoredFile",
+    description: "Attempting to Copy file that is excluded by .dockerignore",
+    url: "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
+    experimental: false,
+};
+
+pub(crate) const INVALID_DEFINITION_DESCRIPTION: Rule = Rule {
+    name: "InvalidDefinitionDescription",
+    description: "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
+    url: "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
+    experimental: true,
+};

@@ -73,6 +73,13 @@ impl DirectiveParser {
     }
 }
 
+/// A comment above an instruction read as a parser directive, as
+/// `Linter.WithMergedConfigFromComments` reads it (a `DirectiveParser` whose comment marker is
+/// empty, since the parser already took the `#` off): its lower-cased name and its value.
+pub(crate) fn comment_directive(comment: &str) -> Option<(String, String)> {
+    DirectiveParser::match_line(comment, "").map(|(name, value, _, _)| (name, value))
+}
+
 /// A `syntax` directive: the frontend image to forward the build to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxDirective {

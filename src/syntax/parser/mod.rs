@@ -25,6 +25,7 @@ mod directives;
 mod tests;
 
 use args::new_node_from_line;
+pub(crate) use directives::comment_directive;
 use directives::DirectiveParser;
 pub use directives::{detect_syntax, SyntaxDirective};
 

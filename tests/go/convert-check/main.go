@@ -5,7 +5,7 @@
 // Usage: convert-check <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
-//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [],
+//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [], "dockerignore": null,
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
@@ -14,11 +14,17 @@
 //
 // Prints {"definition": <base64 pb.Definition>, "config": <base64 image config JSON>,
 // "baseConfig": <base64 base image config JSON, or null>, "sbom": {<extra name>: <base64
-// pb.Definition of that state>}}.
+// pb.Definition of that state>}, "warnings": [{"rule": "...", "message": "...", "lines":
+// [[start, end], ...]}]}: the build checks the converter reported through ConvertOpt.Warn, in
+// order. When the conversion fails, stdout has only the warnings and stderr "convert: <error>".
 // The build context is `local://context` with the session, shared key hint and the follow
 // paths the converter computes (found by a first conversion), as dockerui.Client.MainContext
-// makes it for a real build. All LLB caps of the pinned release but disabledCaps are enabled, as
-// on a current daemon.
+// makes it for a real build. With "dockerignore" (the text of the context's .dockerignore,
+// possibly empty) the converter is given a dockerui.Client instead, over a gateway client that
+// serves that file: the Client reads it as in a build (ignorefile.ReadAll), the converter
+// builds its ignore matcher from it (CopyIgnoredFile), and the Client makes the context source
+// itself, with the patterns as local.excludepatterns. All LLB caps of the pinned release but
+// disabledCaps are enabled, as on a current daemon.
 package main
 
 import (
@@ -33,11 +39,15 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/pb"
 	apicapspb "github.com/moby/buildkit/util/apicaps/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	fstypes "github.com/tonistiigi/fsutil/types"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -58,6 +68,8 @@ type request struct {
 	Ulimits    []*pb.Ulimit       `json:"ulimits"`
 	Cgroup     string             `json:"cgroupParent"`
 	Images     map[string]image   `json:"images"`
+	// The context's .dockerignore; nil: no dockerui.Client (and so no ignore matcher).
+	Dockerignore *string `json:"dockerignore"`
 }
 
 type resolver struct{ images map[string]image }
@@ -70,6 +82,79 @@ func (r resolver) ResolveImageConfig(ctx context.Context, ref string, opt source
 	return ref, digest.Digest(img.Digest), []byte(img.Config), nil
 }
 
+// gateway is the part of a frontend's gateway client a dockerui.Client uses here: build options
+// with every LLB cap and the session, and solves that all give the context, whose only file
+// is the .dockerignore.
+type gateway struct {
+	resolver
+	sessionID    string
+	dockerignore []byte
+}
+
+func (g gateway) BuildOpts() client.BuildOpts {
+	return client.BuildOpts{
+		Opts:      map[string]string{},
+		SessionID: g.sessionID,
+		Workers:   []client.WorkerInfo{{Platforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}}}},
+		LLBCaps:   pb.Caps.CapSet(pb.Caps.All()),
+		// No frontend inputs: the context is the local one.
+		Caps: gwpb.Caps.CapSet(nil),
+	}
+}
+
+func (g gateway) Solve(ctx context.Context, req client.SolveRequest) (*client.Result, error) {
+	res := client.NewResult()
+	res.SetRef(contextRef{g.dockerignore})
+	return res, nil
+}
+
+func (g gateway) ResolveSourceMetadata(ctx context.Context, op *pb.SourceOp, opt sourceresolver.Opt) (*sourceresolver.MetaResponse, error) {
+	return nil, fmt.Errorf("no source metadata for %s", op.Identifier)
+}
+
+func (g gateway) Inputs(ctx context.Context) (map[string]llb.State, error) {
+	return map[string]llb.State{}, nil
+}
+
+func (g gateway) NewContainer(ctx context.Context, req client.NewContainerRequest) (client.Container, error) {
+	return nil, fmt.Errorf("no containers")
+}
+
+func (g gateway) Warn(ctx context.Context, dgst digest.Digest, msg string, opts client.WarnOpts) error {
+	return nil
+}
+
+type contextRef struct{ dockerignore []byte }
+
+func (r contextRef) ToState() (llb.State, error) { return llb.Scratch(), nil }
+
+func (r contextRef) Evaluate(ctx context.Context) error { return nil }
+
+func (r contextRef) ReadFile(ctx context.Context, req client.ReadRequest) ([]byte, error) {
+	if req.Filename != ".dockerignore" {
+		return nil, fmt.Errorf("no file %s", req.Filename)
+	}
+	return r.dockerignore, nil
+}
+
+func (r contextRef) StatFile(ctx context.Context, req client.StatRequest) (*fstypes.Stat, error) {
+	if req.Path != ".dockerignore" {
+		return nil, fmt.Errorf("no file %s", req.Path)
+	}
+	return &fstypes.Stat{Path: req.Path, Size: int64(len(r.dockerignore))}, nil
+}
+
+func (r contextRef) ReadDir(ctx context.Context, req client.ReadDirRequest) ([]*fstypes.Stat, error) {
+	return nil, nil
+}
+
+// warning is one build check the converter reported.
+type warning struct {
+	Rule    string   `json:"rule"`
+	Message string   `json:"message"`
+	Lines   [][2]int `json:"lines"`
+}
+
 type converted struct {
 	def        *pb.Definition
 	config     []byte
@@ -77,7 +162,7 @@ type converted struct {
 	sbomExtras map[string][]byte
 }
 
-func convert(req request, mainContext *llb.State) (*converted, error) {
+func convert(req request, mainContext *llb.State, warnings *[]warning) (*converted, error) {
 	var enabled []*apicapspb.APICap
 	for _, c := range pb.Caps.All() {
 		if !slices.Contains(req.NoCaps, c.ID) {
@@ -101,6 +186,20 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 		MetaResolver: resolver{req.Images},
 		LLBCaps:      &caps,
 		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", dt),
+		Warn: func(rule, description, url, message string, location []parser.Range) {
+			w := warning{Rule: rule, Message: message, Lines: [][2]int{}}
+			for _, r := range location {
+				w.Lines = append(w.Lines, [2]int{r.Start.Line, r.End.Line})
+			}
+			*warnings = append(*warnings, w)
+		},
+	}
+	if req.Dockerignore != nil {
+		c, err := dockerui.NewClient(gateway{resolver{req.Images}, req.SessionID, []byte(*req.Dockerignore)})
+		if err != nil {
+			return nil, err
+		}
+		opt.Client = c
 	}
 	opt.MultiPlatformRequested = req.Multi
 	if req.Platform != "" {
@@ -175,24 +274,35 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	first, err := convert(req, nil)
-	if err != nil {
+	// Only the last conversion's warnings count: it is the one whose output is printed.
+	warnings := []warning{}
+	failed := func(err error) {
+		out, _ := json.Marshal(map[string]any{"warnings": warnings})
+		fmt.Println(string(out))
 		fmt.Fprintln(os.Stderr, "convert:", err)
 		os.Exit(1)
 	}
-	opts := []llb.LocalOption{
-		llb.SessionID(req.SessionID),
-		llb.SharedKeyHint("context"),
-		dockerui.WithInternalName("load build context"),
+	var mainContext *llb.State
+	if req.Dockerignore == nil {
+		first, err := convert(req, nil, &warnings)
+		if err != nil {
+			failed(err)
+		}
+		opts := []llb.LocalOption{
+			llb.SessionID(req.SessionID),
+			llb.SharedKeyHint("context"),
+			dockerui.WithInternalName("load build context"),
+		}
+		if paths := followPaths(first.def); len(paths) > 0 {
+			opts = append(opts, llb.FollowPaths(paths))
+		}
+		st := llb.Local("context", opts...)
+		mainContext = &st
 	}
-	if paths := followPaths(first.def); len(paths) > 0 {
-		opts = append(opts, llb.FollowPaths(paths))
-	}
-	mainContext := llb.Local("context", opts...)
-	res, err := convert(req, &mainContext)
+	warnings = []warning{}
+	res, err := convert(req, mainContext, &warnings)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "convert:", err)
-		os.Exit(1)
+		failed(err)
 	}
 	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(res.def)
 	if err != nil {
@@ -204,6 +314,7 @@ func main() {
 		"config":     res.config,
 		"baseConfig": res.baseConfig,
 		"sbom":       res.sbomExtras,
+		"warnings":   warnings,
 	})
 	fmt.Println(string(out))
 }

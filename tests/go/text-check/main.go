@@ -9,6 +9,9 @@
 //	text-check parseuint     strconv.ParseUint(line, 10, 64), the same way
 //	text-check platform      containerd platforms.Parse, Normalize and FormatAll of each stdin line (a JSON string)
 //	text-check isabs-windows BuildKit's util/system IsAbs(line, "windows") of each stdin line (a JSON string)
+//	text-check patternmatcher  for each stdin line {"patterns": [...], "paths": [...]}, moby/patternmatcher's
+//	                         New(patterns) error, or Exclusions() and MatchesOrParentMatches of each path
+//	                         (true, false or error), as JSON
 package main
 
 import (
@@ -23,11 +26,12 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/util/system"
+	"github.com/moby/patternmatcher"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -91,11 +95,39 @@ func main() {
 			} else {
 				fmt.Fprintln(out, n)
 			}
+		case "patternmatcher":
+			var c struct {
+				Patterns []string `json:"patterns"`
+				Paths    []string `json:"paths"`
+			}
+			if err := json.Unmarshal([]byte(line), &c); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			dt, _ := json.Marshal(matchAll(c.Patterns, c.Paths))
+			fmt.Fprintln(out, string(dt))
 		default:
 			fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 			os.Exit(2)
 		}
 	}
+}
+
+func matchAll(patterns, paths []string) map[string]any {
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return map[string]any{"error": err.Error()}
+	}
+	matches := []string{}
+	for _, p := range paths {
+		ok, err := pm.MatchesOrParentMatches(p)
+		if err != nil {
+			matches = append(matches, "error")
+		} else {
+			matches = append(matches, strconv.FormatBool(ok))
+		}
+	}
+	return map[string]any{"exclusions": pm.Exclusions(), "matches": matches}
 }
 
 // tables walks every code point through Go's functions and writes sorted, disjoint, inclusive
