@@ -303,11 +303,15 @@ fn read_image_configs(args: &[String]) -> anyhow::Result<BTreeMap<String, Vec<u8
 }
 
 /// Logs go to stderr (buildkitd's log when we run as a frontend); stdout carries HTTP/2 frames.
+/// `DFLLB_LOG` is one level (`debug`, `info`, ...): a level, not an EnvFilter, keeps the regex
+/// engine EnvFilter needs out of the image.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DFLLB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let level = std::env::var("DFLLB_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();

@@ -303,11 +303,12 @@ fn parse_int_and_parse_uint_match_go_values_and_errors() {
 /// reference's compiler makes (exact, `dir/**` prefix, `**/x` suffix, regexp), escapes, bracket
 /// expressions (as Go's regexp reads them), what `filepath.Match` refuses, what only the regexp
 /// compiler refuses, exclusions, and paths with parents, roots, wildcards and non-ASCII.
-const PATTERNS: [&str; 48] = [
+const PATTERNS: [&str; 55] = [
     "a", "a/b", "b", "*", "**", "**/*", "/*", "*/", "./*", "*.txt", "a/**", "**/b", "**/a/**",
     "a/**/b", "a*b", "?", "a?", "[ab]", "[^a]", "[a-c]*", "d[!x]", "\\*", "a\\", "x*a\\", "[", "]",
     "a]", "[]a]", "x*[", "x*a\\q", "\\d", "a.b", "a+b", "(a)", "{a}", "a|b", "a$", "^a", "é?",
     "**x", "x**", ".*", "!a", "!", "!a/b", " a ", "a/../c", "!./a",
+    "\\w?", "[é]?", "\\s*", "a\\b", "[\\d]?", "[^\\w]*", "\\pL",
 ];
 const PATHS: [&str; 26] = [
     "a",

@@ -160,9 +160,9 @@ impl Pattern {
 /// `Pattern.compile` with the Linux separator: `**` runs over directories, `*` and `?` stay in
 /// one, `.+()|{}$` are literal, `\x` escapes, brackets pass through to the regexp. Patterns
 /// that need no regexp are compared as text. Go's regexp syntax is RE2's, which the `regex`
-/// crate follows; where they differ (`\d`, `\w`, `\s` and `\b` are ASCII-only in Go, and
-/// the crate reads `[[`, `&&`, `--` and `~~` in brackets as nested classes and set
-/// operations), a pattern that uses them matches differently or fails to compile.
+/// crate follows; where they differ (the crate reads `[[`, `&&`, `--` and `~~` in brackets as
+/// nested classes and set operations), a pattern that uses them matches differently or fails
+/// to compile.
 fn compile(pattern: &str) -> Result<MatchKind, BadPattern> {
     let mut re = String::from("^");
     let mut kind = KindSoFar::Exact;
@@ -212,8 +212,22 @@ fn compile(pattern: &str) -> Result<MatchKind, BadPattern> {
             }
             '\\' => match chars.next() {
                 Some(escaped) => {
-                    re.push('\\');
-                    re.push(escaped);
+                    // Go's Perl classes and word boundaries are ASCII; spelt out, they need
+                    // none of the crate's Unicode tables (and work inside brackets too).
+                    match escaped {
+                        'd' => re.push_str("[0-9]"),
+                        'D' => re.push_str("[^0-9]"),
+                        'w' => re.push_str("[0-9A-Za-z_]"),
+                        'W' => re.push_str("[^0-9A-Za-z_]"),
+                        's' => re.push_str("[\\t\\n\\f\\r ]"),
+                        'S' => re.push_str("[^\\t\\n\\f\\r ]"),
+                        'b' => re.push_str("(?-u:\\b)"),
+                        'B' => re.push_str("(?-u:\\B)"),
+                        _ => {
+                            re.push('\\');
+                            re.push(escaped);
+                        }
+                    }
                     kind = KindSoFar::Regexp;
                 }
                 None => re.push('\\'),
