@@ -28,6 +28,8 @@ pub(crate) struct Context<'a> {
     pub cache_mount_ns: &'a str,
     /// LLB caps of the daemon; `None` when unknown.
     pub llb_caps: Option<&'a std::collections::BTreeSet<String>>,
+    /// `BUILDKIT_GIT_ADVICE`.
+    pub git_advice: bool,
 }
 
 impl Context<'_> {

@@ -5,7 +5,7 @@
 // Usage: convert-check <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
-//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [],
+//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [], "gitAdvice": false,
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
@@ -57,6 +57,7 @@ type request struct {
 	NoCaps     []string           `json:"disabledCaps"`
 	Ulimits    []*pb.Ulimit       `json:"ulimits"`
 	Cgroup     string             `json:"cgroupParent"`
+	GitAdvice  bool               `json:"gitAdvice"`
 	Images     map[string]image   `json:"images"`
 }
 
@@ -96,6 +97,7 @@ func convert(req request, mainContext *llb.State) (*converted, error) {
 			LinuxResources: req.Resources,
 			Ulimits:        req.Ulimits,
 			CgroupParent:   req.Cgroup,
+			GitAdvice:      req.GitAdvice,
 		},
 		MainContext:  mainContext,
 		MetaResolver: resolver{req.Images},
