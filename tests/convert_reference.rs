@@ -491,7 +491,7 @@ fn copy_link_ops_match_reference() {
 #[test]
 fn add_urls_match_reference() {
     check(Case::new(
-        "FROM alpine\nWORKDIR /opt\nADD https://example.com/pkg/tool.tar.gz?v=1 ./\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d --chmod=755 https://example.com/bin/tool /usr/local/bin/tool\nADD --unpack=true https://example.com/ /srv/\nADD local.txt https://example.com/other.txt /mixed/\n",
+        "FROM alpine\nWORKDIR /opt\nADD https://example.com/pkg/tool.tar.gz?v=1 ./\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d --chmod=755 https://example.com/bin/tool /usr/local/bin/tool\nADD --unpack=true https://example.com/ /srv/\nADD local.txt https://example.com/other.txt /mixed/\nADD https://example.com/a%20b.txt https://h:x/y /esc/\n",
     ));
 }
 
