@@ -78,6 +78,8 @@ struct Case<'a> {
     /// `ulimit` (name, soft, hard) and `cgroup-parent`, resolved.
     ulimits: &'a [(&'a str, i64, i64)],
     cgroup_parent: &'a str,
+    /// `build-arg:BUILDKIT_GIT_ADVICE`, parsed.
+    git_advice: bool,
     /// The context's `.dockerignore`: read by both (ours with the gateway's reader, theirs by a
     /// dockerui.Client), it becomes the context's exclude patterns and the ignore matcher of
     /// CopyIgnoredFile. `None`: no such file and, on the reference's side, no Client.
@@ -97,6 +99,7 @@ impl<'a> Case<'a> {
             disabled_caps: &[],
             ulimits: &[],
             cgroup_parent: "",
+            git_advice: false,
             dockerignore: None,
         }
     }
@@ -162,6 +165,7 @@ fn run_case(case: Case, expect: Expect) {
                 .map(|(n, s, h)| (n.to_string(), *s, *h))
                 .collect(),
             cgroup_parent: case.cgroup_parent.to_string(),
+            git_advice: case.git_advice,
             ..BuildOptions::default()
         },
         session_id: "oracle-session".to_string(),
@@ -259,6 +263,7 @@ fn run_case(case: Case, expect: Expect) {
         "disabledCaps": case.disabled_caps,
         "ulimits": case.ulimits.iter().map(|(n, s, h)| json!({"Name": n, "Soft": s, "Hard": h})).collect::<Vec<_>>(),
         "cgroupParent": case.cgroup_parent,
+        "gitAdvice": case.git_advice,
         "images": table,
         "dockerignore": case.dockerignore,
     });
@@ -544,7 +549,7 @@ fn copy_link_ops_match_reference() {
 #[test]
 fn add_urls_match_reference() {
     check(Case::new(
-        "FROM alpine\nWORKDIR /opt\nADD https://example.com/pkg/tool.tar.gz?v=1 ./\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d --chmod=755 https://example.com/bin/tool /usr/local/bin/tool\nADD --unpack=true https://example.com/ /srv/\nADD local.txt https://example.com/other.txt /mixed/\n",
+        "FROM alpine\nWORKDIR /opt\nADD https://example.com/pkg/tool.tar.gz?v=1 ./\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d --chmod=755 https://example.com/bin/tool /usr/local/bin/tool\nADD --unpack=true https://example.com/ /srv/\nADD local.txt https://example.com/other.txt /mixed/\nADD https://example.com/a%20b.txt https://h:x/y /esc/\n",
     ));
 }
 
@@ -964,4 +969,87 @@ fn dockerignore_patterns_are_checked_like_the_reference() {
         "[a-c]?.txt\n\\*.md\nd[!x]\n**/deep/**\ntmp**\n",
         "FROM alpine\nCOPY a1.txt b22.txt *.md d! dx /\nCOPY one/deep/two/f tmpfile /x/\n",
     ));
+}
+
+#[test]
+fn add_git_sources_match_reference() {
+    // Every form ParseGitRef takes, fragment and query, with ADD's flags and the context's
+    // follow paths (ADD leaves out http(s) sources only, so an scp-like remote is one).
+    check(Case::new(
+        "FROM alpine\nWORKDIR /src\nCOPY a.txt /\n\
+         ADD https://github.com/moby/buildkit.git#v0.34.2:frontend/dockerfile bk/\n\
+         ADD --keep-git-dir=true https://github.com/moby/buildkit.git /bk2\n\
+         ADD --checksum=0123456789abcdef0123456789abcdef01234567 https://github.com/moby/buildkit.git#v0.34.2 /bk3\n\
+         ADD git@github.com:moby/buildkit.git#main:a/../docs ./docs\n\
+         ADD ssh://git@github.com:2222/moby/buildkit.git /ssh\n\
+         ADD git://github.com/moby/buildkit.git#v1 /gitproto\n\
+         ADD http://example.com/repo.git#:/ /plain\n\
+         ADD --chown=1000:1000 --chmod=644 --exclude=*.md https://h/repo.git?ref=main&subdir=docs /q\n\
+         ADD https://h/repo.git?tag=v1&keep-git-dir&submodules=false&fetch-by-commit&checksum=abc&mtime=commit /t\n\
+         ADD --keep-git-dir=false https://h/repo.git?branch=dev&keep-git-dir=false /b\n\
+         ADD https://h/repo.git?commit=abc#main:sub /c\n\
+         ADD --checksum=abc https://h/repo.git?checksum=abc /same\n\
+         ADD --unpack=true HTTPS://User@H.example:8443/a%20b/repo.git /u\n\
+         ADD github.com/moby/buildkit /gh\n",
+    ));
+    // A git source's query keep-git-dir and checksum carry over to the sources after it.
+    check(Case::new(
+        "FROM alpine\nADD https://h/a.git?keep-git-dir https://h/b.git /two/\n\
+         ADD https://h/a.git?checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/f.tar /mixed/\n",
+    ));
+    // BUILDKIT_GIT_ADVICE, and the ARGs a git source expands.
+    check(Case {
+        git_advice: true,
+        build_args: &[("BUILDKIT_GIT_ADVICE", "true"), ("REF", "v2")],
+        ..Case::new(
+            "FROM alpine\nARG REF=v1\nADD https://github.com/moby/buildkit.git#${REF} /bk\n",
+        )
+    });
+    check_ops_only(Case::new(
+        "FROM alpine\nADD --link https://github.com/moby/buildkit.git /l\nADD --link --chown=1:2 git@h:r.git /s\n",
+    ));
+}
+
+#[test]
+fn add_git_source_errors_match_reference() {
+    for dockerfile in [
+        "FROM alpine\nCOPY https://github.com/moby/buildkit.git /x\n",
+        "FROM alpine AS a\nFROM alpine\nCOPY --from=a git@h:r.git /x\n",
+        "FROM alpine\nCOPY https://example.com/file /x\n",
+        "FROM alpine\nCOPY https://h/repo.git?x=1 /x\n",
+        "FROM alpine\nADD --keep-git-dir=false https://h/repo.git?keep-git-dir=true /x\n",
+        "FROM alpine\nADD https://h/a.git?keep-git-dir=true https://h/b.git?keep-git-dir=0 /x/\n",
+        "FROM alpine\nADD --checksum=abc https://h/repo.git?checksum=def /x\n",
+        "FROM alpine\nADD https://h/a.git?checksum=a https://h/b.git?commit=b /x/\n",
+        "FROM alpine\nADD --checksum=abc local.txt /x\n",
+        "FROM alpine\nADD --checksum=abc https://h/a.git https://h/b.git /x/\n",
+        "FROM alpine\nADD https://h/repo.git?foo=bar /x\n",
+        "FROM alpine\nADD https://h/repo.git?mtime=now /x\n",
+        "FROM alpine\nADD https://h/repo.git?fetch-by-commit=nope /x\n",
+        "FROM alpine\nADD https://h/repo.git?keep-git-dir=maybe /x\n",
+        "FROM alpine\nADD git@h:repo.git?submodules=x /x\n",
+        "FROM alpine\nADD https://h/repo.git?ref=dev#main /x\n",
+        "FROM alpine\nADD https://h/repo.git?subdir=a/../b#main:b /x\n",
+        "FROM alpine\nADD https://h/repo.git?branch=dev&tag=v1 /x\n",
+        "FROM alpine\nADD https://h/repo.git?ref=main&tag=v1 /x\n",
+        "FROM alpine\nADD https://h/repo.git?ref= /x\n",
+        "FROM alpine\nADD https://h/repo.git?ref=a&ref=b /x\n",
+        "FROM alpine\nADD --chmod=999 https://h/repo.git?foo=bar /x\n",
+    ] {
+        check_error(Case::new(dockerfile));
+    }
+    // A SOURCE_DATE_EPOCH source stage's git source is parsed the same way (an https one with
+    // a wrong query would be taken for a download).
+    for stage in [
+        "ADD git://h/repo.git?foo=1 /\n",
+        "ADD git@h:repo.git?ref=a&ref=b /\n",
+        "ADD github.com/moby/buildkit /\n",
+    ] {
+        check_error(Case {
+            build_args: &[("SOURCE_DATE_EPOCH", "src")],
+            ..Case::new(Box::leak(
+                format!("FROM scratch AS src\n{stage}FROM alpine\nRUN true\n").into_boxed_str(),
+            ))
+        });
+    }
 }

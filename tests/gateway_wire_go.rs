@@ -217,7 +217,8 @@ fn checker_reports_a_map_entry_without_value() {
 
 /// dockerui.NewClient's answer for each option map: its error text, or the marshaled limits
 /// (`None` when it sets none).
-fn dockerui_resolves(cases: &[BTreeMap<String, String>]) -> Vec<Result<Option<Vec<u8>>, String>> {
+/// dockerui.NewClient's answer for each set of options: `error`, or what it resolved.
+fn dockerui_answers(cases: &[BTreeMap<String, String>]) -> Vec<serde_json::Value> {
     let mut child = Command::new(checker())
         .arg("opts")
         .stdin(Stdio::piped())
@@ -234,7 +235,12 @@ fn dockerui_resolves(cases: &[BTreeMap<String, String>]) -> Vec<Result<Option<Ve
         String::from_utf8_lossy(&output.stderr)
     );
     let answers: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answers.len(), cases.len());
     answers
+}
+
+fn dockerui_resolves(cases: &[BTreeMap<String, String>]) -> Vec<Result<Option<Vec<u8>>, String>> {
+    dockerui_answers(cases)
         .iter()
         .map(|a| match a["error"].as_str() {
             Some(error) => Err(error.to_string()),
@@ -418,13 +424,16 @@ fn option_errors_with_the_reference_text_match_dockerui() {
             .map(|e| e.to_string());
         assert_eq!(ours.as_deref(), Some(want.as_str()), "options {opts:?}");
     }
-    // Accepted values pass.
-    for v in ["true", "0", "T", ""] {
-        let opts = BTreeMap::from([("build-arg:BUILDKIT_GIT_ADVICE".to_string(), v.to_string())]);
-        assert!(
-            BuildOpts::resolve(&FrontendOpts(opts), "s", None).is_ok(),
-            "{v}"
-        );
+    // Accepted values pass, with dockerui's value (git sources get `git.advice` with it).
+    let accepted: Vec<BTreeMap<String, String>> = ["true", "0", "T", "", "1", "FALSE"]
+        .iter()
+        .map(|v| BTreeMap::from([("build-arg:BUILDKIT_GIT_ADVICE".to_string(), v.to_string())]))
+        .chain([BTreeMap::new()])
+        .collect();
+    for (opts, theirs) in accepted.iter().zip(dockerui_answers(&accepted)) {
+        let ours = BuildOpts::resolve(&FrontendOpts(opts.clone()), "s", None)
+            .unwrap_or_else(|e| panic!("{opts:?}: {e}"));
+        assert_eq!(ours.build.git_advice, theirs["gitAdvice"], "{opts:?}");
     }
 }
 
@@ -460,21 +469,7 @@ fn ulimit_and_cgroup_parent_options_resolve_as_dockerui_resolves_them() {
             ])
         })
         .collect();
-    let mut child = Command::new(checker())
-        .arg("opts")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&serde_json::to_vec(&options).unwrap())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let answers: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(answers.len(), cases.len());
+    let answers = dockerui_answers(&options);
     let mut refused = 0;
     for (opts, theirs) in options.iter().zip(answers) {
         let ours = BuildOpts::resolve(&FrontendOpts(opts.clone()), "s", None);

@@ -80,6 +80,7 @@ fn go_client_builds_the_same_ops_and_metadata() {
     assert_same_as_go("all-ops", &llb_support::reference_graph());
     assert_same_as_go("edge-cases", &llb_support::edge_cases_graph());
     assert_same_as_go("linux-resources", &llb_support::linux_resources_graph());
+    assert_same_as_go("git-sources", &llb_support::git_sources_graph());
 }
 
 /// The `def` and `metadata` fields of an encoded Definition, raw and in order: all of it but the
@@ -114,6 +115,7 @@ fn buildkit_re_marshals_every_op_to_our_bytes() {
         llb_support::reference_graph(),
         llb_support::edge_cases_graph(),
         llb_support::linux_resources_graph(),
+        llb_support::git_sources_graph(),
         // Source maps, locations and several ops per file.
         llb_support::small_build(&llb_support::dockerfile()),
         // A source map that carries the definition the Dockerfile was read from.

@@ -30,6 +30,12 @@ fn linux_resources_snapshot() {
 }
 
 #[test]
+fn git_sources_snapshot() {
+    let def = Definition::marshal(&llb_support::git_sources_graph());
+    insta::assert_json_snapshot!("git_sources", def.to_json());
+}
+
+#[test]
 fn scratch_is_an_empty_definition() {
     let def = Definition::marshal_opt(None);
     assert!(def.to_pb().def.is_empty());

@@ -31,6 +31,8 @@ pub(crate) struct Context<'a> {
     pub llb_caps: Option<&'a std::collections::BTreeSet<String>>,
     /// The context's `.dockerignore` patterns, when it has any (CopyIgnoredFile).
     pub dockerignore: Option<&'a PatternMatcher>,
+    /// `BUILDKIT_GIT_ADVICE`.
+    pub git_advice: bool,
 }
 
 impl Context<'_> {

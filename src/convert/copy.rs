@@ -1,6 +1,7 @@
 //! COPY and ADD (convert.go `dispatchCopy`): sources expanded with the stage's env, heredoc
-//! sources, `--from` stages, URLs and their checksums, `--chmod`/`--chown`, `--parents`,
-//! `--link` (a MergeOp when the daemon has it), then one FileOp and its history entry.
+//! sources, `--from` stages, URLs and git repositories with their checksums, `--chmod`/`--chown`,
+//! `--parents`, `--link` (a MergeOp when the daemon has it), then one FileOp and its history
+//! entry.
 
 use std::sync::Arc;
 
@@ -8,12 +9,14 @@ use crate::instructions::{Add, Command, Copy, CopyArgs};
 use crate::syntax::expand::Expander;
 
 use super::context::{display_name, location, report_undefined, step_error, word_span, Context};
+use super::git_ref::{is_git_source, is_http_source, parse_git_ref, GitRefError};
 use super::graph::{
-    CopyMode, CopySpec, FileAction, Fs, LineRange, Op, OpKind, OpMeta, ProgressGroup,
+    CopyMode, CopySpec, FileAction, Fs, GitSpec, LineRange, Op, OpKind, OpMeta, ProgressGroup,
 };
 use super::state::{StageState, StepResult};
 use super::ConvertError;
 use crate::go::path::{clean_path, join_path, keep_trailing, system_normalize_path};
+use crate::go::quote;
 use crate::llb::{Chown, UserRef};
 use crate::syntax::{rules, Diagnostic};
 
@@ -60,7 +63,8 @@ pub(super) fn convert_copy(
     Ok(())
 }
 
-/// ADD: like COPY from the context, plus URL sources with `--checksum`, and `--unpack`.
+/// ADD: like COPY from the context, plus URL and git sources with `--checksum`,
+/// `--keep-git-dir` and `--unpack`.
 pub(super) fn convert_add(
     st: &mut StageState,
     cmd: &Command,
@@ -70,34 +74,14 @@ pub(super) fn convert_add(
     let err = |msg: String| step_error(cmd, msg);
     // `AddCommand.Expand`: --chown, --chmod, --checksum, then sources and destination.
     let (req, checksum) = copy_request(st, cmd, true, &a.args, a.checksum.as_ref(), ctx)?;
-    // Sources are classified after expansion (`ADD ${LINK} /x`), as in the reference.
-    for t in &req.sources {
-        let git = t.starts_with("git@")
-            || t.starts_with("git://")
-            || (t.contains("://") && !is_http_source(t) && t.starts_with("http"));
-        if git {
-            return Err(err(format!(
-                "ADD from a git repository is not supported yet: {t}"
-            )));
-        }
-    }
-    let checksum = checksum.filter(|c| !c.is_empty());
-    if checksum.is_some() {
-        if req.sources.len() != 1 {
-            return Err(err(
-                "checksum can't be specified for multiple sources".to_string()
-            ));
-        }
-        if !is_http_source(&req.sources[0]) {
-            return Err(err("checksum requires HTTP(S) or Git sources".to_string()));
-        }
-    }
     let ignored = ignored_sources(st, cmd, true, &a.args, &req.sources, ctx);
     st.copy(CopyRequest {
         source: Some(Arc::clone(ctx.main_context)),
         from_context: true,
         unpack: a.unpack,
-        checksum,
+        checksum: checksum.filter(|c| !c.is_empty()),
+        keep_git_dir: a.keep_git_dir,
+        git_advice: ctx.git_advice,
         link: a.args.link,
         merge_supported: ctx.supports("mergeop"),
         location: location(cmd),
@@ -131,7 +115,10 @@ fn ignored_sources(
     let verb = if is_add { "Add" } else { "Copy" };
     let mut warnings = Vec::new();
     for (word, src) in args.sources.iter().zip(sources) {
-        if is_add && is_http_source(src) {
+        // Only local sources: not a git repository, not a download (dispatchCopy's last branch).
+        let remote = is_http_source(src)
+            || matches!(parse_git_ref(src), Ok(g) if !g.indistinguishable_from_local);
+        if remote {
             continue;
         }
         let src = clean_path(src);
@@ -227,8 +214,12 @@ pub(crate) struct CopyRequest {
     pub excludes: Vec<String>,
     pub parents: bool,
     pub unpack: Option<bool>,
-    /// ADD `--checksum` of a URL source.
+    /// ADD `--checksum` of a URL or git source.
     pub checksum: Option<String>,
+    /// ADD `--keep-git-dir`.
+    pub keep_git_dir: Option<bool>,
+    /// `BUILDKIT_GIT_ADVICE`: git sources get `git.advice`.
+    pub git_advice: bool,
     /// `--link`.
     pub link: bool,
     /// The daemon supports MergeOp (the `mergeop` LLB cap), which `--link` needs.
@@ -261,6 +252,14 @@ impl StageState {
             Some(c) => Some(parse_chmod(c)?),
             None => None,
         };
+        if req.checksum.is_some() {
+            if req.sources.len() != 1 {
+                return Err("checksum can't be specified for multiple sources".to_string());
+            }
+            if !is_http_source(&req.sources[0]) && !is_git_source(&req.sources[0]) {
+                return Err("checksum requires HTTP(S) or Git sources".to_string());
+            }
+        }
 
         let mut message = String::from(if req.is_add { "ADD" } else { "COPY" });
         if req.parents {
@@ -297,10 +296,62 @@ impl StageState {
             }))
         };
         let mut actions = Vec::with_capacity(req.sources.len() + req.contents.len());
+        // A git source's own keep-git-dir and checksum carry over to the sources after it, as
+        // in the reference (it updates its copy config in place).
+        let mut keep_git_dir = req.keep_git_dir;
+        let mut checksum = req.checksum.clone();
         for src in &req.sources {
             message.push(' ');
             message.push_str(src);
-            if req.is_add && is_http_source(src) {
+            match parse_git_ref(src) {
+                Err(GitRefError::Invalid(e)) => return Err(e),
+                Ok(git) if !git.indistinguishable_from_local => {
+                    if !req.is_add {
+                        return Err("source can't be a git ref for COPY".to_string());
+                    }
+                    if let (Some(flag), Some(query)) = (keep_git_dir, git.keep_git_dir) {
+                        if flag != query {
+                            return Err("inconsistent keep-git-dir configuration".to_string());
+                        }
+                    }
+                    keep_git_dir = git.keep_git_dir.or(keep_git_dir);
+                    if let Some(c) = checksum.as_ref().filter(|_| !git.checksum.is_empty()) {
+                        if *c != git.checksum {
+                            return Err(format!(
+                                "checksum mismatch {} != {}",
+                                quote(c),
+                                quote(&git.checksum)
+                            ));
+                        }
+                    }
+                    if !git.checksum.is_empty() {
+                        checksum = Some(git.checksum.clone());
+                    }
+                    let source = Op::new(
+                        OpKind::Git(Box::new(GitSpec {
+                            remote: git.remote,
+                            git_ref: git.git_ref,
+                            subdir: git.subdir,
+                            keep_git_dir: keep_git_dir == Some(true),
+                            checksum: checksum.clone(),
+                            skip_submodules: git.submodules == Some(false),
+                            fetch_by_commit: git.fetch_by_commit,
+                            advice: req.git_advice,
+                        })),
+                        OpMeta {
+                            custom_name: Some(name.clone()),
+                            ..OpMeta::default()
+                        },
+                    );
+                    actions.push(single_file(source, "/".to_string(), false));
+                    continue;
+                }
+                _ => {}
+            }
+            if is_http_source(src) {
+                if !req.is_add {
+                    return Err("source can't be a URL for COPY".to_string());
+                }
                 // ADD <url>: download to a file named after the URL's path, never unpacked
                 // unless --unpack says so.
                 let filename = url_file_name(src);
@@ -308,7 +359,7 @@ impl StageState {
                     OpKind::Http {
                         url: src.clone(),
                         filename: filename.clone(),
-                        checksum: req.checksum.clone(),
+                        checksum: checksum.clone(),
                     },
                     OpMeta {
                         custom_name: Some(name.clone()),
@@ -426,11 +477,9 @@ impl StageState {
             ));
         }
         if req.from_context {
-            for src in req
-                .sources
-                .iter()
-                .filter(|s| !(req.is_add && is_http_source(s)))
-            {
+            // ADD leaves out every http(s) source, git repositories included, and no other.
+            let remote = |s: &str| s.starts_with("http://") || s.starts_with("https://");
+            for src in req.sources.iter().filter(|s| !(req.is_add && remote(s))) {
                 self.context_paths.insert(join_path("/", src));
             }
         }
@@ -439,27 +488,15 @@ impl StageState {
     }
 }
 
-/// `isHTTPSource`: an http(s) URL that is not a git repository (those end in `.git`).
-pub(crate) fn is_http_source(src: &str) -> bool {
-    (src.starts_with("http://") || src.starts_with("https://")) && !url_path(src).ends_with(".git")
-}
-
-/// The path part of a URL (no scheme, host, query or fragment).
-fn url_path(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    rest.find('/').map_or("", |i| &rest[i..])
-}
-
-/// The file name ADD gives a download: the URL path's last element, else `__unnamed__`.
-pub(crate) fn url_file_name(url: &str) -> String {
-    let path = url_path(url);
-    let trimmed = path.trim_end_matches('/');
-    let base = trimmed.rsplit('/').next().unwrap_or("");
-    if base.is_empty() || base == "." {
-        "__unnamed__".to_string()
-    } else {
-        base.to_string()
+/// The file name ADD gives a download: `path.Base` of the URL's path, else `__unnamed__`.
+pub(crate) fn url_file_name(src: &str) -> String {
+    let Ok(u) = crate::go::url::parse(src) else {
+        return "__unnamed__".to_string();
+    };
+    let trimmed = u.path.trim_end_matches('/');
+    match trimmed.rsplit('/').next().unwrap_or("") {
+        "" | "." => "__unnamed__".to_string(),
+        base => base.to_string(),
     }
 }
 
@@ -644,6 +681,8 @@ mod tests {
         assert_eq!(url_file_name("https://example.com/"), "__unnamed__");
         assert_eq!(url_file_name("https://example.com"), "__unnamed__");
         assert_eq!(url_file_name("http://h/dir/"), "dir");
+        assert_eq!(url_file_name("https://h/a%20b.txt"), "a b.txt");
+        assert_eq!(url_file_name("https://h:x/a"), "__unnamed__");
         assert!(is_http_source("https://example.com/a"));
         assert!(!is_http_source("https://github.com/moby/buildkit.git"));
         assert!(!is_http_source("./local"));

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::copy::is_http_source;
 use super::env::EnvList;
+use super::git_ref::{is_http_source, parse_git_ref, GitRefError};
 use super::ConvertError;
 use crate::instructions::{Dockerfile, Instruction, Stage};
 use crate::syntax::expand::Expander;
@@ -125,10 +125,14 @@ fn source_stage(
                     .expand_word(&add.args.sources[0].text, &env)
                     .map_err(|e| e.to_string())?
                     .value;
-                let git = src.starts_with("git@")
-                    || src.starts_with("git://")
-                    || (src.starts_with("http") && src.contains("://") && !is_http_source(&src));
-                if !is_http_source(&src) && !git {
+                // HTTP first, as the reference: an http(s) `.git` URL whose query is wrong is
+                // a download here, not an error.
+                let git = || match parse_git_ref(&src) {
+                    Ok(git) => Ok(!git.indistinguishable_from_local),
+                    Err(GitRefError::Invalid(e)) => Err(e),
+                    Err(GitRefError::NotGit(_)) => Ok(false),
+                };
+                if !is_http_source(&src) && !git()? {
                     return Err(
                         "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"
                             .to_string(),

@@ -140,6 +140,7 @@ impl Build<'_> {
                     cache_mount_ns: &opts.build.cache_mount_ns,
                     llb_caps: opts.llb_caps.as_ref(),
                     dockerignore,
+                    git_advice: opts.build.git_advice,
                 };
                 for (ti, trigger) in triggers.iter().enumerate() {
                     let sources = sources_of(&decl.trigger_deps, ti, &done);

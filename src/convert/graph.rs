@@ -64,6 +64,8 @@ pub enum OpKind {
         filename: String,
         checksum: Option<String>,
     },
+    /// A git repository (ADD <git ref>).
+    Git(Box<GitSpec>),
     Exec(Box<ExecSpec>),
     /// A file op applying `actions` in order on `base`; its output is the last action's result.
     File {
@@ -73,6 +75,21 @@ pub enum OpKind {
     Merge {
         inputs: Vec<Fs>,
     },
+}
+
+/// A git source as ADD makes it: `llb.Git(remote, "", …)` with the ref, subdir and switches
+/// its URL and flags gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSpec {
+    pub remote: String,
+    pub git_ref: String,
+    pub subdir: String,
+    pub keep_git_dir: bool,
+    pub checksum: Option<String>,
+    pub skip_submodules: bool,
+    pub fetch_by_commit: bool,
+    /// `BUILDKIT_GIT_ADVICE`.
+    pub advice: bool,
 }
 
 /// What `RUN` executes.

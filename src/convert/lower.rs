@@ -197,6 +197,27 @@ impl Lowering<'_> {
                 }
                 Some(self.common(src, &op.meta).build())
             }
+            OpKind::Git(git) => {
+                let mut src = llb::Source::git(git.remote.clone(), "")
+                    .git_ref(git.git_ref.clone())
+                    .advice(git.advice);
+                if git.keep_git_dir {
+                    src = src.keep_git_dir();
+                }
+                if let Some(c) = &git.checksum {
+                    src = src.checksum(c.clone());
+                }
+                if !git.subdir.is_empty() {
+                    src = src.subdir(git.subdir.clone());
+                }
+                if git.skip_submodules {
+                    src = src.skip_submodules();
+                }
+                if git.fetch_by_commit {
+                    src = src.fetch_by_commit();
+                }
+                Some(self.common(src, &op.meta).build())
+            }
             OpKind::Exec(spec) => {
                 let mut env = spec.env.clone();
                 if let Some(caps) = &self.opts.llb_caps {
@@ -400,7 +421,9 @@ impl Lowering<'_> {
 
 fn inputs(op: &Op) -> Vec<&Fs> {
     match &op.kind {
-        OpKind::Image { .. } | OpKind::MainContext | OpKind::Http { .. } => Vec::new(),
+        OpKind::Image { .. } | OpKind::MainContext | OpKind::Http { .. } | OpKind::Git(_) => {
+            Vec::new()
+        }
         OpKind::Exec(spec) => std::iter::once(&spec.root)
             .chain(spec.mounts.iter().map(|m| &m.source))
             .collect(),

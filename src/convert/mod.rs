@@ -23,6 +23,7 @@ mod epoch;
 pub mod expose;
 mod from;
 mod from_checks;
+pub mod git_ref;
 pub mod graph;
 pub mod image;
 mod lower;
@@ -81,6 +82,8 @@ pub struct BuildOptions {
     /// `BUILDKIT_DOCKERFILE_CHECK`: the client's build-check configuration, which replaces the
     /// Dockerfile's `# check=` directive.
     pub check: Option<CheckConfig>,
+    /// `build-arg:BUILDKIT_GIT_ADVICE`: git sources ask for git's advice messages.
+    pub git_advice: bool,
 }
 
 impl Default for BuildOptions {
@@ -102,6 +105,7 @@ impl Default for BuildOptions {
             image_resolve_mode: crate::llb::ResolveMode::Default,
             cache_mount_ns: String::new(),
             check: None,
+            git_advice: false,
         }
     }
 }

@@ -45,8 +45,8 @@ pub enum OptsError {
     /// The `ulimit` option, with the reference's text.
     #[error("failed to parse ulimit: {0}")]
     Ulimit(String),
-    /// `build-arg:BUILDKIT_GIT_ADVICE` that `strconv.ParseBool` rejects (frontend 1.27+). Git
-    /// sources are not built here yet, but a bad value fails every build in the reference.
+    /// `build-arg:BUILDKIT_GIT_ADVICE` that `strconv.ParseBool` rejects (frontend 1.27+): it
+    /// fails every build in the reference, git sources or not.
     #[error("failed to parse build-arg:BUILDKIT_GIT_ADVICE: strconv.ParseBool: parsing {}: invalid syntax", quote(.0))]
     GitAdvice(String),
 }
@@ -255,13 +255,14 @@ impl BuildOpts {
                         "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}"
                     ))
                 })?,
+            git_advice: match opts
+                .get("build-arg:BUILDKIT_GIT_ADVICE")
+                .filter(|v| !v.is_empty())
+            {
+                Some(v) => parse_go_bool(v).ok_or_else(|| OptsError::GitAdvice(v.to_string()))?,
+                None => false,
+            },
         };
-        if let Some(v) = opts
-            .get("build-arg:BUILDKIT_GIT_ADVICE")
-            .filter(|v| !v.is_empty())
-        {
-            parse_go_bool(v).ok_or_else(|| OptsError::GitAdvice(v.to_string()))?;
-        }
         Ok(BuildOpts {
             build,
             filename: opts.get("filename").unwrap_or(DEFAULT_FILENAME).to_string(),

@@ -17,6 +17,7 @@ use jiff::Timestamp;
 pub mod path;
 pub mod time;
 mod unicode_tables;
+pub(crate) mod url;
 
 use unicode_tables::{DIGIT, LETTER, PRINT};
 
@@ -82,35 +83,23 @@ pub fn quote(s: &str) -> String {
 
 /// `url.PathUnescape`: `%XX` escapes decoded (`+` stays); the error is `url.EscapeError`'s text.
 pub(crate) fn path_unescape(s: &str) -> Result<String, String> {
-    if !s.contains('%') {
-        return Ok(s.to_string());
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'%' {
-            out.push(b[i]);
-            i += 1;
-            continue;
-        }
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            _ => {
-                let bad = String::from_utf8_lossy(&b[i..(i + 3).min(b.len())]).into_owned();
-                return Err(format!("invalid URL escape {}", quote(&bad)));
-            }
-        }
-    }
     // Go keeps invalid UTF-8 in a string; a platform field never needs it.
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    url::unescape(s, url::Encoding::PathSegment).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// `strconv.Quote` of bytes that need not be UTF-8: each invalid byte is `\xNN`, as Go writes it.
+pub(crate) fn quote_bytes(b: &[u8]) -> String {
+    let mut out = String::from('"');
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            write_escaped(&mut out, c, '"').expect("writing to a String");
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `%q` of a `[]string`: `["a" "b"]`.

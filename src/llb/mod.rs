@@ -8,7 +8,8 @@
 //! How it maps to the Go client (client/llb), whose output it reproduces byte for byte
 //! (tests/llb_go.rs compares both on reference graphs, digest by digest, metadata included):
 //! - `llb.Image/Local/Git/HTTP` → [`Source::image`] (give it a [`normalize_image_ref`]'d
-//!   reference), [`Source::local`], [`Source::git`], [`Source::http`], [`Source::raw`]; then
+//!   reference), [`Source::local`], [`Source::git`] (a [`GitSource`], whose methods are the
+//!   `GitOption`s), [`Source::http`], [`Source::raw`]; then
 //!   `.build()` → [`Output`]. Scratch is `None` wherever an `impl Into<Option<Output>>` is taken.
 //! - `State.Run` → [`Exec`] (`.root()`, `.mount(`[`Mount`]`)`, `.secret()`, `.ssh()`, ...);
 //!   `.build()?` → [`ExecOutputs`] with `.root()` and `.mount(dest)`.
@@ -41,6 +42,7 @@ pub mod caps;
 mod definition;
 mod exec;
 mod file;
+pub(crate) mod git_url;
 mod json;
 mod merge;
 mod mount;
@@ -57,7 +59,7 @@ pub use node::{
     Node, OpMetadata, OpOptions, Output, Platform, Position, ProgressGroup, Range, SourceLocation,
     SourceMap,
 };
-pub use source::{normalize_image_ref, ResolveMode, Source};
+pub use source::{normalize_image_ref, GitSource, ResolveMode, Source};
 pub use wire::{encode_op, Digest};
 
 /// Graphs the builders refuse to seal.

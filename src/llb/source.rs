@@ -6,7 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::go::path::join_path;
 use crate::proto::pb;
+
+use super::git_url;
 
 use super::node::{Node, OpCommon, OpOptions, Output};
 
@@ -92,13 +95,10 @@ impl Source {
             .cap("source.image.layerlimit")
     }
 
-    /// Requires the image (or git commit, or http body) to have this checksum.
+    /// Requires the image (or http body) to have this checksum.
     pub fn checksum(self, checksum: impl Into<String>) -> Source {
         let scheme = self.scheme();
         match scheme {
-            "git" => self
-                .attr("git.checksum", checksum)
-                .cap("source.git.checksum"),
             "http" | "https" => self
                 .attr("http.checksum", checksum)
                 .cap("source.http.checksum"),
@@ -152,26 +152,34 @@ impl Source {
         }
     }
 
-    /// A git repository: `remote` is the identifier form without scheme
-    /// (`github.com/moby/buildkit.git`), `fragment` is `ref[:subdir]` or empty.
-    pub fn git(remote: impl Into<String>, fragment: impl AsRef<str>) -> Source {
-        let mut identifier = format!("git://{}", remote.into());
-        if !fragment.as_ref().is_empty() {
-            identifier.push('#');
-            identifier.push_str(fragment.as_ref());
+    /// A git repository, as the Go client's `llb.Git(url, fragment)`: `url` in any form
+    /// BuildKit's gitutil reads (`https://…`, `ssh://…`, `git://…`, `user@host:path`, or a bare
+    /// `host/path` taken as https), `fragment` `ref[:subdir]` or empty.
+    pub fn git(url: impl Into<String>, fragment: impl Into<String>) -> GitSource {
+        let fragment = fragment.into();
+        let (git_ref, subdir) = fragment
+            .split_once(':')
+            .map_or((fragment.as_str(), None), |(r, s)| (r, Some(s)));
+        let subdir = subdir
+            .map(|s| join_path("/", s).trim_start_matches('/').to_string())
+            .unwrap_or_default();
+        GitSource {
+            url: url.into(),
+            git_ref: git_ref.to_string(),
+            subdir,
+            keep_git_dir: false,
+            auth_token_secret: "GIT_AUTH_TOKEN".to_string(),
+            auth_header_secret: "GIT_AUTH_HEADER".to_string(),
+            auth_chosen: false,
+            known_ssh_hosts: String::new(),
+            mount_ssh_sock: String::new(),
+            checksum: String::new(),
+            skip_submodules: false,
+            mtime: String::new(),
+            advice: false,
+            fetch_by_commit: false,
+            common: OpCommon::default(),
         }
-        Source::raw(identifier, BTreeMap::new()).cap("source.git")
-    }
-
-    /// The URL as the user wrote it (`git.fullurl`).
-    pub fn git_full_url(self, url: impl Into<String>) -> Source {
-        self.attr("git.fullurl", url).cap("source.git.fullurl")
-    }
-
-    /// Keeps the `.git` directory (`git.keepgitdir`).
-    pub fn keep_git_dir(self) -> Source {
-        self.attr("git.keepgitdir", "true")
-            .cap("source.git.keepgitdir")
     }
 
     /// Any attribute, e.g. `git.authtokensecret`, `http.header.Accept`.
@@ -213,21 +221,6 @@ impl Source {
         source
     }
 
-    /// The secrets git reads a token and a header from (`git.authtokensecret`,
-    /// `git.authheadersecret`). The Go client always sets them (to `GIT_AUTH_TOKEN` and
-    /// `GIT_AUTH_HEADER` by default) and asks for `source.git.httpauth` only when the user chose
-    /// them: add that cap with [`OpOptions::cap`] in that case.
-    pub fn git_auth_secrets(self, token: impl Into<String>, header: impl Into<String>) -> Source {
-        self.attr("git.authtokensecret", token)
-            .attr("git.authheadersecret", header)
-    }
-
-    /// Skips submodules (`git.skipsubmodules`).
-    pub fn git_skip_submodules(self) -> Source {
-        self.attr("git.skipsubmodules", "true")
-            .cap("source.git.skipsubmodules")
-    }
-
     fn scheme(&self) -> &str {
         self.identifier
             .split_once("://")
@@ -250,6 +243,202 @@ impl Source {
             ..pb::Op::default()
         };
         Output::new(Node::seal(op, Vec::new(), self.common), 0)
+    }
+}
+
+/// Builder of a git source op (`llb.Git` and its `GitOption`s), from [`Source::git`]. The
+/// identifier is `git://<host><path>[#<ref>[:<subdir>]]`, the same for every protocol that
+/// reaches the same repository, so it is made at [`GitSource::build`], after every option.
+#[derive(Clone, Debug)]
+pub struct GitSource {
+    url: String,
+    git_ref: String,
+    subdir: String,
+    keep_git_dir: bool,
+    auth_token_secret: String,
+    auth_header_secret: String,
+    /// The secrets were chosen, not defaulted: only then is `source.git.httpauth` needed.
+    auth_chosen: bool,
+    known_ssh_hosts: String,
+    mount_ssh_sock: String,
+    checksum: String,
+    skip_submodules: bool,
+    mtime: String,
+    advice: bool,
+    fetch_by_commit: bool,
+    common: OpCommon,
+}
+
+impl OpOptions for GitSource {
+    fn common_mut(&mut self) -> &mut OpCommon {
+        &mut self.common
+    }
+}
+
+impl GitSource {
+    /// The ref to check out (`GitRef`), replacing the fragment's.
+    pub fn git_ref(mut self, git_ref: impl Into<String>) -> GitSource {
+        self.git_ref = git_ref.into();
+        self
+    }
+
+    /// The directory of the repository to use (`GitSubDir`), as given.
+    pub fn subdir(mut self, subdir: impl Into<String>) -> GitSource {
+        self.subdir = subdir.into();
+        self
+    }
+
+    /// Keeps the `.git` directory (`git.keepgitdir`).
+    pub fn keep_git_dir(mut self) -> GitSource {
+        self.keep_git_dir = true;
+        self
+    }
+
+    /// The secret git reads a token from (`AuthTokenSecret`; `GIT_AUTH_TOKEN` by default).
+    pub fn auth_token_secret(mut self, name: impl Into<String>) -> GitSource {
+        self.auth_token_secret = name.into();
+        self.auth_chosen = true;
+        self
+    }
+
+    /// The secret git reads an auth header from (`AuthHeaderSecret`; `GIT_AUTH_HEADER` by
+    /// default).
+    pub fn auth_header_secret(mut self, name: impl Into<String>) -> GitSource {
+        self.auth_header_secret = name.into();
+        self.auth_chosen = true;
+        self
+    }
+
+    /// One more `known_hosts` line for an ssh remote (`KnownSSHHosts`).
+    pub fn known_ssh_host(mut self, key: &str) -> GitSource {
+        self.known_ssh_hosts
+            .push_str(key.strip_suffix('\n').unwrap_or(key));
+        self.known_ssh_hosts.push('\n');
+        self
+    }
+
+    /// The ssh agent socket an ssh remote uses (`MountSSHSock`; `default` by default).
+    pub fn mount_ssh_sock(mut self, id: impl Into<String>) -> GitSource {
+        self.mount_ssh_sock = id.into();
+        self
+    }
+
+    /// The commit the ref must resolve to (`GitChecksum`, `git.checksum`).
+    pub fn checksum(mut self, checksum: impl Into<String>) -> GitSource {
+        self.checksum = checksum.into();
+        self
+    }
+
+    /// Skips submodules (`git.skipsubmodules`).
+    pub fn skip_submodules(mut self) -> GitSource {
+        self.skip_submodules = true;
+        self
+    }
+
+    /// File times are the commit's, not the checkout's (`GitMTimeCommit`, `git.mtime=commit`).
+    pub fn mtime_commit(mut self) -> GitSource {
+        self.mtime = "commit".to_string();
+        self
+    }
+
+    /// Asks git for its advice messages (`GitAdvice`, `git.advice`).
+    pub fn advice(mut self, enabled: bool) -> GitSource {
+        self.advice = enabled;
+        self
+    }
+
+    /// Fetches the checksum's commit without resolving the ref (`GitFetchByCommit`).
+    pub fn fetch_by_commit(mut self) -> GitSource {
+        self.fetch_by_commit = true;
+        self
+    }
+
+    /// Seals the op, as `llb.Git` makes it.
+    pub fn build(self) -> Output {
+        let mut url = self.url;
+        let mut remote = git_url::parse_url(&url);
+        if remote == Err(git_url::GitUrlError::UnknownProtocol) {
+            url = format!("https://{url}");
+            remote = git_url::parse_url(&url);
+        }
+        if let Ok(r) = &remote {
+            url = r.remote.clone();
+        }
+        let identifier = match &remote {
+            // An unparsable URL is the whole identifier; fetching it fails later.
+            Err(_) => url.clone(),
+            Ok(r) => {
+                let mut id = format!("{}{}", r.host, join_path("/", &r.path));
+                if !self.git_ref.is_empty() || !self.subdir.is_empty() {
+                    id.push('#');
+                    id.push_str(&self.git_ref);
+                    if !self.subdir.is_empty() {
+                        id.push(':');
+                        id.push_str(&self.subdir);
+                    }
+                }
+                id
+            }
+        };
+        let mut attrs = BTreeMap::new();
+        let mut caps = Vec::new();
+        if self.keep_git_dir {
+            attrs.insert("git.keepgitdir", "true".to_string());
+            caps.push("source.git.keepgitdir");
+        }
+        if !url.is_empty() {
+            attrs.insert("git.fullurl", url);
+            caps.push("source.git.fullurl");
+        }
+        if !self.auth_token_secret.is_empty() {
+            attrs.insert("git.authtokensecret", self.auth_token_secret);
+        }
+        if !self.auth_header_secret.is_empty() {
+            attrs.insert("git.authheadersecret", self.auth_header_secret);
+        }
+        if self.auth_chosen {
+            caps.push("source.git.httpauth");
+        }
+        if remote.as_ref().is_ok_and(|r| r.scheme == git_url::SSH) {
+            // The Go client also scans the host's key when none is given (best effort, over
+            // the network); this builder never dials out, which is what the Go client writes
+            // when the scan fails.
+            if !self.known_ssh_hosts.is_empty() {
+                attrs.insert("git.knownsshhosts", self.known_ssh_hosts);
+            }
+            caps.push("source.git.knownsshhosts");
+            let sock = if self.mount_ssh_sock.is_empty() {
+                "default".to_string()
+            } else {
+                self.mount_ssh_sock
+            };
+            attrs.insert("git.mountsshsock", sock);
+            caps.push("source.git.mountsshsock");
+        }
+        if !self.checksum.is_empty() {
+            attrs.insert("git.checksum", self.checksum);
+            caps.push("source.git.checksum");
+        }
+        if self.skip_submodules {
+            attrs.insert("git.skipsubmodules", "true".to_string());
+            caps.push("source.git.skipsubmodules");
+        }
+        if !self.mtime.is_empty() {
+            attrs.insert("git.mtime", self.mtime);
+            caps.push("source.git.mtime");
+        }
+        if self.advice {
+            attrs.insert("git.advice", "true".to_string());
+        }
+        if self.fetch_by_commit {
+            attrs.insert("git.fetchbycommit", "true".to_string());
+            caps.push("source.git.fetchbycommit");
+        }
+        caps.push("source.git");
+        let attrs = attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let mut source = Source::raw(format!("git://{identifier}"), attrs);
+        source.common = self.common;
+        caps.into_iter().fold(source, |s, c| s.cap(c)).build()
     }
 }
 

@@ -172,11 +172,9 @@ pub fn edge_cases_graph() -> Output {
     .layer_limit(2)
     .resolve_mode(ResolveMode::ForcePull)
     .build();
-    let git = Source::git("github.com/moby/buildkit.git", "v0.26.3:frontend")
+    let git = Source::git("https://github.com/moby/buildkit.git", "v0.26.3:frontend")
         .keep_git_dir()
-        .git_full_url("https://github.com/moby/buildkit.git")
-        .git_auth_secrets("GIT_AUTH_TOKEN", "GIT_AUTH_HEADER")
-        .git_skip_submodules()
+        .skip_submodules()
         .build();
     let http = Source::http("https://example.com/a.tar.gz")
         .http_filename("a.tgz")
@@ -422,4 +420,36 @@ pub fn random_graph(seed: u64, n: usize) -> Output {
         head = Merge::new(inputs).build().unwrap();
     }
     head
+}
+
+/// The `gitSources` graph of tests/go/llb-check/reference.go: git sources with every option and
+/// several URL forms.
+pub fn git_sources_graph() -> Output {
+    let sources = [
+        Source::git("https://github.com/moby/buildkit.git", "main:a/../b")
+            .auth_token_secret("tok")
+            .mtime_commit()
+            .git_ref("v1")
+            .build(),
+        Source::git("git@github.com:moby/buildkit.git", "")
+            .known_ssh_host("github.com ssh-ed25519 AAAA\n")
+            .known_ssh_host("other ssh-rsa BBBB")
+            .mount_ssh_sock("agent")
+            .auth_header_secret("hdr")
+            .build(),
+        Source::git("ssh://git@github.com:2222/moby/buildkit.git", ":/sub")
+            .checksum("abc")
+            .fetch_by_commit()
+            .advice(true)
+            .custom_name("ssh")
+            .build(),
+        Source::git("github.com/moby/buildkit", "v2:")
+            .subdir("x/y")
+            .skip_submodules()
+            .build(),
+        Source::git("https://h:x/repo.git", "v3")
+            .keep_git_dir()
+            .build(),
+    ];
+    Merge::new(sources.to_vec()).build().unwrap()
 }

@@ -5,7 +5,7 @@
 // Usage: convert-check <request.json>
 // request.json: {"dockerfile": "...", "target": "", "buildArgs": {}, "sessionID": "...", "targetPlatform": "",
 //
-//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [], "dockerignore": null,
+//	"multiPlatform": false, "linuxResources": null, "disabledCaps": [], "dockerignore": null, "gitAdvice": false,
 //
 //	"images": {"docker.io/library/alpine:3.20": {"digest": "sha256:...", "config": "<json>"}}}
 //
@@ -67,6 +67,7 @@ type request struct {
 	NoCaps     []string           `json:"disabledCaps"`
 	Ulimits    []*pb.Ulimit       `json:"ulimits"`
 	Cgroup     string             `json:"cgroupParent"`
+	GitAdvice  bool               `json:"gitAdvice"`
 	Images     map[string]image   `json:"images"`
 	// The context's .dockerignore; nil: no dockerui.Client (and so no ignore matcher).
 	Dockerignore *string `json:"dockerignore"`
@@ -181,6 +182,7 @@ func convert(req request, mainContext *llb.State, warnings *[]warning) (*convert
 			LinuxResources: req.Resources,
 			Ulimits:        req.Ulimits,
 			CgroupParent:   req.Cgroup,
+			GitAdvice:      req.GitAdvice,
 		},
 		MainContext:  mainContext,
 		MetaResolver: resolver{req.Images},

@@ -234,7 +234,7 @@ func resolveOpts() error {
 		for _, u := range c.Ulimits {
 			ulimits = append(ulimits, []any{u.Name, u.Soft, u.Hard})
 		}
-		out = append(out, map[string]any{"linuxResources": res, "ulimits": ulimits, "cgroupParent": c.CgroupParent})
+		out = append(out, map[string]any{"linuxResources": res, "ulimits": ulimits, "cgroupParent": c.CgroupParent, "gitAdvice": c.GitAdvice})
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }

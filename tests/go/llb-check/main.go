@@ -31,7 +31,7 @@ func main() {
 		return
 	}
 	if len(os.Args) != 2 || os.Args[1] != "check" {
-		fmt.Fprintln(os.Stderr, "usage: llb-check check | llb-check reference all-ops|edge-cases|linux-resources")
+		fmt.Fprintln(os.Stderr, "usage: llb-check check | llb-check reference all-ops|edge-cases|linux-resources|git-sources")
 		os.Exit(2)
 	}
 	data, err := io.ReadAll(os.Stdin)

@@ -24,6 +24,8 @@ func writeReference(name string, w io.Writer) error {
 		head = edgeCases()
 	case "linux-resources":
 		head = linuxResources()
+	case "git-sources":
+		head = gitSources()
 	default:
 		return fmt.Errorf("unknown reference graph %q", name)
 	}
@@ -164,4 +166,17 @@ func linuxResources() llb.State {
 	first := some.Root().Run(llb.Args([]string{"ls"}), llb.CPUShares(2), llb.WithCustomName("first"))
 	second := some.Root().Run(llb.Args([]string{"ls"}), llb.CPUQuota(7))
 	return llb.Merge([]llb.State{first.Root(), second.Root()})
+}
+
+// gitSources covers llb.Git's options and URL forms beyond what the Dockerfile frontend uses:
+// chosen auth secrets (the httpauth cap), known hosts and agent socket of ssh remotes, mtime,
+// a ref option over the fragment's, a bare host/path (taken as https) and an unparsable URL.
+func gitSources() llb.State {
+	return llb.Merge([]llb.State{
+		llb.Git("https://github.com/moby/buildkit.git", "main:a/../b", llb.AuthTokenSecret("tok"), llb.GitMTimeCommit(), llb.GitRef("v1")),
+		llb.Git("git@github.com:moby/buildkit.git", "", llb.KnownSSHHosts("github.com ssh-ed25519 AAAA\n"), llb.KnownSSHHosts("other ssh-rsa BBBB"), llb.MountSSHSock("agent"), llb.AuthHeaderSecret("hdr")),
+		llb.Git("ssh://git@github.com:2222/moby/buildkit.git", ":/sub", llb.GitChecksum("abc"), llb.GitFetchByCommit(), llb.GitAdvice(true), llb.WithCustomName("ssh")),
+		llb.Git("github.com/moby/buildkit", "v2:", llb.GitSubDir("x/y"), llb.GitSkipSubmodules()),
+		llb.Git("https://h:x/repo.git", "v3", llb.KeepGitDir()),
+	})
 }

@@ -12,26 +12,33 @@
 //	text-check patternmatcher  for each stdin line {"patterns": [...], "paths": [...]}, moby/patternmatcher's
 //	                         New(patterns) error, or Exclusions() and MatchesOrParentMatches of each path
 //	                         (true, false or error), as JSON
+//	text-check gitref        dfgitutil.ParseGitRef of each stdin line (a JSON string), and the source op
+//	                         llb.Git(line, "") makes: {"isGit", "error", "ref", "git": {"identifier", "attrs", "caps"}}
 package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/dfgitutil"
+	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/system"
 	"github.com/moby/patternmatcher"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher|gitref")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -76,6 +83,18 @@ func main() {
 				os.Exit(2)
 			}
 			fmt.Fprintln(out, system.IsAbs(s, "windows"))
+		case "gitref":
+			var s string
+			if err := json.Unmarshal([]byte(line), &s); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			dt, err := json.Marshal(gitRef(s))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			fmt.Fprintln(out, string(dt))
 		case "parsebool":
 			b, err := strconv.ParseBool(line)
 			if err != nil {
@@ -160,4 +179,50 @@ func table(b *strings.Builder, name, doc string, in func(rune) bool) {
 		}
 	}
 	b.WriteString("];\n")
+}
+
+type gitSource struct {
+	Identifier string            `json:"identifier"`
+	Attrs      map[string]string `json:"attrs"`
+	Caps       []string          `json:"caps"`
+}
+
+type gitRefResult struct {
+	IsGit bool              `json:"isGit"`
+	Error *string           `json:"error"`
+	Ref   *dfgitutil.GitRef `json:"ref"`
+	Git   gitSource         `json:"git"`
+}
+
+// gitRef is what ParseGitRef makes of s, and the source op llb.Git makes of it as a remote.
+func gitRef(s string) gitRefResult {
+	ref, isGit, err := dfgitutil.ParseGitRef(s)
+	res := gitRefResult{IsGit: isGit, Ref: ref}
+	if err != nil {
+		msg := err.Error()
+		res.Error = &msg
+		res.Ref = nil
+	}
+	st := llb.Git(s, "")
+	_, dt, md, _, err := st.Output().Vertex(context.Background(), &llb.Constraints{}).Marshal(context.Background(), &llb.Constraints{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var op pb.Op
+	if err := op.UnmarshalVT(dt); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	res.Git = gitSource{Identifier: op.GetSource().Identifier, Attrs: op.GetSource().Attrs, Caps: []string{}}
+	for c, ok := range md.Caps {
+		if ok {
+			res.Git.Caps = append(res.Git.Caps, string(c))
+		}
+	}
+	slices.Sort(res.Git.Caps)
+	if res.Git.Attrs == nil {
+		res.Git.Attrs = map[string]string{}
+	}
+	return res
 }
