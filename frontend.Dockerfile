@@ -11,8 +11,8 @@ WORKDIR /src
 COPY . .
 # glibc with crt-static gives a fully static executable; the frontend needs no NSS lookups.
 RUN RUSTFLAGS='-C target-feature=+crt-static' \
-    cargo build --release --locked --target x86_64-unknown-linux-gnu \
- && cp target/x86_64-unknown-linux-gnu/release/dockerfile-llb /dockerfile-llb
+    cargo build --profile image --locked --target x86_64-unknown-linux-gnu \
+ && cp target/x86_64-unknown-linux-gnu/image/dockerfile-llb /dockerfile-llb
 
 FROM scratch
 COPY --from=builder /dockerfile-llb /dockerfile-llb

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the frontend image offline and pushes it to $DFLLB_REGISTRY/myorg/frontend:latest, where
 # `# syntax=myorg/frontend` and `--opt source=myorg/frontend` find it (the registry mirrors docker.io).
-#   1. a static binary: RUSTFLAGS='-C target-feature=+crt-static' cargo build --release
+#   1. a static binary: RUSTFLAGS='-C target-feature=+crt-static' cargo build --profile image
 #      --target x86_64-unknown-linux-gnu (cargo does nothing when it is up to date);
 #   2. frontend.Dockerfile built by BuildKit with its `builder` stage replaced by a named context
 #      holding that binary.
@@ -24,11 +24,11 @@ if [ -z "${BUILDKIT_HOST:-}" ] || [ -z "${DFLLB_REGISTRY:-}" ]; then
 fi
 
 TARGET=x86_64-unknown-linux-gnu
-BIN=$ROOT/target/$TARGET/release/dockerfile-llb
+BIN=$ROOT/target/$TARGET/image/dockerfile-llb
 STAGE=$ROOT/target/frontend-image
 
-echo "build-frontend-image: cargo build --release --target $TARGET (static)" >&2
-(cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --target "$TARGET")
+echo "build-frontend-image: cargo build --profile image --target $TARGET (static)" >&2
+(cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' cargo build --profile image --locked --target "$TARGET")
 
 # A dynamic binary would fail in the scratch image with a confusing "no such file or directory".
 if ! file -L "$BIN" | grep -Eq 'statically linked|static-pie linked'; then
