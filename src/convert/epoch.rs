@@ -1,33 +1,44 @@
 //! SOURCE_DATE_EPOCH as the converter resolves it since frontend 1.24 (dockerfile2llb/epoch.go):
 //! from the build argument, else the global `ARG SOURCE_DATE_EPOCH=<n>` default; the resolved
 //! value is written back in Go's integer form so `ARG` and `RUN` see `100` for `0100`, and an
-//! empty value unsets the argument rather than leaving it empty.
+//! empty value unsets the argument rather than leaving it empty. A value naming a stage takes
+//! the time of that stage's one remote source, which only the gateway can ask BuildKit for: the
+//! converter hands out the source op ([`EpochRequest`]) and is given the answer.
 
 use std::collections::BTreeMap;
 
+use super::copy::url_file_name;
 use super::env::EnvList;
 use super::git_ref::{is_http_source, parse_git_ref, GitRefError};
-use super::ConvertError;
-use crate::instructions::{Dockerfile, Instruction, Stage};
+use super::{ConvertError, EpochRequest};
+use crate::instructions::{Add, Dockerfile, Instruction, Stage};
+use crate::llb;
+use crate::proto::pb;
 use crate::syntax::expand::Expander;
 
 const KEY: &str = "SOURCE_DATE_EPOCH";
 
-/// The epoch in unix seconds, if any; `build_args` and `global_args` are rewritten as the
-/// reference does (`getBuildArgValue`, `resolveSourceDateEpochValue`, `setBuildArgValue`).
+/// The epoch in unix seconds, if any, and the source stage's op when its time is still to be
+/// asked for; `build_args` and `global_args` are rewritten as the reference does
+/// (`getBuildArgValue`, `resolveSourceDateEpochValue`, `setBuildArgValue`). `stage_epoch` is
+/// the gateway's answer for the source stage ([`super::ConvertOptions::stage_epoch`]); without
+/// one the stage gives no epoch, as in the reference without a gateway client.
 pub(crate) fn resolve(
     df: &Dockerfile,
     build_args: &mut BTreeMap<String, String>,
     global_args: &mut EnvList,
     expander: &Expander,
-) -> Result<Option<i64>, ConvertError> {
+    git_advice: bool,
+    stage_epoch: Option<Option<i64>>,
+) -> Result<(Option<i64>, Option<EpochRequest>), ConvertError> {
     let value = match build_args.get(KEY) {
         Some(v) => v.clone(),
         None => match global_args.get(KEY) {
             Some(v) if !v.is_empty() => v.to_string(),
-            _ => return Ok(None),
+            _ => return Ok((None, None)),
         },
     };
+    let mut request = None;
     let epoch = if value.is_empty() {
         None
     } else if let Ok(seconds) = value.parse::<i64>() {
@@ -44,11 +55,21 @@ pub(crate) fn resolve(
     }) {
         let mut env = global_args.clone();
         env.delete(KEY);
-        source_stage(stage, build_args, env, expander)
+        let source = source_stage(stage, build_args, env, expander, git_advice)
             .map_err(|e| ConvertError::at(e, stage.lines, Some(stage.span)))?;
-        return Err(ConvertError::new(format!(
-            "SOURCE_DATE_EPOCH={value}: taking the epoch from a source stage is not supported by the dockerfile-llb frontend yet"
-        )));
+        match stage_epoch {
+            Some(answer) => answer,
+            None => {
+                request = Some(EpochRequest {
+                    source,
+                    log_name: format!(
+                        "[internal] resolve SOURCE_DATE_EPOCH source stage {}",
+                        stage.name.as_deref().unwrap_or_default()
+                    ),
+                });
+                None
+            }
+        }
     } else {
         return Err(ConvertError::new(format!(
             "invalid SOURCE_DATE_EPOCH: {value}"
@@ -71,7 +92,7 @@ pub(crate) fn resolve(
             None => global_args.delete(KEY),
         }
     }
-    Ok(epoch)
+    Ok((epoch, request))
 }
 
 /// `sourceDateEpochStageSource`: a source stage is `FROM scratch` with ARGs and exactly one ADD
@@ -82,7 +103,8 @@ fn source_stage(
     build_args: &BTreeMap<String, String>,
     mut env: EnvList,
     expander: &Expander,
-) -> Result<(), String> {
+    git_advice: bool,
+) -> Result<pb::SourceOp, String> {
     let base = expander
         .expand_word(&stage.from.image.text, &env)
         .map_err(|e| {
@@ -96,7 +118,7 @@ fn source_stage(
         return Err("SOURCE_DATE_EPOCH stage must use FROM scratch".to_string());
     }
     let exactly_one = || "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD".to_string();
-    let mut add_seen = false;
+    let mut source = None;
     for cmd in &stage.commands {
         match &cmd.instruction {
             Instruction::Arg(a) => {
@@ -111,33 +133,10 @@ fn source_stage(
                 }
             }
             Instruction::Add(add) => {
-                if add_seen {
+                if source.is_some() {
                     return Err(exactly_one());
                 }
-                add_seen = true;
-                if !add.args.contents.is_empty() || add.args.sources.len() != 1 {
-                    return Err(
-                        "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source"
-                            .to_string(),
-                    );
-                }
-                let src = expander
-                    .expand_word(&add.args.sources[0].text, &env)
-                    .map_err(|e| e.to_string())?
-                    .value;
-                // HTTP first, as the reference: an http(s) `.git` URL whose query is wrong is
-                // a download here, not an error.
-                let git = || match parse_git_ref(&src) {
-                    Ok(git) => Ok(!git.indistinguishable_from_local),
-                    Err(GitRefError::Invalid(e)) => Err(e),
-                    Err(GitRefError::NotGit(_)) => Ok(false),
-                };
-                if !is_http_source(&src) && !git()? {
-                    return Err(
-                        "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"
-                            .to_string(),
-                    );
-                }
+                source = Some(add_source(add, &env, expander, git_advice)?);
             }
             _ => {
                 return Err(format!(
@@ -147,10 +146,75 @@ fn source_stage(
             }
         }
     }
-    if add_seen {
-        Ok(())
+    source.ok_or_else(exactly_one)
+}
+
+/// `sourceDateEpochAddSource`: the source op of the stage's ADD, as `llb.HTTP` or `llb.Git`
+/// write it (only `--checksum` and `--keep-git-dir` of the ADD count).
+fn add_source(
+    add: &Add,
+    env: &EnvList,
+    expander: &Expander,
+    git_advice: bool,
+) -> Result<pb::SourceOp, String> {
+    if !add.args.contents.is_empty() || add.args.sources.len() != 1 {
+        return Err(
+            "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source".to_string(),
+        );
+    }
+    let expand = |text: &str| {
+        expander
+            .expand_word(text, env)
+            .map(|w| w.value)
+            .map_err(|e| e.to_string())
+    };
+    let src = expand(&add.args.sources[0].text)?;
+    // The reference tests the flag before expanding it: `--checksum=` is no checksum.
+    let checksum = add.checksum.as_ref().filter(|w| !w.text.is_empty());
+    // HTTP first, as the reference: an http(s) `.git` URL whose query is wrong is a download
+    // here, not an error.
+    let output = if is_http_source(&src) {
+        let mut http = llb::Source::http(src.clone()).http_filename(url_file_name(&src));
+        if let Some(w) = checksum {
+            let c = expand(&w.text)?;
+            super::reference::parse_digest(&c).map_err(|e| e.to_string())?;
+            http = http.checksum(c);
+        }
+        http.build()
     } else {
-        Err(exactly_one())
+        let git = match parse_git_ref(&src) {
+            Ok(git) if !git.indistinguishable_from_local => git,
+            Err(GitRefError::Invalid(e)) => return Err(e),
+            _ => {
+                return Err(
+                    "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"
+                        .to_string(),
+                )
+            }
+        };
+        let mut g = llb::Source::git(git.remote.clone(), "")
+            .git_ref(git.git_ref.clone())
+            .advice(git_advice);
+        if add.keep_git_dir == Some(true) || git.keep_git_dir == Some(true) {
+            g = g.keep_git_dir();
+        }
+        match checksum {
+            // An empty expansion of `--checksum` still wins over the URL's, as in the reference.
+            Some(w) => g = g.checksum(expand(&w.text)?),
+            None if !git.checksum.is_empty() => g = g.checksum(git.checksum.clone()),
+            None => {}
+        }
+        if !git.subdir.is_empty() {
+            g = g.subdir(git.subdir.clone());
+        }
+        if git.submodules == Some(false) {
+            g = g.skip_submodules();
+        }
+        g.build()
+    };
+    match &output.node().op().op {
+        Some(pb::op::Op::Source(source)) => Ok(source.clone()),
+        _ => unreachable!("a source builder seals a source op"),
     }
 }
 
@@ -162,6 +226,19 @@ mod tests {
         dockerfile: &str,
         arg: Option<&str>,
     ) -> (Result<Option<i64>, String>, Option<String>, Option<String>) {
+        run_answered(dockerfile, arg, None).0
+    }
+
+    /// As [`run`], with the gateway's answer for a source stage; also the request made.
+    #[allow(clippy::type_complexity)]
+    fn run_answered(
+        dockerfile: &str,
+        arg: Option<&str>,
+        answer: Option<Option<i64>>,
+    ) -> (
+        (Result<Option<i64>, String>, Option<String>, Option<String>),
+        Option<EpochRequest>,
+    ) {
         let df =
             crate::instructions::parse_dockerfile(dockerfile.as_bytes(), "Dockerfile").unwrap();
         let mut build_args = BTreeMap::new();
@@ -180,12 +257,23 @@ mod tests {
                 }
             }
         }
-        let got =
-            resolve(&df, &mut build_args, &mut global, &Expander::default()).map_err(|e| e.message);
+        let got = resolve(
+            &df,
+            &mut build_args,
+            &mut global,
+            &Expander::default(),
+            false,
+            answer,
+        )
+        .map_err(|e| e.message);
+        let request = got.as_ref().ok().and_then(|(_, r)| r.clone());
         (
-            got,
-            build_args.get(KEY).cloned(),
-            global.get(KEY).map(str::to_string),
+            (
+                got.map(|(epoch, _)| epoch),
+                build_args.get(KEY).cloned(),
+                global.get(KEY).map(str::to_string),
+            ),
+            request,
         )
     }
 
@@ -230,5 +318,59 @@ mod tests {
             Err("invalid SOURCE_DATE_EPOCH:  1".to_string())
         );
         assert!(run("FROM scratch AS src\n", Some("SRC")).0.is_err());
+    }
+
+    #[test]
+    fn a_source_stage_asks_for_its_op_and_takes_the_answer() {
+        let df = "ARG SOURCE_DATE_EPOCH=src\nFROM scratch AS Src\nARG V=1\nADD --checksum=sha256:${SUM} https://example.com/a/v${V}.tar.gz /\nFROM alpine\n";
+        let sum = "0".repeat(64);
+        let df = df.replace("${SUM}", &sum);
+        let ((got, _, global), request) = run_answered(&df, None, None);
+        assert_eq!((got, global), (Ok(None), None));
+        let request = request.expect("the stage's source is asked for");
+        assert_eq!(
+            request.log_name,
+            "[internal] resolve SOURCE_DATE_EPOCH source stage src"
+        );
+        assert_eq!(request.source.identifier, "https://example.com/a/v1.tar.gz");
+        assert_eq!(
+            request.source.attrs,
+            BTreeMap::from([
+                ("http.checksum".to_string(), format!("sha256:{sum}")),
+                ("http.filename".to_string(), "v1.tar.gz".to_string()),
+            ])
+        );
+        let ((got, _, global), request) = run_answered(&df, None, Some(Some(1700000000)));
+        assert_eq!(
+            (got, global, request),
+            (Ok(Some(1700000000)), Some("1700000000".to_string()), None)
+        );
+        let ((got, arg, _), _) = run_answered(&df, Some("src"), Some(None));
+        assert_eq!((got, arg), (Ok(None), None));
+    }
+
+    #[test]
+    fn a_git_source_is_written_as_llb_git_writes_it() {
+        let df = "FROM scratch AS src\nADD --keep-git-dir https://github.com/moby/buildkit.git?ref=v0.1&subdir=docs /\nFROM alpine\n";
+        let (_, request) = run_answered(df, Some("src"), None);
+        let source = request.unwrap().source;
+        assert_eq!(
+            source.identifier,
+            "git://github.com/moby/buildkit.git#v0.1:docs"
+        );
+        assert_eq!(
+            source.attrs.get("git.keepgitdir").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(
+            source.attrs.get("git.fullurl").map(String::as_str),
+            Some("https://github.com/moby/buildkit.git")
+        );
+        let bad =
+            "FROM scratch AS src\nADD --checksum=md5:00 https://example.com/a /\nFROM alpine\n";
+        assert_eq!(
+            run(bad, Some("src")).0,
+            Err("unsupported digest algorithm".to_string())
+        );
     }
 }

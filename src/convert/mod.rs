@@ -152,6 +152,10 @@ pub struct ConvertOptions {
     /// no-output read-write bind mounts, the resource limits of RUN. `None`: unknown, as the
     /// reference without caps.
     pub llb_caps: Option<BTreeSet<String>>,
+    /// The answer to the plan's [`Plan::epoch_request`] (`SOURCE_DATE_EPOCH=<stage>`): the
+    /// source's time in unix seconds, or `Some(None)` when it has none. `None` is no answer,
+    /// and the stage then gives no epoch, as in the reference without a gateway client.
+    pub stage_epoch: Option<Option<i64>>,
 }
 
 impl Default for ConvertOptions {
@@ -165,6 +169,7 @@ impl Default for ConvertOptions {
             source: Vec::new(),
             source_definition: None,
             llb_caps: None,
+            stage_epoch: None,
         }
     }
 }
@@ -222,6 +227,16 @@ impl ImageRequest {
             warnings: Vec::new(),
         }
     }
+}
+
+/// `SOURCE_DATE_EPOCH=<stage>`: the source op of the stage's one ADD, whose time the gateway
+/// asks BuildKit for (ResolveSourceMeta) before the base images are resolved, as the reference
+/// does in toDispatchState.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochRequest {
+    pub source: pb::SourceOp,
+    /// `[internal] resolve SOURCE_DATE_EPOCH source stage <name>`.
+    pub log_name: String,
 }
 
 /// What ResolveImageConfig said about one image.
@@ -390,6 +405,12 @@ impl Plan<'_> {
     /// The images still to resolve before [`Plan::convert`].
     pub fn requests(&self) -> &[ImageRequest] {
         &self.requests
+    }
+
+    /// The SOURCE_DATE_EPOCH source to resolve when [`ConvertOptions::stage_epoch`] has no
+    /// answer yet; the images of this plan assume no epoch, so plan again with the answer.
+    pub fn epoch_request(&self) -> Option<&EpochRequest> {
+        self.build.epoch_request.as_ref()
     }
 
     /// Phase 2: the LLB definition and image config of the selected target, given each image's

@@ -34,6 +34,8 @@ pub enum RefError {
     DigestInvalid,
     #[error("unsupported digest algorithm")]
     DigestUnsupported,
+    #[error("invalid checksum digest length")]
+    DigestInvalidLength,
 }
 
 const DEFAULT_DOMAIN: &str = "docker.io";
@@ -283,6 +285,45 @@ fn validate_digest(d: &str) -> Result<(), RefError> {
         _ => return Err(RefError::DigestUnsupported),
     };
     if hex.len() != want || !hex.bytes().all(|b| matches!(b, b'a'..=b'f' | b'0'..=b'9')) {
+        return Err(RefError::DigestInvalid);
+    }
+    Ok(())
+}
+
+/// go-digest `Parse` of a digest given on its own (ADD `--checksum`), where the reference's
+/// grammar has not already been matched as in [`validate_digest`].
+pub(crate) fn parse_digest(d: &str) -> Result<(), RefError> {
+    let Some((alg, hex)) = d
+        .split_once(':')
+        .filter(|(a, h)| !a.is_empty() && !h.is_empty())
+    else {
+        return Err(RefError::DigestInvalid);
+    };
+    let want = match alg {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => {
+            // `DigestRegexpAnchored`: `[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+`.
+            let lower = |p: &str| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            };
+            let encoded = hex
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
+            return Err(if alg.split(['.', '+', '_', '-']).all(lower) && encoded {
+                RefError::DigestUnsupported
+            } else {
+                RefError::DigestInvalid
+            });
+        }
+    };
+    if hex.len() != want {
+        return Err(RefError::DigestInvalidLength);
+    }
+    if !hex.bytes().all(|b| matches!(b, b'a'..=b'f' | b'0'..=b'9')) {
         return Err(RefError::DigestInvalid);
     }
     Ok(())

@@ -72,6 +72,8 @@ pub(crate) struct Build<'a> {
     pub build_args: BTreeMap<String, String>,
     /// SOURCE_DATE_EPOCH in unix seconds.
     pub epoch: Option<i64>,
+    /// The source stage's op, when SOURCE_DATE_EPOCH names one and it is not answered yet.
+    pub epoch_request: Option<super::EpochRequest>,
     pub decls: Vec<StageDecl>,
     pub target: usize,
     pub reachable: Vec<bool>,
@@ -112,7 +114,14 @@ impl<'a> Build<'a> {
         );
         let mut global_args = meta_args(df, opts, &expander, defaults)?;
         let mut build_args = opts.build.build_args.clone();
-        let epoch = super::epoch::resolve(df, &mut build_args, &mut global_args, &expander)?;
+        let (epoch, epoch_request) = super::epoch::resolve(
+            df,
+            &mut build_args,
+            &mut global_args,
+            &expander,
+            opts.build.git_advice,
+            opts.stage_epoch,
+        )?;
 
         let mut build = Build {
             df,
@@ -123,6 +132,7 @@ impl<'a> Build<'a> {
             global_args,
             build_args,
             epoch,
+            epoch_request,
             decls: Vec::with_capacity(df.stages.len()),
             target: 0,
             reachable: Vec::new(),

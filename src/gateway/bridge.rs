@@ -239,6 +239,19 @@ impl Bridge {
         })
     }
 
+    pub(crate) async fn resolve_source_meta(
+        &self,
+        request: gw::ResolveSourceMetaRequest,
+    ) -> Result<gw::ResolveSourceMetaResponse, BridgeError> {
+        Ok(self
+            .client
+            .clone()
+            .resolve_source_meta(request)
+            .await
+            .map_err(BridgeError::rpc("ResolveSourceMeta"))?
+            .into_inner())
+    }
+
     /// The definitions the caller passed as frontend inputs, by name.
     pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>, BridgeError> {
         let response = self

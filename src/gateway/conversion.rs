@@ -35,6 +35,7 @@ pub(crate) fn convert_options(
         source: dockerfile.data.clone(),
         source_definition: Some(dockerfile.definition.clone()),
         llb_caps,
+        stage_epoch: None,
     }
 }
 
@@ -62,6 +63,27 @@ pub(crate) async fn resolve_all<'a>(
                 ResolveError::Bridge(e) => PlanError::Frontend(FrontendError::Bridge(e)),
             })?;
     }
+}
+
+/// Answers the plan's SOURCE_DATE_EPOCH source stage, if any, into `options`: before the base
+/// images, as the reference resolves it first in toDispatchState.
+pub(crate) async fn resolve_epoch(
+    bridge: &Bridge,
+    caps: &super::Caps,
+    parsed: &Dockerfile,
+    options: &mut ConvertOptions,
+) -> Result<(), PlanError> {
+    let request = convert::plan(parsed, options, &ResolvedImages::new())
+        .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
+        .epoch_request()
+        .cloned();
+    if let Some(request) = request {
+        let epoch = super::epoch::resolve(bridge, caps, &request)
+            .await
+            .map_err(PlanError::Frontend)?;
+        options.stage_epoch = Some(epoch);
+    }
+    Ok(())
 }
 
 /// Why [`resolve_all`] failed: the Dockerfile (the error carries the warnings given before it,

@@ -294,21 +294,26 @@ async fn convert_and_solve(
     };
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
-        let options = convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
+        let mut options =
+            convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
         let first = solved.is_empty();
-        let (plan, images) =
-            match conversion::resolve_all(bridge, parsed, &options, opts.build.image_resolve_mode)
-                .await
-            {
-                Ok(planned) => planned,
-                Err(PlanError::Frontend(e)) => return Err(e),
-                Err(PlanError::Dockerfile(e)) => {
-                    if first && caps.has_frontend("gateway.warnings") {
-                        send_warnings(bridge, dockerfile, &e.warnings).await;
-                    }
-                    return Err(conversion::convert_error(*e, dockerfile));
+        let planned = match conversion::resolve_epoch(bridge, caps, parsed, &mut options).await {
+            Ok(()) => {
+                conversion::resolve_all(bridge, parsed, &options, opts.build.image_resolve_mode)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let (plan, images) = match planned {
+            Ok(planned) => planned,
+            Err(PlanError::Frontend(e)) => return Err(e),
+            Err(PlanError::Dockerfile(e)) => {
+                if first && caps.has_frontend("gateway.warnings") {
+                    send_warnings(bridge, dockerfile, &e.warnings).await;
                 }
-            };
+                return Err(conversion::convert_error(*e, dockerfile));
+            }
+        };
         if excludes.is_none() {
             excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
         }

@@ -5,6 +5,7 @@
 //! - `opts`: frontend options, raw (`BUILDKIT_FRONTEND_OPT_*`) then resolved.
 //! - `local_source`: reading the Dockerfile and `.dockerignore` from the client.
 //! - `conversion`: build options to `ConvertOptions`; plan, resolve base images, convert; offline answers.
+//! - `epoch`: the time of a SOURCE_DATE_EPOCH source stage, asked of BuildKit.
 //! - `sbom`: SBOM attestations with the scanner `attest:sbom` names.
 //! - `error`: everything that can end a build, and its Status for Return.
 //! - `status`: errors as `google.rpc.Status` with BuildKit's typed details.
@@ -14,6 +15,7 @@
 
 pub mod bridge;
 pub mod conversion;
+pub mod epoch;
 pub mod error;
 pub mod forward;
 pub mod frontend;
