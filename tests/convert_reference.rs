@@ -675,6 +675,27 @@ fn source_date_epoch_is_resolved_like_the_reference() {
             ))
         });
     }
+    // A valid source stage: without a gateway client (the Go oracle has none, nor has the
+    // offline conversion) its source gives no epoch and the argument is removed.
+    for stage in [
+        "ARG V=1\nADD --checksum=sha256:${SUM} https://example.com/v${V}.tar.gz /\n",
+        "ADD --keep-git-dir https://github.com/moby/buildkit.git?ref=v0.34.2&subdir=docs /\n",
+        "ADD git@github.com:moby/buildkit.git#main /\n",
+    ] {
+        let stage = stage.replace("${SUM}", &"a".repeat(64));
+        check(Case {
+            build_args: &[("SOURCE_DATE_EPOCH", "src")],
+            ..Case::new(Box::leak(
+                format!("ARG SOURCE_DATE_EPOCH=9\nFROM scratch AS src\n{stage}FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN echo $SOURCE_DATE_EPOCH\n").into_boxed_str(),
+            ))
+        });
+    }
+    check_error(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "src")],
+        ..Case::new(
+            "FROM scratch AS src\nADD --checksum=sha256:00 https://example.com/a /\nFROM alpine\n",
+        )
+    });
     check(Case {
         build_args: &[("SOURCE_DATE_EPOCH", "+7")],
         ..Case::new("FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN echo $SOURCE_DATE_EPOCH\n")

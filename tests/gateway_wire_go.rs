@@ -1,7 +1,8 @@
 //! The requests our frontend sends, decoded by BuildKit's own Go types the way the daemon decodes
 //! them (tests/go/gateway-check): no map entry may decode as a nil message, since the daemon
 //! dereferences those (an empty platform result in a Return once crashed buildkitd). Covers Solve
-//! (a converted multi-stage build, the Dockerfile read, scratch), Warn, and Return for
+//! (a converted multi-stage build, the Dockerfile read, scratch), ResolveSourceMeta (the
+//! SOURCE_DATE_EPOCH source stage's, HTTP and git), Warn, and Return for
 //! single-platform, multi-platform, empty and scratch results and for a located error. Also the
 //! resource options, resolved by dockerui itself (`gateway-check opts`): same limits, same errors.
 
@@ -119,7 +120,31 @@ fn every_request_we_send_decodes_with_buildkits_types() {
     let located = parse_dockerfile(b"FROM busybox\nCOPPY a b\n", "Dockerfile").unwrap_err();
     let error = parse_error(located, &dockerfile_source("FROM busybox\nCOPPY a b\n")).to_status();
 
+    let epoch_request = |source: &str| {
+        let text = format!("FROM scratch AS src\n{source}FROM busybox\n");
+        let parsed = parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
+        let mut build = BuildOptions::default();
+        build
+            .build_args
+            .insert("SOURCE_DATE_EPOCH".to_string(), "src".to_string());
+        let options = ConvertOptions {
+            build,
+            ..ConvertOptions::default()
+        };
+        let plan = convert::plan(&parsed, &options, &convert::ResolvedImages::new()).unwrap();
+        let request = plan.epoch_request().expect("a source stage").clone();
+        dockerfile_llb::gateway::epoch::meta_request(&request).encode_to_vec()
+    };
+
     let messages: Vec<(String, Vec<u8>)> = vec![
+        (
+            "ResolveSourceMetaRequest-epoch-http".into(),
+            epoch_request("ADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 https://example.com/a.tar.gz /\n"),
+        ),
+        (
+            "ResolveSourceMetaRequest-epoch-git".into(),
+            epoch_request("ADD https://github.com/moby/buildkit.git?ref=v0.34.2 /\n"),
+        ),
         (
             "SolveRequest-multistage".into(),
             solve_request(build.definition.clone(), vec![cache_import]).encode_to_vec(),

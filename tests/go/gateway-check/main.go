@@ -41,6 +41,7 @@ type vtMessage interface {
 var messages = map[string]func() vtMessage{
 	"PingRequest":               func() vtMessage { return &gw.PingRequest{} },
 	"ResolveImageConfigRequest": func() vtMessage { return &gw.ResolveImageConfigRequest{} },
+	"ResolveSourceMetaRequest":  func() vtMessage { return &gw.ResolveSourceMetaRequest{} },
 	"SolveRequest":              func() vtMessage { return &gw.SolveRequest{} },
 	"ReadFileRequest":           func() vtMessage { return &gw.ReadFileRequest{} },
 	"InputsRequest":             func() vtMessage { return &gw.InputsRequest{} },
@@ -118,6 +119,18 @@ func checkFile(file string) []string {
 		}
 		if m.Error != nil {
 			checkErrorDetails(m.Error.Details, &problems)
+		}
+	case *gw.ResolveSourceMetaRequest:
+		// llbBridgeForwarder.ResolveSourceMeta dereferences Source; a git source must ask for
+		// the commit object, as grpcclient sends it for SOURCE_DATE_EPOCH.
+		if m.Source == nil || m.Source.Identifier == "" || m.LogName == "" {
+			problems = append(problems, "a source and a log name are required")
+		}
+		if strings.HasPrefix(m.Source.GetIdentifier(), "git://") != m.Git.GetReturnObject() {
+			problems = append(problems, "exactly the git sources ask for the commit object")
+		}
+		if m.Image != nil || m.HTTP != nil || m.Platform != nil || m.ResolveMode != "" {
+			problems = append(problems, "the SOURCE_DATE_EPOCH request sets only Source, LogName and Git")
 		}
 	case *gw.SolveRequest:
 		if m.Definition == nil && m.Frontend == "" {
