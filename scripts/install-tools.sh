@@ -2,6 +2,10 @@
 # Installs (idempotently, cached) every external tool the tests use:
 # buildkitd + buildctl and buildx built from the Go module proxy, runc and friends from Debian.
 # A second run finds the cached binaries and does nothing.
+#   install-tools.sh                    the pin (in $BIN) and the previous pin's buildkitd + buildctl
+#                                       (in $BIN/$BUILDKIT_PREVIOUS_VERSION/, the default run's old daemon)
+#   install-tools.sh --buildkit VERSION only buildkitd + buildctl of that release, in $BIN/VERSION/
+#                                       (scripts/daemon-matrix.sh, for older daemons)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -9,9 +13,9 @@ source "$here/versions.env"
 CACHE=${DFLLB_CACHE:-$HOME/.cache/dockerfile-llb}
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
-# Concurrent runs (several test environments on one machine) wait for each other.
-exec 9>"$CACHE/.install-tools.lock"
-flock 9
+# Concurrent runs (several test environments on one machine) wait for each other: one lock for
+# $BIN, one per older release (so building one does not hold up an env-up that has the pin).
+lock() { exec 9>"$CACHE/.install-tools$1.lock"; flock 9; }
 
 log() { echo "[install-tools] $*" >&2; }
 
@@ -19,16 +23,18 @@ log() { echo "[install-tools] $*" >&2; }
 # a throwaway wrapper module that requires the release builds the same binaries.
 # The binaries carry the release in their version output (-X ldflags), so "is it installed" is
 # answered by the binaries themselves: `<first binary> --version` (buildx: `version`) must name the pinned release.
+# build_go_tools NAME MODULE VERSION DEST PACKAGE...: the packages' binaries of MODULE@VERSION in DEST.
 build_go_tools() {
-  local name=$1 module=$2 version=$3; shift 3
+  local name=$1 module=$2 version=$3 dest=$4; shift 4
   local first; first=$(basename "$1")
   local ask=--version; [ "$first" = buildx ] && ask=version
-  if [ -x "$BIN/$first" ] && "$BIN/$first" $ask 2>/dev/null | grep -q " $version\b"; then
+  if [ -x "$dest/$first" ] && "$dest/$first" $ask 2>/dev/null | grep -q " $version\b"; then
     local ok=1 pkg
-    for pkg in "$@"; do [ -x "$BIN/$(basename "$pkg")" ] || ok=0; done
+    for pkg in "$@"; do [ -x "$dest/$(basename "$pkg")" ] || ok=0; done
     [ $ok = 1 ] && return
   fi
-  log "building $name $version from the Go module proxy (first run only)"
+  log "building $name $version from the Go module proxy into $dest (first run only)"
+  mkdir -p "$dest"
   local work; work=$(mktemp -d)
   (
     cd "$work"
@@ -51,11 +57,11 @@ build_go_tools() {
     for pkg in "$@"; do
       CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
         -ldflags "-s -w -X $module/version.Version=$version -X $module/version.Package=$module" \
-        -o "$BIN/" "$pkg"
+        -o "$dest/" "$pkg"
     done
   )
   rm -rf "$work"
-  rm -f "$BIN/.$name-"*   # stamps of the earlier script version
+  rm -f "$dest/.$name-"*   # stamps of the earlier script version
 }
 
 install_debian_packages() {
@@ -79,14 +85,29 @@ install_debian_packages() {
   fi
 }
 
+# An older daemon: buildkitd and buildctl of release $1 in $BIN/$1/.
+build_old_buildkit() {
+  lock "-$1"
+  build_go_tools "buildkit-$1" github.com/moby/buildkit "$1" "$BIN/$1" \
+    github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+}
+
+if [ "${1:-}" = --buildkit ]; then
+  [ -n "${2:-}" ] || { echo "usage: $0 [--buildkit VERSION]" >&2; exit 2; }
+  build_old_buildkit "$2"
+  log "buildkit $2 ready in $BIN/$2"
+  exit 0
+fi
+
+lock ""
 install_debian_packages
-build_go_tools buildkit github.com/moby/buildkit "$BUILDKIT_VERSION" \
+build_go_tools buildkit github.com/moby/buildkit "$BUILDKIT_VERSION" "$BIN" \
   github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl \
   github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend
-build_go_tools buildx github.com/docker/buildx "$BUILDX_VERSION" github.com/docker/buildx/cmd/buildx
-
+build_go_tools buildx github.com/docker/buildx "$BUILDX_VERSION" "$BIN" github.com/docker/buildx/cmd/buildx
 # buildx as a CLI plugin of the docker client on this machine.
 plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
 mkdir -p "$plugins"
 ln -sf "$BIN/buildx" "$plugins/docker-buildx"
+build_old_buildkit "$BUILDKIT_PREVIOUS_VERSION"
 log "tools ready in $BIN"
