@@ -6,6 +6,11 @@
 #                                       (in $BIN/$BUILDKIT_PREVIOUS_VERSION/, the default run's old daemon)
 #   install-tools.sh --buildkit VERSION only buildkitd + buildctl of that release, in $BIN/VERSION/
 #                                       (scripts/daemon-matrix.sh, for older daemons)
+#   install-tools.sh --docker-debian    only Debian's docker.io (dockerd, docker, with containerd and
+#                                       tini) unpacked, not installed, under $CACHE/docker.io/<version>/;
+#                                       prints that directory (scripts/daemon-matrix.sh)
+#   install-tools.sh --dockerd          only dockerd $DOCKERD_VERSION (moby) from the module proxy in
+#                                       $BIN/dockerd-$DOCKERD_VERSION/ (scripts/daemon-matrix.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -47,10 +52,12 @@ build_go_tools() {
       for pkg in "$@"; do echo "	_ \"$pkg\""; done
       echo ")"
     } > tools.go
-    GOFLAGS=-mod=mod go get "$module@$version"
-    # Copy the release's own exclude/replace directives so resolution matches the release.
-    local gomod; gomod=$(GOFLAGS=-mod=mod go list -m -f '{{.GoMod}}' "$module")
+    # Copy the release's own exclude/replace directives so resolution matches the release; before
+    # the first `go get`, as older releases (v0.7) require versions only their replaces make exist.
+    local gomod; gomod=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+    [ -s "$gomod" ] || { log "no go.mod for $module@$version from the module proxy"; exit 1; }
     awk '/^(exclude|replace) \(/{p=1} p{print} /^\)/{p=0} /^(exclude|replace) [^(]/{print}' "$gomod" >> go.mod
+    GOFLAGS=-mod=mod go get "$module@$version"
     for pkg in "$@"; do GOFLAGS=-mod=mod go get "$pkg@$version"; done
     local got; got=$(GOFLAGS=-mod=mod go list -m -f '{{.Version}}' "$module")
     [ "$got" = "$version" ] || { log "wanted $module $version, resolution gave $got"; exit 1; }
@@ -92,8 +99,72 @@ build_old_buildkit() {
     github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
 }
 
+# Debian's docker.io, the apt candidate, with the containerd and tini it depends on: unpacked
+# with dpkg-deb instead of installed, so no service starts, /usr/bin/docker stays what it is and
+# nothing else on the machine changes. Prints the directory (DIR/usr/sbin/dockerd, DIR/usr/bin/docker).
+install_docker_debian() {
+  lock -docker.io
+  local version; version=$(apt-cache policy docker.io | awk '/Candidate:/ {print $2}')
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+    apt-get update -qq >/dev/null
+    version=$(apt-cache policy docker.io | awk '/Candidate:/ {print $2}')
+  fi
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then log "apt has no docker.io"; exit 1; fi
+  local dest=$CACHE/docker.io/$version
+  if [ ! -x "$dest/usr/sbin/dockerd" ] || [ ! -x "$dest/usr/bin/containerd" ]; then
+    log "unpacking Debian's docker.io $version (first run only)"
+    local work; work=$(mktemp -d)
+    chown _apt "$work" 2>/dev/null || true   # apt downloads as _apt where it can write
+    (cd "$work" && apt-get download -q=2 "docker.io=$version" containerd tini)
+    rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+    local deb
+    for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$dest.tmp"; done
+    rm -rf "$work" "$dest" && mv "$dest.tmp" "$dest"
+  fi
+  echo "$dest"
+}
+
+# A current Docker Engine: moby has no go.mod (the module proxy serves it as
+# github.com/docker/docker vX+incompatible), but its vendor.mod lists the versions it is built
+# with; a wrapper module requiring those builds cmd/dockerd as moby's hack/make/binary does
+# (static, without the btrfs and devicemapper graph drivers).
+build_dockerd() {
+  local version=$DOCKERD_VERSION module=github.com/docker/docker dest=$BIN/dockerd-$DOCKERD_VERSION
+  lock "-dockerd-$version"
+  if [ -x "$dest/dockerd" ] && "$dest/dockerd" --version | grep -q "version ${version#v},"; then return; fi
+  log "building dockerd $version from the Go module proxy into $dest (first run only)"
+  mkdir -p "$dest"
+  local work; work=$(mktemp -d)
+  (
+    cd "$work"
+    local dir; dir=$(go mod download -json "$module@$version+incompatible" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -s "$dir/vendor.mod" ] || { log "no vendor.mod in $module@$version+incompatible"; exit 1; }
+    {
+      echo "module dfllb.local/dockerd-wrapper"
+      echo "go $(go env GOVERSION | sed 's/^go//')"
+      echo "require $module $version+incompatible"
+      awk '/^(require|replace|exclude) \(/{p=1} p{print} /^\)/{p=0} /^(replace|exclude) [^(]/{print}' "$dir/vendor.mod"
+    } > go.mod
+    printf '//go:build dfllb_wrapper\npackage tools\nimport _ "%s/cmd/dockerd"\n' "$module" > tools.go
+    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
+      -tags "exclude_graphdriver_btrfs exclude_graphdriver_devicemapper netgo osusergo" \
+      -ldflags "-s -w -X $module/dockerversion.Version=${version#v} -X $module/dockerversion.GitCommit=module-proxy" \
+      -o "$dest/" "$module/cmd/dockerd"
+  )
+  rm -rf "$work"
+}
+
+if [ "${1:-}" = --dockerd ]; then
+  build_dockerd
+  log "dockerd $DOCKERD_VERSION ready in $BIN/dockerd-$DOCKERD_VERSION"
+  exit 0
+fi
+if [ "${1:-}" = --docker-debian ]; then
+  install_docker_debian
+  exit 0
+fi
 if [ "${1:-}" = --buildkit ]; then
-  [ -n "${2:-}" ] || { echo "usage: $0 [--buildkit VERSION]" >&2; exit 2; }
+  [ -n "${2:-}" ] || { echo "usage: $0 [--buildkit VERSION | --docker-debian | --dockerd]" >&2; exit 2; }
   build_old_buildkit "$2"
   log "buildkit $2 ready in $BIN/$2"
   exit 0
