@@ -11,10 +11,14 @@ source "$(dirname "$0")/lib.sh"
 if [ -s "$DFLLB_RUN/buildx.builder" ]; then
   docker buildx rm "$(cat "$DFLLB_RUN/buildx.builder")" >/dev/null 2>&1 || true
 fi
-# The daemons tests started (buildkitd_start in lib.sh), then the environment's own.
+# The daemons tests started (buildkitd_start, dockerd_start in lib.sh), then the environment's own.
 for pid_file in "$DFLLB_RUN"/buildkitd-*.pid; do
   [ -e "$pid_file" ] || continue
   buildkitd_stop "$(basename "$pid_file" .pid)"
+done
+for pid_file in "$DFLLB_RUN"/dockerd-*.pid; do
+  [ -e "$pid_file" ] || continue
+  dockerd_stop "$(basename "$pid_file" .pid)"
 done
 stop_pid_file "$DFLLB_RUN/buildkitd.pid"
 stop_pid_file "$DFLLB_RUN/registry.pid"

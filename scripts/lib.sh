@@ -130,3 +130,55 @@ buildkitd_buildx() {
   echo "$builder" > "$DFLLB_RUN/$name.builder"
   echo "$builder"
 }
+
+# Docker Engines (scripts/daemon-matrix.sh). Daemon NAME keeps its files under $DFLLB_RUN:
+#   NAME.json (config), NAME/ (data-root, exec-root), NAME.sock, NAME.pid, NAME.log.
+# dockerd_start NAME DOCKERD: starts the dockerd binary DOCKERD as root; the containerd it
+# supervises is the first `containerd` on PATH. The environment's registry is its docker.io mirror
+# (plain HTTP). No bridge network and no iptables rules, so the host's network is left alone:
+# builds on it use `--network host`. dockerd creates /etc/docker/key.json and /run/docker/plugins
+# whatever its flags say; dockerd_stop removes them when this start made them.
+dockerd_addr() { echo "unix://$DFLLB_RUN/$1.sock"; }
+dockerd_healthy() {
+  pid_alive "$DFLLB_RUN/$1.pid" && curl -fsS --unix-socket "$DFLLB_RUN/$1.sock" http://docker/_ping >/dev/null 2>&1
+}
+dockerd_start() {
+  local name=$1 bin=$2
+  local reg; reg="127.0.0.1:$(cat "$DFLLB_RUN/registry.port")"
+  mkdir -p "$DFLLB_RUN/$name"
+  local made=() path
+  for path in /etc/docker/key.json /run/docker/plugins /run/docker; do [ -e "$path" ] || made+=("$path"); done
+  printf '%s\n' "${made[@]}" > "$DFLLB_RUN/$name.made"
+  cat > "$DFLLB_RUN/$name.json" <<JSON
+{
+  "data-root": "$DFLLB_RUN/$name/data",
+  "exec-root": "$DFLLB_RUN/$name/exec",
+  "pidfile": "$DFLLB_RUN/$name/dockerd.pid",
+  "hosts": ["$(dockerd_addr "$name")"],
+  "bridge": "none",
+  "iptables": false,
+  "ip6tables": false,
+  "userland-proxy": false,
+  "storage-driver": "overlay2",
+  "registry-mirrors": ["http://$reg"],
+  "insecure-registries": ["$reg"]
+}
+JSON
+  setsid "$bin" --config-file "$DFLLB_RUN/$name.json" </dev/null >"$DFLLB_RUN/$name.log" 2>&1 &
+  echo $! > "$DFLLB_RUN/$name.pid"
+  wait_for 60 "$name on $(dockerd_addr "$name")" dockerd_healthy "$name" || { tail -30 "$DFLLB_RUN/$name.log" >&2; return 1; }
+  log "$name ($("$bin" --version)) on $(dockerd_addr "$name")"
+}
+dockerd_stop() {
+  local name=$1
+  # dockerd stops the containerd it started; containers of a killed one are left to runc.
+  stop_pid_file "$DFLLB_RUN/$name.pid"
+  unmount_under "$DFLLB_RUN/$name"
+  if [ -s "$DFLLB_RUN/$name.made" ]; then
+    local path
+    while read -r path; do
+      if [ -d "$path" ]; then rmdir "$path" 2>/dev/null || true; else rm -f "$path"; fi
+    done < "$DFLLB_RUN/$name.made"
+  fi
+  rm -rf "${DFLLB_RUN:?}/$name" "$DFLLB_RUN/$name".{json,sock,pid,log,made}
+}
