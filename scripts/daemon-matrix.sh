@@ -232,8 +232,8 @@ docker_side() {
 # docker.io unpack) as daemon NAME; DOCKER is the client for `DOCKER_BUILDKIT=1 docker build`.
 row_dockerd() {
   local name=$1 dockerd=$2 docker=$3 debian=$4
-  PATH=$debian/usr/bin:$PATH dockerd_start "$name" "$dockerd" || fail "starting $name"
   at_exit dockerd_stop "$name"
+  PATH=$debian/usr/bin:$PATH dockerd_start "$name" "$dockerd" || fail "starting $name"
   export DOCKER_HOST; DOCKER_HOST=$(dockerd_addr "$name")
   unset BUILDX_BUILDER   # the environment's builder; here `docker build` must use the engine's
   "$docker" version --format 'daemon: dockerd {{.Server.Version}} (client {{.Client.Version}})'

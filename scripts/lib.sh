@@ -148,7 +148,7 @@ dockerd_start() {
   mkdir -p "$DFLLB_RUN/$name"
   local made=() path
   for path in /etc/docker/key.json /run/docker/plugins /run/docker; do [ -e "$path" ] || made+=("$path"); done
-  printf '%s\n' "${made[@]}" > "$DFLLB_RUN/$name.made"
+  printf '%s\n' "${made[@]}" | grep . > "$DFLLB_RUN/$name.made" || true
   cat > "$DFLLB_RUN/$name.json" <<JSON
 {
   "data-root": "$DFLLB_RUN/$name/data",
