@@ -10,18 +10,14 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-SOCK=$DFLLB_RUN/buildkitd.sock
-ADDR=unix://$SOCK
+ADDR=$(buildkitd_addr buildkitd)
 
 registry_port() { cat "$DFLLB_RUN/registry.port" 2>/dev/null; }
 registry_healthy() {
   local port; port=$(registry_port) || return 1
   pid_alive "$DFLLB_RUN/registry.pid" && curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1
 }
-buildkitd_healthy() {
-  pid_alive "$DFLLB_RUN/buildkitd.pid" && "$DFLLB_BIN/buildctl" --addr "$ADDR" debug workers >/dev/null 2>&1
-}
-healthy() { registry_healthy && buildkitd_healthy; }
+healthy() { registry_healthy && buildkitd_healthy buildkitd; }
 
 if [ "${1:-}" = --check ]; then healthy; exit; fi
 
@@ -49,31 +45,7 @@ YML
   log "registry on 127.0.0.1:$port"
 }
 
-start_buildkitd() {
-  local reg="127.0.0.1:$(registry_port)"
-  mkdir -p "$DFLLB_RUN/buildkitd"
-  # docker.io is mirrored by the local registry, so `FROM busybox` pulls
-  # $reg/library/busybox:latest and `# syntax=myorg/frontend` pulls $reg/myorg/frontend:latest.
-  cat > "$DFLLB_RUN/buildkitd.toml" <<TOML
-root = "$DFLLB_RUN/buildkitd"
-[grpc]
-  address = ["$ADDR"]
-[worker.oci]
-  enabled = true
-  gc = false
-[worker.containerd]
-  enabled = false
-[registry."docker.io"]
-  mirrors = ["$reg"]
-[registry."$reg"]
-  http = true
-  insecure = true
-TOML
-  setsid "$DFLLB_BIN/buildkitd" --config "$DFLLB_RUN/buildkitd.toml" </dev/null >"$DFLLB_RUN/buildkitd.log" 2>&1 &
-  echo $! > "$DFLLB_RUN/buildkitd.pid"
-  wait_for 60 "buildkitd on $ADDR" buildkitd_healthy || { tail -30 "$DFLLB_RUN/buildkitd.log" >&2; exit 1; }
-  log "buildkitd on $ADDR"
-}
+start_buildkitd() { buildkitd_start buildkitd "$DFLLB_BIN/buildkitd"; }
 
 # One builder per environment; its name is derived from DFLLB_RUN so two environments can coexist.
 buildx_builder_name() { echo "dfllb-$(echo -n "$DFLLB_RUN" | sha256sum | cut -c1-10)"; }
