@@ -76,7 +76,6 @@ struct LlbArgs {
 }
 
 fn main() -> ExitCode {
-    init_tracing();
     match run() {
         Ok(code) => code,
         Err(err) => {
@@ -302,17 +301,3 @@ fn read_image_configs(args: &[String]) -> anyhow::Result<BTreeMap<String, Vec<u8
     Ok(out)
 }
 
-/// Logs go to stderr (buildkitd's log when we run as a frontend); stdout carries HTTP/2 frames.
-/// `DFLLB_LOG` is one level (`debug`, `info`, ...): a level, not an EnvFilter, keeps the regex
-/// engine EnvFilter needs out of the image.
-fn init_tracing() {
-    let level = std::env::var("DFLLB_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
-}

@@ -30,7 +30,8 @@ pub async fn serve() -> Result<(), BridgeError> {
     let outcome = build(&bridge, &opts, &session_id, workers.as_deref())
         .await
         .map_err(|err| {
-            tracing::warn!(error = %err, "build failed");
+            // stderr is buildkitd's log of this frontend run; stdout carries the gRPC frames.
+            eprintln!("dockerfile-llb: build failed: {err}");
             err.to_status()
         });
     bridge.return_outcome(outcome).await
@@ -44,7 +45,9 @@ pub async fn build(
     workers_json: Option<&str>,
 ) -> Result<gw::Result, FrontendError> {
     let caps = bridge.ping().await?;
-    tracing::debug!(frontend_caps = ?caps.frontend, "ping");
+    if std::env::var_os("DFLLB_DEBUG").is_some() {
+        eprintln!("dockerfile-llb: daemon frontend caps {:?}", caps.frontend);
+    }
     let build_opts = BuildOpts::resolve(opts, session_id, workers_json)?;
     let (forward_anyway, caps_error) = check_frontend_caps(opts.get("frontend.caps"));
     if let (false, Some(unsupported)) = (forward_anyway, &caps_error) {
@@ -170,7 +173,7 @@ async fn send_warnings(
             continue;
         };
         if let Err(err) = bridge.warn(request).await {
-            tracing::warn!(error = %err, "could not send a Dockerfile warning");
+            eprintln!("dockerfile-llb: could not send a Dockerfile warning: {err}");
         }
     }
 }
