@@ -8,6 +8,7 @@ use super::args::proxy_env_from_build_args;
 use super::command;
 use super::context::Context;
 use super::dockerignore::PatternMatcher;
+use super::from_checks;
 use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
 use super::image::ImageConfig;
 use super::platform::Platform;
@@ -81,10 +82,24 @@ impl Build<'_> {
         let mut warnings = self.warnings.clone();
         let mut context_paths = BTreeSet::new();
 
-        // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
-        for (i, decl) in self.decls.iter().enumerate() {
-            if self.reachable[i] && decl.df_index.is_none() {
-                done[i] = Some(self.base_state(decl, images)?);
+        // Base images are resolved before any stage is dispatched, in the rounds the reference
+        // resolves them in (`resolveStages`; within a round its order is random, ours is the
+        // stages'), and each resolve checks the image's platform. Implicit stages
+        // (`--from=<image>`) are just their image.
+        let mut bases: Vec<Option<StageState>> = vec![None; self.decls.len()];
+        let mut order: Vec<usize> = (0..self.decls.len())
+            .filter(|&i| self.reachable[i] && self.decls[i].base.is_none())
+            .collect();
+        order.sort_by_key(|&i| self.decls[i].unreached_rounds);
+        for i in order {
+            let (st, warning) = self
+                .base_state(&self.decls[i], images)
+                .map_err(|e| with_warnings(e, &warnings, &[]))?;
+            warnings.extend(warning);
+            if self.decls[i].df_index.is_none() {
+                done[i] = Some(st);
+            } else {
+                bases[i] = Some(st);
             }
         }
         for i in 0..self.decls.len() {
@@ -109,7 +124,9 @@ impl Build<'_> {
                     st.context_paths.clear();
                     st
                 }
-                None => self.base_state(decl, images)?,
+                None => bases[i]
+                    .take()
+                    .ok_or_else(|| ConvertError::new("base image was not resolved"))?,
             };
             st.cmd_total = decl.cmd_total;
             st.ignore_cache = decl.ignore_cache;
@@ -202,12 +219,13 @@ impl Build<'_> {
         on
     }
 
-    /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`).
+    /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`),
+    /// and the InvalidBaseImagePlatform warning of its image.
     fn base_state(
         &self,
         decl: &StageDecl,
         images: &ResolvedImages,
-    ) -> Result<StageState, ConvertError> {
+    ) -> Result<(StageState, Option<crate::syntax::Diagnostic>), ConvertError> {
         if decl.base_name == EMPTY_IMAGE_NAME {
             let p = self.target_platform.clone();
             let mut st = StageState::new(
@@ -218,10 +236,16 @@ impl Build<'_> {
                 ImageConfig::empty(&p),
             );
             st.cmd_total = decl.cmd_total;
-            return Ok(st);
+            return Ok((st, None));
         }
         let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
         let mut reference = self.parse_base(decl)?;
+        // The reference normalises the name of a stage it did not resolve in the first round,
+        // and a later round's check names it so.
+        let name = match (decl.unreached_rounds, decl.df_index) {
+            (1.., Some(_)) => reference.to_string(),
+            _ => decl.base_name.clone(),
+        };
         let mut platform = self.base_platform(decl);
         let resolved = images
             .get(&reference.to_string(), &platform)
@@ -247,6 +271,11 @@ impl Build<'_> {
         let pinned = reference.to_string();
         let is_scratch = img.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty())
             && img.history.iter().all(|h| h.empty_layer);
+        let warning = (!is_scratch)
+            .then(|| {
+                from_checks::base_image_platform(&name, &platform, &img, decl.span, decl.located)
+            })
+            .flatten();
         let mut st = StageState::new(
             decl.progress_name.clone(),
             None,
@@ -283,7 +312,7 @@ impl Build<'_> {
             st.fs = Some(Op::new(kind, meta));
             st.state_platform = Some(platform.normalize());
         }
-        Ok(st)
+        Ok((st, warning))
     }
 
     /// Labels from the request, and the target platform in the config when it was explicit.

@@ -110,9 +110,19 @@ impl<'a> Build<'a> {
             &opts.build.build_args,
             &target_name,
         );
-        let mut global_args = meta_args(df, opts, &expander, defaults)?;
+        let defaults_only = meta_args(df, &BTreeMap::new(), &expander, defaults.clone())
+            .map(|args| from_checks::invalid_default_args_in_from(df, &expander, &args))
+            .unwrap_or_default();
+        // These warnings come before any error of the build's own ARGs, as in the reference.
+        let after = |mut e: ConvertError| {
+            e.warnings = defaults_only.clone();
+            e
+        };
+        let mut global_args =
+            meta_args(df, &opts.build.build_args, &expander, defaults).map_err(after)?;
         let mut build_args = opts.build.build_args.clone();
-        let epoch = super::epoch::resolve(df, &mut build_args, &mut global_args, &expander)?;
+        let epoch = super::epoch::resolve(df, &mut build_args, &mut global_args, &expander)
+            .map_err(after)?;
 
         let mut build = Build {
             df,
@@ -126,33 +136,41 @@ impl<'a> Build<'a> {
             decls: Vec::with_capacity(df.stages.len()),
             target: 0,
             reachable: Vec::new(),
-            warnings: Vec::new(),
+            warnings: defaults_only,
         };
         // The FROM checks given before an error travel with it, as the reference reports them
         // as it goes.
-        if let Err(mut e) = build.declare_stages() {
-            e.warnings = std::mem::take(&mut build.warnings);
-            return Err(e);
+        match build.link_stages(images) {
+            Ok(()) => Ok(build),
+            Err(mut e) => {
+                e.warnings = std::mem::take(&mut build.warnings);
+                Err(e)
+            }
         }
-        build.select_target()?;
-        build.link_dependencies()?;
-        if build.decls.len() == 1 {
-            build.decls[0].progress_name.clear();
+    }
+
+    /// The stage table from the FROM lines, the target, the stages each stage reads and
+    /// reachability, in rounds as base images' ONBUILD triggers become known.
+    fn link_stages(&mut self, images: &ResolvedImages) -> Result<(), ConvertError> {
+        self.declare_stages()?;
+        self.select_target()?;
+        self.link_dependencies()?;
+        if self.decls.len() == 1 {
+            self.decls[0].progress_name.clear();
         }
-        build.mark_reachable();
+        self.mark_reachable();
         let mut round = 0;
-        while build.link_triggers(images)? {
+        while self.link_triggers(images)? {
             round += 1;
-            let before = std::mem::take(&mut build.reachable);
-            build.mark_reachable();
-            for (i, decl) in build.decls.iter_mut().enumerate() {
-                if build.reachable[i] && !before.get(i).copied().unwrap_or(false) {
+            let before = std::mem::take(&mut self.reachable);
+            self.mark_reachable();
+            for (i, decl) in self.decls.iter_mut().enumerate() {
+                if self.reachable[i] && !before.get(i).copied().unwrap_or(false) {
                     decl.unreached_rounds = round;
                 }
             }
         }
-        build.check_cycles()?;
-        Ok(build)
+        self.check_cycles()
     }
 
     /// FROM lines: expand with the global args, find base stages, count progress steps.
@@ -587,14 +605,14 @@ impl<'a> Build<'a> {
 /// `buildMetaArgs`: the ARGs before the first FROM, each a build-arg or its expanded default.
 fn meta_args(
     df: &Dockerfile,
-    opts: &ConvertOptions,
+    build_args: &BTreeMap<String, String>,
     expander: &Expander,
     mut args: EnvList,
 ) -> Result<EnvList, ConvertError> {
     for meta in &df.meta_args {
         for def in &meta.arg.args {
             let key = &def.key.text;
-            let value = match opts.build.build_args.get(key) {
+            let value = match build_args.get(key) {
                 Some(v) => Some(v.clone()),
                 None => match &def.value {
                     Some(w) => Some(

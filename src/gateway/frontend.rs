@@ -435,7 +435,8 @@ pub fn platform_result(solved: Vec<SolvedPlatform>, multi_platform: bool) -> gw:
 
 /// The Warn request for a build-check warning on the Dockerfile's source vertex `digest`, as the
 /// reference sends it (builder/build.go): `<Rule>: <detail> (line N)`, the rule's description as
-/// detail, its URL, level 1, a range per line of the instruction. Warnings of ours that the
+/// detail, its URL, level 1, a range per line of the instruction (none, and no line in the
+/// text, for a warning the reference does not locate). Warnings of ours that the
 /// reference does not give (no rule) are for `dockerfile-llb check` only: `None`.
 pub fn warning_request(
     dockerfile: &DockerfileSource,
@@ -443,10 +444,10 @@ pub fn warning_request(
     warning: &crate::syntax::Diagnostic,
 ) -> Option<gw::WarnRequest> {
     let rule = warning.rule?;
-    let lines = warning.instruction_lines.unwrap_or_else(|| warning.lines());
-    let short = match lines.start {
-        0 => format!("{}: {}", rule.name, warning.message),
-        line => format!("{}: {} (line {line})", rule.name, warning.message),
+    let lines = warning.instruction_lines;
+    let short = match lines {
+        None => format!("{}: {}", rule.name, warning.message),
+        Some(lines) => format!("{}: {} (line {})", rule.name, warning.message, lines.start),
     };
     Some(gw::WarnRequest {
         digest: digest.to_string(),
@@ -460,7 +461,9 @@ pub fn warning_request(
             definition: Some(dockerfile.definition.clone()),
             language: "Dockerfile".to_string(),
         }),
-        ranges: line_ranges(lines.start, lines.end),
+        ranges: lines
+            .map(|l| line_ranges(l.start, l.end))
+            .unwrap_or_default(),
     })
 }
 
@@ -513,6 +516,31 @@ mod tests {
         let dockerfile = include_str!("../../frontend.Dockerfile");
         let label = format!("LABEL moby.buildkit.frontend.caps=\"{all}\"");
         assert!(dockerfile.lines().any(|l| l == label), "{label}");
+    }
+
+    #[test]
+    fn a_warning_the_reference_does_not_locate_has_no_line() {
+        use crate::syntax::{rules, Diagnostic, LineIndex, Span};
+        let text = b"FROM alpine\nRUN --mount=from=other,target=/o true\n";
+        let dockerfile = DockerfileSource {
+            filename: "Dockerfile".to_string(),
+            data: text.to_vec(),
+            dockerignore: None,
+            definition: pb::Definition::default(),
+        };
+        let index = LineIndex::new(text);
+        let at = Span::new(12, 47);
+        let request = |w: Diagnostic| {
+            let w = w.locate("Dockerfile", text, &index);
+            warning_request(&dockerfile, "sha256:00", &w).unwrap()
+        };
+        let rule = &rules::INVALID_BASE_IMAGE_PLATFORM;
+        let unlocated = request(Diagnostic::warning("m", at).with_unlocated_rule(rule));
+        assert_eq!(unlocated.short, b"InvalidBaseImagePlatform: m");
+        assert!(unlocated.ranges.is_empty() && unlocated.url.is_empty());
+        let located = request(Diagnostic::warning("m", at).with_rule(rule, at));
+        assert_eq!(located.short, b"InvalidBaseImagePlatform: m (line 2)");
+        assert_eq!(located.ranges, line_ranges(2, 2));
     }
 
     #[test]
