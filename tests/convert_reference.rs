@@ -414,6 +414,11 @@ fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition, with_meta
         only_ours.join("\n"),
         only_theirs.join("\n")
     );
+    // The order the Go client marshals ops in (what each op reads first) decides which op's
+    // metadata wins for a digest and the order of its source locations.
+    let order =
+        |d: &pb::Definition| -> Vec<String> { d.def.iter().map(|op| sha256_hex(op)).collect() };
+    assert_eq!(order(ours), order(theirs), "op order differs");
     if !with_metadata {
         return;
     }
@@ -860,8 +865,7 @@ ENTRYPOINT echo warned
         "FROM alpine\nCMD [\"a\"]\n# check=skip=MultipleInstructionsDisallowed\nCMD [\"b\"]\nCMD [\"c\"]\n# check=skip=MultipleInstructionsDisallowed\nENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\nHEALTHCHECK CMD [\"a\"]\n# check=skip=all\nHEALTHCHECK CMD [\"b\"]\n",
     ));
     // A stage's comment covers the checks of its FROM line (the base and --platform), not the
-    // commands in the stage. (One image per stage: a COPY --from between two stages of the
-    // same image loses one FROM location in our source map.)
+    // commands in the stage.
     check(Case::new(
         "ARG TAG=3.20\n# check=skip=UndefinedArgInFrom\nFROM alpine${NOPE} AS a\nFROM busybox${NADA} AS b\n# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM debian AS c\nFROM --platform=$TARGETPLATFORM ubuntu AS d\n# check=skip=FromPlatformFlagConstDisallowed,JSONArgsRecommended\nFROM --platform=linux/amd64 node AS e\nCMD echo still warned\nFROM --platform=linux/amd64 golang AS f\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=d / /d\nCOPY --from=e / /e\n",
     ));
@@ -1000,7 +1004,7 @@ fn invalid_default_args_in_from_match_reference() {
     check(Case {
         build_args: &[("IMAGE", "alpine"), ("TAG", "3.20"), ("NAME", "busybox")],
         ..Case::new(
-            "ARG IMAGE\nARG TAG=\nARG NAME=BusyBox\nARG OK=latest\nARG TARGETARCH\nFROM $IMAGE AS a\nFROM alpine:${TAG} AS b\n# check=skip=InvalidDefaultArgInFrom\nFROM ${NAME} AS c\nFROM debian:$OK AS d\nFROM example/${TARGETARCH} AS e\nFROM d\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=e / /e\n",
+            "ARG IMAGE\nARG TAG=\nARG NAME=BusyBox\nARG OK=latest\nARG TARGETARCH\nFROM $IMAGE AS a\nFROM alpine:${TAG} AS b\n# check=skip=InvalidDefaultArgInFrom\nFROM ${NAME} AS c\nFROM alpine:$OK AS d\nFROM example/${TARGETARCH} AS e\nFROM d\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=e / /e\n",
         )
     });
     check(Case {
@@ -1082,4 +1086,20 @@ fn invalid_base_image_platforms_match_reference() {
             "FROM --platform=$BUILDPLATFORM golang AS build\nFROM alpine\nCOPY --from=build / /\n",
         )
     });
+}
+
+#[test]
+fn stages_on_the_same_image_keep_both_locations_like_the_reference() {
+    // Two FROM lines give one op (same digest) with both lines in the source map and the
+    // metadata of the one marshalled last: a file op walks its base before its sources.
+    check(Case::new(
+        "FROM alpine AS a\nRUN echo a > /a\nFROM alpine\nCOPY --from=a /a /a\n",
+    ));
+    check(Case::new(
+        "FROM alpine AS a\nFROM alpine AS b\nFROM b\nCOPY --from=a / /a\n",
+    ));
+    check(Case::new(
+        "FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a / /a\n",
+    ));
+    check(Case::new("FROM alpine AS a\nFROM busybox AS b\nFROM alpine AS c\nFROM c\nCOPY --from=a / /a\nCOPY --from=b / /b\n"));
 }
