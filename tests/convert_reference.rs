@@ -14,7 +14,7 @@ use base64::Engine;
 use dockerfile_llb::convert::{
     self, BuildOptions, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
 };
-use dockerfile_llb::instructions::parse_dockerfile;
+use dockerfile_llb::instructions::{parse_dockerfile, parse_dockerfile_reporting, Diagnostic};
 use dockerfile_llb::proto::pb;
 use prost::Message;
 use serde_json::json;
@@ -249,20 +249,10 @@ fn run_case(case: Case, expect: Expect) {
     // The parser's checks (filtered by the build's configuration, as the gateway sends them),
     // then the converter's, also those given before a failure.
     let check = convert::check_config(&df.directives, &opts.build).unwrap();
-    let our_warnings: Vec<Warning> = check
-        .filter(df.warnings.clone())
-        .iter()
-        .chain(match &ours {
-            Ok(converted) => &converted.warnings,
-            Err(e) => &e.warnings,
-        })
-        .filter_map(|w| {
-            let lines = w
-                .instruction_lines
-                .map_or(Vec::new(), |l| (l.start..=l.end).map(|l| [l, l]).collect());
-            Some((w.rule?.name.to_string(), w.message.clone(), lines))
-        })
-        .collect();
+    let our_warnings = warnings_of(check.filter(df.warnings.clone()).iter().chain(match &ours {
+        Ok(converted) => &converted.warnings,
+        Err(e) => &e.warnings,
+    }));
 
     let request = json!({
         "dockerfile": case.dockerfile,
@@ -286,31 +276,10 @@ fn run_case(case: Case, expect: Expect) {
         "images": table,
         "dockerignore": case.dockerignore,
     });
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("request.json");
-    std::fs::write(&path, request.to_string()).unwrap();
-    let out = Command::new(oracle()).arg(&path).output().unwrap();
-    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "oracle printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let their_warnings: Vec<Warning> = reply["warnings"]
-        .as_array()
-        .expect("the oracle lists warnings")
-        .iter()
-        .map(|w| {
-            (
-                w["rule"].as_str().unwrap().to_string(),
-                w["message"].as_str().unwrap().to_string(),
-                serde_json::from_value(w["lines"].clone()).unwrap(),
-            )
-        })
-        .collect();
+    let (reply, out) = ask_oracle(&request);
     assert_eq!(
         in_resolve_order(our_warnings),
-        in_resolve_order(their_warnings),
+        in_resolve_order(warnings_in(&reply)),
         "build-check warnings"
     );
     let with_metadata = match expect {
@@ -384,6 +353,64 @@ fn run_case(case: Case, expect: Expect) {
             &their_config[from..(at + 200).min(their_config.len())]
         );
     }
+}
+
+/// Both refuse a Dockerfile that does not parse, with the same message, after the same
+/// warnings (those given while parsing the instructions before it, and its own).
+fn check_parse_error(dockerfile: &str) {
+    let failure = parse_dockerfile_reporting(dockerfile.as_bytes(), "Dockerfile")
+        .expect_err("the case must not parse");
+    let check = convert::check_config(&failure.directives, &BuildOptions::default()).unwrap();
+    let ours = warnings_of(check.filter(failure.warnings).iter());
+    let (reply, out) = ask_oracle(&json!({ "dockerfile": dockerfile }));
+    assert_eq!(ours, warnings_in(&reply), "build-check warnings");
+    assert!(!out.status.success(), "the reference parses it");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("convert: {}\n", failure.error.reference_text())
+    );
+}
+
+/// Runs tests/go/convert-check on `request`: its JSON reply and how it exited.
+fn ask_oracle(request: &serde_json::Value) -> (serde_json::Value, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, request.to_string()).unwrap();
+    let out = Command::new(oracle()).arg(&path).output().unwrap();
+    let reply = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "oracle printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (reply, out)
+}
+
+/// Our build-check warnings as the reference's Warn callback is given them.
+fn warnings_of<'a>(warnings: impl Iterator<Item = &'a Diagnostic>) -> Vec<Warning> {
+    warnings
+        .filter_map(|w| {
+            let lines = w
+                .instruction_lines
+                .map_or(Vec::new(), |l| (l.start..=l.end).map(|l| [l, l]).collect());
+            Some((w.rule?.name.to_string(), w.message.clone(), lines))
+        })
+        .collect()
+}
+
+fn warnings_in(reply: &serde_json::Value) -> Vec<Warning> {
+    reply["warnings"]
+        .as_array()
+        .expect("the oracle lists warnings")
+        .iter()
+        .map(|w| {
+            (
+                w["rule"].as_str().unwrap().to_string(),
+                w["message"].as_str().unwrap().to_string(),
+                serde_json::from_value(w["lines"].clone()).unwrap(),
+            )
+        })
+        .collect()
 }
 
 fn describe(bytes: &[u8]) -> String {
@@ -1102,4 +1129,22 @@ fn stages_on_the_same_image_keep_both_locations_like_the_reference() {
         "FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a / /a\n",
     ));
     check(Case::new("FROM alpine AS a\nFROM busybox AS b\nFROM alpine AS c\nFROM c\nCOPY --from=a / /a\nCOPY --from=b / /b\n"));
+}
+
+#[test]
+fn warnings_of_a_from_that_does_not_parse_match_reference() {
+    // StageNameCasing looks at any third word and FromAsCasing at the second of three or
+    // more, before FROM's arguments are checked; the instructions before it warn too.
+    for dockerfile in [
+        "FROM alpine AS Foo!\n",
+        "from alpine AS 1X\n",
+        "FROM alpine x Y\n",
+        "FROM alpine as Base extra\n",
+        "FROM --nope=1 alpine as Base\n",
+        "FROM alpine AS base\nMAINTAINER me\nFrom alpine as Other junk\n",
+        "# check=skip=StageNameCasing\nFROM alpine as Base extra\n",
+        "FROM alpine\n# check=skip=FromAsCasing\nFROM alpine as Base extra\n",
+    ] {
+        check_parse_error(dockerfile);
+    }
 }
