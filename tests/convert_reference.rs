@@ -12,8 +12,10 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use dockerfile_llb::convert::{
-    self, BuildOptions, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
+    self, BuildOptions, ConvertError, ConvertOptions, Converted, ImageRequest, Platform,
+    ResolvedImage, ResolvedImages,
 };
+use dockerfile_llb::gateway::subrequests;
 use dockerfile_llb::instructions::{parse_dockerfile, parse_dockerfile_reporting, Diagnostic};
 use dockerfile_llb::proto::pb;
 use prost::Message;
@@ -165,7 +167,16 @@ enum Expect {
     Error,
 }
 
-fn run_case(case: Case, expect: Expect) {
+/// Our conversion of a case (images answered from the table, in rounds, as the frontend
+/// resolves them), the build-check warnings we report, and the request that gives the
+/// reference the same Dockerfile, options and images.
+fn convert_case(
+    case: &Case,
+) -> (
+    Result<Converted, ConvertError>,
+    Vec<Warning>,
+    serde_json::Value,
+) {
     let source = case.dockerfile.as_bytes();
     let opts = ConvertOptions {
         build: BuildOptions {
@@ -276,6 +287,11 @@ fn run_case(case: Case, expect: Expect) {
         "images": table,
         "dockerignore": case.dockerignore,
     });
+    (ours, our_warnings, request)
+}
+
+fn run_case(case: Case, expect: Expect) {
+    let (ours, our_warnings, request) = convert_case(&case);
     let (reply, out) = ask_oracle(&request);
     assert_eq!(
         in_resolve_order(our_warnings),
@@ -353,6 +369,85 @@ fn run_case(case: Case, expect: Expect) {
             &their_config[from..(at + 200).min(their_config.len())]
         );
     }
+}
+
+/// Both answer `frontend.outline` for the case (builder/build.go gives the converter no
+/// target platform) with the same result.json, result.txt and version, byte for byte, after
+/// the same build-check warnings; or both fail with the same message.
+fn check_outline(case: Case) {
+    outline_case(case, false)
+}
+
+/// [`check_outline`] for a case where entries share a line: the reference's order among them
+/// is its map order (random), so each list is compared sorted by line and name, and the
+/// text's lines as a set.
+fn check_outline_ties(case: Case) {
+    outline_case(case, true)
+}
+
+fn outline_case(case: Case, ties: bool) {
+    assert!(case.platform.is_none() && !case.multi_platform);
+    let (ours, our_warnings, mut request) = convert_case(&case);
+    request["subrequest"] = json!("frontend.outline");
+    let (reply, out) = ask_oracle(&request);
+    assert_eq!(
+        in_resolve_order(our_warnings),
+        in_resolve_order(warnings_in(&reply)),
+        "build-check warnings"
+    );
+    let ours = match ours {
+        Ok(converted) => converted,
+        Err(e) => {
+            assert!(!out.status.success(), "the reference outlines it");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("convert: {}\n", e.message)
+            );
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = subrequests::outline(&ours.outline, case.dockerfile.as_bytes());
+    for key in ["result.json", "result.txt", "version"] {
+        // An empty text is a nil []byte to Go's JSON: null.
+        let theirs = base64::engine::general_purpose::STANDARD
+            .decode(reply["result"][key].as_str().unwrap_or_default())
+            .unwrap();
+        let (ours, theirs) = (
+            String::from_utf8_lossy(&result.metadata[key]).into_owned(),
+            String::from_utf8_lossy(&theirs).into_owned(),
+        );
+        match (ties, key) {
+            (false, _) | (true, "version") => assert_eq!(ours, theirs, "{key}"),
+            (true, "result.json") => {
+                assert_eq!(untied(&ours), untied(&theirs), "{key} up to ties")
+            }
+            (true, _) => {
+                let lines = |t: &str| t.lines().map(str::to_string).collect::<BTreeSet<_>>();
+                assert_eq!(lines(&ours), lines(&theirs), "{key} up to ties");
+            }
+        }
+    }
+}
+
+/// An outline's result.json with each list sorted by first line, then name.
+fn untied(json: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    for list in ["args", "secrets", "ssh"] {
+        if let Some(entries) = value[list].as_array_mut() {
+            entries.sort_by_key(|e| {
+                (
+                    e["location"]["ranges"][0]["start"]["line"].as_u64(),
+                    e["name"].as_str().map(str::to_string),
+                )
+            });
+        }
+    }
+    value
 }
 
 /// Both refuse a Dockerfile that does not parse, with the same message, after the same
@@ -1146,5 +1241,147 @@ fn warnings_of_a_from_that_does_not_parse_match_reference() {
         "FROM alpine\n# check=skip=FromAsCasing\nFROM alpine as Base extra\n",
     ] {
         check_parse_error(dockerfile);
+    }
+}
+
+#[test]
+fn outline_matches_reference() {
+    // Global ARGs reached through FROM, --platform and the defaults that read them; stage ARGs
+    // with descriptions, values from build arguments, an ARG that takes the global value;
+    // secrets and SSH sockets, required or not, in the target and in the stages it reads.
+    let df = r#"ARG GO_VERSION=1.22
+# BASE the image <released> & shipped
+ARG BASE=alpine
+ARG TAG=${GO_VERSION}-bookworm
+ARG UNUSED=1
+# PLATFORM where the tools run
+ARG PLATFORM=linux/amd64
+# X global x
+ARG X=1
+ARG EMPTY
+
+# build compiles the app
+FROM --platform=$PLATFORM golang:${TAG} AS build
+ARG TARGETOS
+# VERSION the version to stamp
+ARG VERSION=dev
+ARG COMMIT
+ARG X
+RUN --mount=type=secret,id=token,required --mount=type=ssh echo $VERSION
+RUN --mount=type=secret,id=token --mount=type=secret,id=aws,target=/root/.aws/credentials true
+
+FROM build AS test
+ARG COVERAGE=off
+RUN --mount=type=ssh,id=github,required=true go test
+
+# release the final image
+FROM ${BASE} AS release
+COPY --from=build /out /app
+ARG PORT=80
+ARG EMPTY
+RUN --mount=type=secret,id=npmrc,target=/root/.npmrc true
+RUN --mount=type=secret,id=token,required true
+"#;
+    check_outline(Case {
+        build_args: &[("VERSION", "1.2.3"), ("GO_VERSION", "1.23")],
+        ..Case::new(df)
+    });
+    check_outline(Case {
+        target: Some("build"),
+        ..Case::new(df)
+    });
+    check_outline(Case {
+        target: Some("Test"),
+        ..Case::new(df)
+    });
+}
+
+#[test]
+fn outline_args_through_dependencies_match_reference() {
+    // C reads B, which reads A and itself; a build argument has no dependencies; an unnamed
+    // target has no TARGET section; a stage reached through a RUN mount counts.
+    let df = "ARG A=1\nARG B=${A}x\nARG B=$B-y\nARG C=$B\nARG D=4\nARG E=$D\nFROM alpine:$C AS base\nFROM busybox AS tools\nARG T=tool\nFROM base\nRUN --mount=from=tools,target=/t true\n";
+    check_outline(Case::new(df));
+    check_outline(Case {
+        build_args: &[("B", "given")],
+        ..Case::new(df)
+    });
+    check_outline(Case {
+        build_args: &[("E", "3.20")],
+        ..Case::new("ARG D=4\nARG E=$D\nFROM alpine:$E\n")
+    });
+    // Nothing to outline: only the source.
+    check_outline(Case::new("FROM scratch\nCOPY a /a\n"));
+    // An ONBUILD ARG runs in the stage built on it, located at that stage's FROM.
+    check_outline(Case::new(
+        "FROM alpine AS base\nONBUILD ARG FROM_TRIGGER=1\nFROM base\nRUN true\n",
+    ));
+}
+
+#[test]
+fn outline_entries_on_one_line_match_reference_up_to_order() {
+    check_outline_ties(Case::new(
+        "ARG B=2 A=1\nFROM alpine:$A$B AS base\nARG D C=3\nRUN --mount=type=secret,id=y --mount=type=secret,id=x,required --mount=type=ssh,id=two --mount=type=ssh,id=one true\n",
+    ));
+}
+
+#[test]
+fn outline_errors_and_warnings_match_reference() {
+    check_outline(Case {
+        target: Some("nope"),
+        ..Case::new("FROM alpine AS base\n")
+    });
+    check_outline(Case::new(
+        "FROM alpine as Base\nCMD echo warned\nRUN --mount=type=secret,id=s,required cat /run/secrets/s\n",
+    ));
+    check_outline(ignoring(
+        "secret.txt\n",
+        "FROM alpine\nCOPY secret.txt /\nARG V=1\n",
+    ));
+}
+
+/// The metadata of a subrequest's result equals the reference's for `request`.
+fn same_result(
+    ours: &dockerfile_llb::proto::moby::buildkit::v1::frontend::Result,
+    request: serde_json::Value,
+) {
+    let (reply, out) = ask_oracle(&request);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for key in ["result.json", "result.txt", "version"] {
+        let theirs = base64::engine::general_purpose::STANDARD
+            .decode(reply["result"][key].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours.metadata[key]),
+            String::from_utf8_lossy(&theirs),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn subrequests_describe_matches_reference() {
+    same_result(
+        &subrequests::describe(),
+        json!({"subrequest": "frontend.subrequests.describe"}),
+    );
+}
+
+#[test]
+fn targets_subrequest_matches_reference() {
+    for dockerfile in [
+        "FROM busybox AS base\n# build compiles <it> & \"more\"\nFROM --platform=$BUILDPLATFORM base AS build\nFROM scratch\n",
+        "FROM alpine\n",
+        "# release the\ttabbed one\nFROM alpine \\\n  AS release\n# other no\nFROM release AS next\n",
+    ] {
+        let parsed = parse_dockerfile(dockerfile.as_bytes(), "Dockerfile").unwrap();
+        same_result(
+            &subrequests::targets(&parsed, dockerfile.as_bytes()),
+            json!({"subrequest": "frontend.targets", "dockerfile": dockerfile}),
+        );
     }
 }

@@ -162,15 +162,27 @@ fn targets_subrequest_matches_the_reference() {
 }
 
 #[test]
-fn describe_subrequest_lists_what_we_serve() {
+fn describe_subrequest_matches_the_reference() {
     let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
     let ours = subrequest_text(&ctx, GATEWAY, "frontend.subrequests.describe");
-    assert_eq!(
-        ours,
-        "NAME                 VERSION DESCRIPTION\n\
-         targets              1.0.0   List all targets current build supports\n\
-         subrequests.describe 1.0.0   List available subrequest types\n"
+    let reference = subrequest_text(&ctx, DOCKERFILE_V0, "frontend.subrequests.describe");
+    assert!(ours.contains("\noutline "), "{ours}");
+    assert_eq!(ours, reference);
+}
+
+#[test]
+fn outline_subrequest_matches_the_reference() {
+    let ctx = context(&[(
+        "Dockerfile",
+        "ARG TAG=latest\n# final the shipped image\nFROM busybox:$TAG AS final\n# VERSION what to stamp\nARG VERSION=dev\nRUN --mount=type=secret,id=token,required true\nRUN --mount=type=ssh true\n",
+    )]);
+    let ours = subrequest_text(&ctx, GATEWAY, "frontend.outline");
+    let reference = subrequest_text(&ctx, DOCKERFILE_V0, "frontend.outline");
+    assert!(
+        ours.contains("what to stamp") && ours.contains("\ntoken "),
+        "{ours}"
     );
+    assert_eq!(ours, reference);
 }
 
 #[test]

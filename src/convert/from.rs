@@ -11,6 +11,7 @@ use super::dockerignore::PatternMatcher;
 use super::from_checks;
 use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
 use super::image::ImageConfig;
+use super::outline::{Outline, OutlineCapture, OutlineStage, OutlineStages};
 use super::platform::Platform;
 use super::reference::ImageRef;
 use super::stages::{Build, StageDecl, EMPTY_IMAGE_NAME, SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE};
@@ -36,6 +37,7 @@ pub(crate) struct ConvertedStages {
     pub scan_ignore_cache: bool,
     /// Build-check warnings of the dispatched stages, in dispatch order, not located yet.
     pub warnings: Vec<crate::syntax::Diagnostic>,
+    pub outline: Outline,
 }
 
 impl Build<'_> {
@@ -128,6 +130,7 @@ impl Build<'_> {
                     .take()
                     .ok_or_else(|| ConvertError::new("base image was not resolved"))?,
             };
+            st.outline = self.initial_outline(i);
             st.cmd_total = decl.cmd_total;
             st.ignore_cache = decl.ignore_cache;
             st.prefix_platform = opts.build.multi_platform;
@@ -185,6 +188,7 @@ impl Build<'_> {
                 scan_ignore_cache |= st.ignore_cache;
             }
         }
+        let outline = self.outline(&done);
         let mut target = done[self.target]
             .take()
             .ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
@@ -200,7 +204,49 @@ impl Build<'_> {
             scan_stages,
             scan_ignore_cache,
             warnings,
+            outline,
         })
+    }
+
+    /// What a stage's outline starts from (`addState`): the global ARGs, and those read by its
+    /// FROM line and by its base stages' (the base's capture is taken before the base is
+    /// dispatched, so its own ARGs are found through the base stage itself).
+    fn initial_outline(&self, i: usize) -> OutlineCapture {
+        let mut used = BTreeSet::new();
+        let mut at = Some(i);
+        while let Some(d) = at {
+            used.extend(self.decls[d].from_args.iter().cloned());
+            at = self.decls[d].base;
+        }
+        OutlineCapture::new(self.outline_args.clone(), used)
+    }
+
+    /// The target's outline from what each dispatched stage used.
+    fn outline(&self, done: &[Option<StageState>]) -> Outline {
+        let stages = self
+            .decls
+            .iter()
+            .zip(done)
+            .map(|(decl, st)| {
+                let mut deps: Vec<usize> = Vec::new();
+                for &(_, d) in decl.trigger_deps.iter().chain(&decl.deps) {
+                    if !deps.contains(&d) {
+                        deps.push(d);
+                    }
+                }
+                OutlineStage {
+                    capture: st.as_ref().map(|s| &s.outline),
+                    base: decl.base,
+                    deps,
+                }
+            })
+            .collect();
+        let stage = self.decls[self.target].df_index.map(|d| &self.df.stages[d]);
+        OutlineStages(stages).outline(
+            self.target,
+            stage.and_then(|s| s.name.clone()).unwrap_or_default(),
+            stage.and_then(|s| s.comment.clone()).unwrap_or_default(),
+        )
     }
 
     /// `isEnabledForStage` of an SBOM scan arg: the global value, then the stage's own (or

@@ -27,6 +27,7 @@ pub mod graph;
 pub mod image;
 mod lower;
 pub mod offline;
+mod outline;
 pub mod platform;
 pub mod reference;
 mod run;
@@ -41,6 +42,7 @@ use crate::syntax::{parse_check, CheckConfig};
 
 pub use graph::NetMode;
 pub use image::ImageConfig;
+pub use outline::{Outline, OutlineArg, OutlineMount};
 pub use platform::Platform;
 
 /// What the build request asks for, resolved (frontend opts or CLI flags): the same for every
@@ -270,6 +272,8 @@ pub struct Converted {
     pub sbom: SbomTargets,
     /// Build-check warnings given while dispatching (LegacyKeyValueFormat), located.
     pub warnings: Vec<crate::syntax::Diagnostic>,
+    /// What the target uses that a client may pass (the `frontend.outline` subrequest).
+    pub outline: Outline,
 }
 
 /// What an SBOM scanner is given (dockerfile2llb `SBOMTargets`): the target's result, and by name

@@ -68,9 +68,10 @@ pub async fn build(
         instructions::parse_dockerfile(&dockerfile.data, &dockerfile.filename)
             .map_err(|d| parse_error(d, &dockerfile))
     };
-    // Like the reference, subrequests are answered after the Dockerfile is read.
+    // Like the reference, subrequests are answered after the Dockerfile is read; the outline
+    // is a conversion, which reports its build checks as a build does.
     match build_opts.request_id.as_deref() {
-        None => {}
+        None | Some(subrequests::OUTLINE) => {}
         Some(subrequests::DESCRIBE) => return Ok(subrequests::describe()),
         Some(subrequests::TARGETS) => return Ok(subrequests::targets(&parse()?, &dockerfile.data)),
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
@@ -98,7 +99,73 @@ pub async fn build(
         send_warnings(bridge, &dockerfile, &check.filter(early)).await;
     }
     let parsed = parsed.map_err(|d| parse_error(d, &dockerfile))?;
+    if build_opts.request_id.as_deref() == Some(subrequests::OUTLINE) {
+        return outline(bridge, &build_opts, &dockerfile, &parsed, &caps).await;
+    }
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
+}
+
+/// `frontend.outline`: the reference converts the target without a target platform (so for
+/// the build platform, one platform only) and outlines what the conversion used.
+async fn outline(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+    parsed: &Dockerfile,
+    caps: &Caps,
+) -> Result<gw::Result, FrontendError> {
+    let mut options = convert_options(opts, None, dockerfile, Some(caps.llb.clone()));
+    options.build.multi_platform = false;
+    let report = caps.has_frontend("gateway.warnings");
+    let converted = convert_platform(
+        bridge, opts, dockerfile, parsed, &options, &mut None, report,
+    )
+    .await?;
+    Ok(subrequests::outline(&converted.outline, &dockerfile.data))
+}
+
+/// One platform's conversion: its base images resolved, then the context's `.dockerignore`
+/// read (once per build, kept in `excludes`), then the stages dispatched, as the reference
+/// does it (toDispatchState), so progress shows the same steps in the same order. With
+/// `report`, the build checks are sent before the result or the error.
+async fn convert_platform(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+    parsed: &Dockerfile,
+    options: &convert::ConvertOptions,
+    excludes: &mut Option<Vec<String>>,
+    report: bool,
+) -> Result<convert::Converted, FrontendError> {
+    let (plan, images) =
+        match conversion::resolve_all(bridge, parsed, options, opts.build.image_resolve_mode).await
+        {
+            Ok(planned) => planned,
+            Err(PlanError::Frontend(e)) => return Err(e),
+            Err(PlanError::Dockerfile(e)) => {
+                if report {
+                    send_warnings(bridge, dockerfile, &e.warnings).await;
+                }
+                return Err(conversion::convert_error(*e, dockerfile));
+            }
+        };
+    if excludes.is_none() {
+        *excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
+    }
+    match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
+        Ok(converted) => {
+            if report {
+                send_warnings(bridge, dockerfile, &converted.warnings).await;
+            }
+            Ok(converted)
+        }
+        Err(e) => {
+            if report {
+                send_warnings(bridge, dockerfile, &e.warnings).await;
+            }
+            Err(conversion::convert_error(e, dockerfile))
+        }
+    }
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
@@ -269,9 +336,7 @@ pub(crate) async fn context_excludes(
     Ok(dockerignore::exclude_patterns(&data))
 }
 
-/// Converts for each target platform and solves; `platform_result` shapes what was solved. As in
-/// the reference (toDispatchState), base images are resolved first, then `.dockerignore` is read
-/// (once), then the stages are dispatched: progress shows the same steps in the same order.
+/// Converts for each target platform and solves; `platform_result` shapes what was solved.
 async fn convert_and_solve(
     bridge: &Bridge,
     opts: &BuildOpts,
@@ -295,37 +360,18 @@ async fn convert_and_solve(
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
         let options = convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
-        let first = solved.is_empty();
-        let (plan, images) =
-            match conversion::resolve_all(bridge, parsed, &options, opts.build.image_resolve_mode)
-                .await
-            {
-                Ok(planned) => planned,
-                Err(PlanError::Frontend(e)) => return Err(e),
-                Err(PlanError::Dockerfile(e)) => {
-                    if first && caps.has_frontend("gateway.warnings") {
-                        send_warnings(bridge, dockerfile, &e.warnings).await;
-                    }
-                    return Err(conversion::convert_error(*e, dockerfile));
-                }
-            };
-        if excludes.is_none() {
-            excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
-        }
-        let converted = match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
-            Ok(converted) => converted,
-            Err(e) => {
-                // Warnings reported before the failure reach the client first, as in the reference.
-                if first && caps.has_frontend("gateway.warnings") {
-                    send_warnings(bridge, dockerfile, &e.warnings).await;
-                }
-                return Err(conversion::convert_error(e, dockerfile));
-            }
-        };
         // Like the reference, only the first platform's conversion reports warnings.
-        if first && caps.has_frontend("gateway.warnings") {
-            send_warnings(bridge, dockerfile, &converted.warnings).await;
-        }
+        let report = solved.is_empty() && caps.has_frontend("gateway.warnings");
+        let converted = convert_platform(
+            bridge,
+            opts,
+            dockerfile,
+            parsed,
+            &options,
+            &mut excludes,
+            report,
+        )
+        .await?;
         let ref_id = bridge
             .solve(converted.definition, opts.cache_imports.clone())
             .await?;

@@ -14,6 +14,7 @@ use std::fmt::{self, Write};
 use jiff::tz::Offset;
 use jiff::Timestamp;
 
+pub(crate) mod json;
 pub mod path;
 pub mod time;
 mod unicode_tables;
