@@ -15,6 +15,7 @@ use dockerfile_llb::convert::{
     self, BuildOptions, ConvertError, ConvertOptions, Converted, ImageRequest, Platform,
     ResolvedImage, ResolvedImages,
 };
+use dockerfile_llb::gateway::local_source::{DockerfileSource, LocalRead};
 use dockerfile_llb::gateway::subrequests;
 use dockerfile_llb::instructions::{parse_dockerfile, parse_dockerfile_reporting, Diagnostic};
 use dockerfile_llb::proto::pb;
@@ -177,8 +178,23 @@ fn convert_case(
     Vec<Warning>,
     serde_json::Value,
 ) {
-    let source = case.dockerfile.as_bytes();
-    let opts = ConvertOptions {
+    let opts = case_options(case);
+    let df = parse_dockerfile(case.dockerfile.as_bytes(), "Dockerfile")
+        .unwrap_or_else(|d| panic!("parse: {}", d.message));
+    let (ours, table) = convert_from_table(case, &df, &opts);
+    // The parser's checks (filtered by the build's configuration, as the gateway sends them),
+    // then the converter's, also those given before a failure.
+    let check = convert::check_config(&df.directives, &opts.build).unwrap();
+    let our_warnings = warnings_of(check.filter(df.warnings.clone()).iter().chain(match &ours {
+        Ok(converted) => &converted.warnings,
+        Err(e) => &e.warnings,
+    }));
+    (ours, our_warnings, oracle_request(case, &opts, table))
+}
+
+/// The conversion options of a case.
+fn case_options(case: &Case) -> ConvertOptions {
+    ConvertOptions {
         build: BuildOptions {
             build_platform: Platform::new("linux", "amd64"),
             target: case.target.map(str::to_string),
@@ -202,7 +218,7 @@ fn convert_case(
             ..BuildOptions::default()
         },
         session_id: "oracle-session".to_string(),
-        source: source.to_vec(),
+        source: case.dockerfile.as_bytes().to_vec(),
         llb_caps: Some(
             dockerfile_llb::llb::caps::all_caps()
                 .into_iter()
@@ -213,15 +229,25 @@ fn convert_case(
             .platform
             .map(|p| Platform::parse(p).unwrap().normalize()),
         ..ConvertOptions::default()
-    };
-    let df =
-        parse_dockerfile(source, "Dockerfile").unwrap_or_else(|d| panic!("parse: {}", d.message));
+    }
+}
+
+/// Converts `df` with `opts`, every base image answered from the table in rounds, as the
+/// frontend resolves them (an image's ONBUILD triggers can ask for more); and the table, for
+/// the reference.
+fn convert_from_table(
+    case: &Case,
+    df: &dockerfile_llb::instructions::Dockerfile,
+    opts: &ConvertOptions,
+) -> (
+    Result<Converted, ConvertError>,
+    BTreeMap<String, serde_json::Value>,
+) {
     let mut images = ResolvedImages::new();
     let mut table = BTreeMap::new();
-    // In rounds, as the frontend resolves: an image's ONBUILD triggers can ask for more.
     let mut planned = Ok(());
     loop {
-        let requests: Vec<ImageRequest> = match convert::plan(&df, &opts, &images) {
+        let requests: Vec<ImageRequest> = match convert::plan(df, opts, &images) {
             Ok(plan) => plan.requests().to_vec(),
             Err(e) => {
                 planned = Err(e);
@@ -255,17 +281,17 @@ fn convert_case(
         .dockerignore
         .map(|d| convert::dockerignore::exclude_patterns(d.as_bytes()))
         .unwrap_or_default();
-    let ours =
-        planned.and_then(|()| convert::plan(&df, &opts, &images)?.convert(&images, &excludes));
-    // The parser's checks (filtered by the build's configuration, as the gateway sends them),
-    // then the converter's, also those given before a failure.
-    let check = convert::check_config(&df.directives, &opts.build).unwrap();
-    let our_warnings = warnings_of(check.filter(df.warnings.clone()).iter().chain(match &ours {
-        Ok(converted) => &converted.warnings,
-        Err(e) => &e.warnings,
-    }));
+    let ours = planned.and_then(|()| convert::plan(df, opts, &images)?.convert(&images, &excludes));
+    (ours, table)
+}
 
-    let request = json!({
+/// The request that gives the reference the case's Dockerfile, options and images.
+fn oracle_request(
+    case: &Case,
+    opts: &ConvertOptions,
+    table: BTreeMap<String, serde_json::Value>,
+) -> serde_json::Value {
+    json!({
         "dockerfile": case.dockerfile,
         "target": case.target.unwrap_or(""),
         "buildArgs": opts.build.build_args,
@@ -286,8 +312,34 @@ fn convert_case(
         "cgroupParent": case.cgroup_parent,
         "images": table,
         "dockerignore": case.dockerignore,
-    });
-    (ours, our_warnings, request)
+    })
+}
+
+/// Both answer `frontend.lint` for the case (`DockerfileLint`: no target platform, every stage
+/// unless a target is given) with the same result.json, result.txt, result.statuscode and
+/// version, byte for byte.
+fn check_lint(case: Case) {
+    assert!(case.platform.is_none() && !case.multi_platform);
+    let opts = case_options(&case);
+    let dockerfile = DockerfileSource {
+        filename: "Dockerfile".to_string(),
+        data: case.dockerfile.as_bytes().to_vec(),
+        dockerignore: None,
+        definition: LocalRead::dockerfile("dockerfile", &opts.session_id, "Dockerfile")
+            .definition(),
+    };
+    let (found, table) = match subrequests::Lint::parse(&dockerfile, &opts.build) {
+        Err(found) => (found, BTreeMap::new()),
+        Ok((df, found)) => {
+            let opts = subrequests::Lint::options(opts.clone());
+            let (result, table) = convert_from_table(&case, &df, &opts);
+            (found.converted(result), table)
+        }
+    };
+    let ours = subrequests::lint(&dockerfile, &found);
+    let mut request = oracle_request(&case, &opts, table);
+    request["subrequest"] = json!("frontend.lint");
+    same_result(&ours, request);
 }
 
 fn run_case(case: Case, expect: Expect) {
@@ -321,10 +373,18 @@ fn run_case(case: Case, expect: Expect) {
             .decode(reply[k].as_str().unwrap())
             .unwrap()
     };
-    let theirs = pb::Definition::decode(&b64("definition")[..]).unwrap();
+    let their_bytes = b64("definition");
+    let theirs = pb::Definition::decode(&their_bytes[..]).unwrap();
     let their_config = String::from_utf8(b64("config")).unwrap();
 
     compare_definitions(&ours.definition, &theirs, with_metadata);
+    // Part by part equal, and so is the whole as Go marshals it (deterministically).
+    if with_metadata {
+        assert!(
+            ours.definition.encode_to_vec() == their_bytes,
+            "definitions differ as bytes"
+        );
+    }
     // containerimage.base.config, and what an SBOM scan would be given besides the target.
     let their_base = reply["baseConfig"].as_str().map(|_| b64("baseConfig"));
     assert_eq!(
@@ -553,18 +613,11 @@ fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition, with_meta
             describe(&a[k])
         );
     }
-    // The Go client also records an empty location list for ops without one (sourcemap.go
-    // `Add`); that carries no information, so compare the non-empty ones.
+    // Every op but the terminal one has an entry, empty when it has no location.
     let locations = |d: &pb::Definition| -> BTreeMap<String, pb::Locations> {
         d.source
             .as_ref()
-            .map(|s| {
-                s.locations
-                    .iter()
-                    .filter(|(_, l)| !l.locations.is_empty())
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
+            .map(|s| s.locations.clone().into_iter().collect())
             .unwrap_or_default()
     };
     let (ol, tl) = (locations(ours), locations(theirs));
@@ -1351,9 +1404,19 @@ fn same_result(
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for key in ["result.json", "result.txt", "version"] {
+    let keys: BTreeSet<&String> = ours.metadata.keys().collect();
+    assert_eq!(
+        keys,
+        reply["result"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<BTreeSet<_>>()
+    );
+    for key in keys {
+        // An empty text is a nil []byte to Go's JSON: null.
         let theirs = base64::engine::general_purpose::STANDARD
-            .decode(reply["result"][key].as_str().unwrap())
+            .decode(reply["result"][key].as_str().unwrap_or_default())
             .unwrap();
         assert_eq!(
             String::from_utf8_lossy(&ours.metadata[key]),
@@ -1383,5 +1446,69 @@ fn targets_subrequest_matches_reference() {
             &subrequests::targets(&parsed, dockerfile.as_bytes()),
             json!({"subrequest": "frontend.targets", "dockerfile": dockerfile}),
         );
+    }
+}
+
+#[test]
+fn lint_matches_reference() {
+    // Every stage is checked without a target, only the target's with one.
+    let df = "FROM alpine as Base\nCMD echo a\nFROM busybox AS unused\nENV A 1\nFROM base\nWORKDIR rel\nRUN --mount=type=secret,id=s true\n";
+    check_lint(Case::new(df));
+    check_lint(Case {
+        target: Some("base"),
+        ..Case::new(df)
+    });
+    // Nothing to report.
+    check_lint(Case::new("FROM alpine\nCMD [\"a\"]\n"));
+    // A warning without a line, of a rule without a URL (one per resolve round: the
+    // reference's order within a round is random); a multi-line instruction.
+    check_lint(Case::new(
+        "FROM alpine\nRUN --mount=from=example/arm64,target=/m \\\n  true\nCMD echo \\\n  a\n",
+    ));
+}
+
+#[test]
+fn lint_of_many_warnings_sorts_them_as_go_does() {
+    // More than 12 warnings are sorted by pdqsort, which is not stable: those of one line come
+    // out in the order Go's algorithm leaves them.
+    let cmds: String = (0..13).map(|i| format!("CMD echo {i}\n")).collect();
+    check_lint(Case::new(Box::leak(
+        format!("FROM alpine\n{cmds}").into_boxed_str(),
+    )));
+    // The parser's warnings of every line, then the converter's of every line.
+    let stages: String = (0..13)
+        .map(|i| format!("FROM alpine${{NOPE}} as S{i}\n"))
+        .collect();
+    check_lint(Case::new(Box::leak(stages.into_boxed_str())));
+}
+
+#[test]
+fn lint_errors_match_reference() {
+    // A parse error after the warnings before it, a conversion error, an error without a
+    // location, error=true, checks that do not parse.
+    check_lint(Case::new("FROM alpine AS Base\nMAINTAINER me\nCOPPY a b\n"));
+    check_lint(Case::new(
+        "FROM alpine as Base\nCOPY --link --chown=app:0 a /a\n",
+    ));
+    check_lint(Case {
+        target: Some("nope"),
+        ..Case::new("FROM alpine AS base\n")
+    });
+    check_lint(Case::new("# check=error=true\nFROM alpine\nCMD echo a\n"));
+    check_lint(Case::new("# check=bogus\nFROM alpine as A\n"));
+    check_lint(Case::new("# check=skip=all\nFROM alpine as A\n"));
+    check_lint(ignoring("secret.txt\n", "FROM alpine\nCOPY secret.txt /\n"));
+    // What the parser refuses before any instruction is typed. (Not compared: the lines the
+    // reference gives a parser directive's error, the line before it, and an unterminated
+    // heredoc, through the end of the file; ours name the directive and the heredoc's word.)
+    for dockerfile in [
+        "# only a comment\n",
+        "FROM alpine\nRUN echo \\\n",
+        "ARG A\n",
+        "ENV A=1\nFROM alpine\n",
+        "FROM alpine\nONBUILD ONBUILD RUN x\n",
+        "FROM alpine\nRUN --mount=type=bogus true\n",
+    ] {
+        check_lint(Case::new(dockerfile));
     }
 }

@@ -6,8 +6,8 @@
 mod e2e_support;
 
 use e2e_support::{
-    build, build_exporting, buildctl, context, rawjson_build, rawjson_warnings, subrequest_text,
-    warning_short, Export, DOCKERFILE_V0, GATEWAY,
+    build, build_command, build_exporting, buildctl, context, push_frontend_image, rawjson_build,
+    rawjson_warnings, subrequest_text, warning_short, Export, DOCKERFILE_V0, GATEWAY,
 };
 
 #[test]
@@ -183,6 +183,30 @@ fn outline_subrequest_matches_the_reference() {
         "{ours}"
     );
     assert_eq!(ours, reference);
+}
+
+#[test]
+fn lint_subrequest_matches_the_reference() {
+    let ctx = context(&[(
+        "Dockerfile",
+        "FROM busybox as Base\nCMD echo a\nFROM base\nENV A 1\n",
+    )]);
+    push_frontend_image();
+    let run = |frontend: &[&str]| {
+        let out = build_command(
+            &ctx,
+            &[frontend, &["--opt", "requestid=frontend.lint"]].concat(),
+        )
+        .output()
+        .expect("running buildctl");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let ours = run(GATEWAY);
+    assert!(ours.1.contains("WARNING: FromAsCasing"), "{ours:?}");
+    assert_eq!(ours, run(DOCKERFILE_V0));
 }
 
 #[test]

@@ -150,6 +150,9 @@ pub struct ConvertOptions {
     /// no-output read-write bind mounts, the resource limits of RUN. `None`: unknown, as the
     /// reference without caps.
     pub llb_caps: Option<BTreeSet<String>>,
+    /// Convert every stage, not only those the target needs (`AllStages`: the lint subrequest
+    /// without a target checks the whole file).
+    pub all_stages: bool,
 }
 
 impl Default for ConvertOptions {
@@ -163,6 +166,7 @@ impl Default for ConvertOptions {
             source: Vec::new(),
             source_definition: None,
             llb_caps: None,
+            all_stages: false,
         }
     }
 }

@@ -498,6 +498,10 @@ impl<'a> Build<'a> {
     }
 
     fn mark_reachable(&mut self) {
+        if self.opts.all_stages {
+            self.reachable = vec![true; self.decls.len()];
+            return;
+        }
         let mut reachable = vec![false; self.decls.len()];
         let mut stack = vec![self.target];
         while let Some(i) = stack.pop() {

@@ -35,6 +35,7 @@ pub(crate) fn convert_options(
         source: dockerfile.data.clone(),
         source_definition: Some(dockerfile.definition.clone()),
         llb_caps,
+        all_stages: false,
     }
 }
 

@@ -74,6 +74,10 @@ pub async fn build(
         None | Some(subrequests::OUTLINE) => {}
         Some(subrequests::DESCRIBE) => return Ok(subrequests::describe()),
         Some(subrequests::TARGETS) => return Ok(subrequests::targets(&parse()?, &dockerfile.data)),
+        Some(subrequests::LINT) => {
+            let found = lint(bridge, &build_opts, &dockerfile, &caps).await?;
+            return Ok(subrequests::lint(&dockerfile, &found));
+        }
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
     }
     // The build checks in force decide which of the parser's warnings are reported; those
@@ -103,6 +107,36 @@ pub async fn build(
         return outline(bridge, &build_opts, &dockerfile, &parsed, &caps).await;
     }
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
+}
+
+/// `frontend.lint`: the checks are collected, not sent, and the conversion's error is a
+/// finding.
+async fn lint(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+    caps: &Caps,
+) -> Result<subrequests::Lint, FrontendError> {
+    let (parsed, found) = match subrequests::Lint::parse(dockerfile, &opts.build) {
+        Ok(parsed) => parsed,
+        Err(found) => return Ok(found),
+    };
+    let options = subrequests::Lint::options(convert_options(
+        opts,
+        None,
+        dockerfile,
+        Some(caps.llb.clone()),
+    ));
+    let (plan, images) =
+        match conversion::resolve_all(bridge, &parsed, &options, opts.build.image_resolve_mode)
+            .await
+        {
+            Ok(planned) => planned,
+            Err(PlanError::Frontend(e)) => return Err(e),
+            Err(PlanError::Dockerfile(e)) => return Ok(found.ended(*e)),
+        };
+    let excludes = context_excludes(bridge, opts, dockerfile).await?;
+    Ok(found.converted(plan.convert(&images, &excludes)))
 }
 
 /// `frontend.outline`: the reference converts the target without a target platform (so for

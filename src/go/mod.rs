@@ -16,6 +16,7 @@ use jiff::Timestamp;
 
 pub(crate) mod json;
 pub mod path;
+pub mod sort;
 pub mod time;
 mod unicode_tables;
 

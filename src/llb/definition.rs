@@ -114,6 +114,8 @@ impl Collector {
             .entry(digest.clone())
             .or_default()
             .merge(node.metadata());
+        // Every op walked has an entry, empty when it has no location (sourcemap.go `Add`).
+        self.locations.entry(digest.clone()).or_default();
         for location in node.locations() {
             let source_index = self.source_index_of(&location.source);
             self.locations

@@ -27,7 +27,9 @@
 // disabledCaps are enabled, as on a current daemon.
 //
 // With "subrequest" it answers that subrequest instead, as builder/build.go does
-// ("frontend.outline": Dockerfile2Outline, then Outline.ToResult; "frontend.targets":
+// ("frontend.outline": Dockerfile2Outline, then Outline.ToResult; "frontend.lint":
+// DockerfileLint with the Dockerfile read as dockerui reads it, then LintResults.ToResult;
+// "frontend.targets":
 // ListTargets, then List.ToResult; "frontend.subrequests.describe": dockerui's describe of
 // the handlers the builder gives):
 // {"result": {"result.json": <base64>, "result.txt": <base64>, "version": <base64>},
@@ -52,6 +54,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/frontend/subrequests"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/pb"
@@ -81,8 +84,8 @@ type request struct {
 	Images     map[string]image   `json:"images"`
 	// The context's .dockerignore; nil: no dockerui.Client (and so no ignore matcher).
 	Dockerignore *string `json:"dockerignore"`
-	// A subrequest to answer instead of converting: "frontend.outline", "frontend.targets"
-	// or "frontend.subrequests.describe".
+	// A subrequest to answer instead of converting: "frontend.outline", "frontend.lint",
+	// "frontend.targets" or "frontend.subrequests.describe".
 	Subrequest string `json:"subrequest"`
 }
 
@@ -280,6 +283,36 @@ func subrequest(req request, warnings *[]warning) (map[string][]byte, error) {
 			return nil, err
 		}
 		res, err := o.ToResult()
+		if err != nil {
+			return nil, err
+		}
+		return res.Metadata, nil
+	case lint.RequestLint:
+		opt, err := convertOpt(req, nil, warnings)
+		if err != nil {
+			return nil, err
+		}
+		// The source map of the Dockerfile as dockerui's ReadEntrypoint reads it, with the
+		// definition of that read, which the result lists as its source.
+		dt := []byte(req.Dockerfile)
+		src := llb.Local("dockerfile",
+			llb.FollowPaths([]string{"Dockerfile", "Dockerfile.dockerignore", "dockerfile"}),
+			llb.SessionID(req.SessionID),
+			llb.SharedKeyHint("dockerfile"),
+			dockerui.WithInternalName("load build definition from Dockerfile"),
+			llb.Differ(llb.DiffNone, false),
+		)
+		def, err := src.Marshal(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		opt.SourceMap = llb.NewSourceMap(&src, "Dockerfile", "Dockerfile", dt)
+		opt.SourceMap.Definition = def
+		results, err := dockerfile2llb.DockerfileLint(context.Background(), dt, opt)
+		if err != nil {
+			return nil, err
+		}
+		res, err := results.ToResult(nil)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,8 @@
 //	text-check parseuint     strconv.ParseUint(line, 10, 64), the same way
 //	text-check platform      containerd platforms.Parse, Normalize and FormatAll of each stdin line (a JSON string)
 //	text-check isabs-windows BuildKit's util/system IsAbs(line, "windows") of each stdin line (a JSON string)
+//	text-check sort          for each stdin line (a JSON array of integers), the order sort.Slice
+//	                         leaves their indices in when it sorts them by value (it is not stable)
 //	text-check patternmatcher  for each stdin line {"patterns": [...], "paths": [...]}, moby/patternmatcher's
 //	                         New(patterns) error, or Exclusions() and MatchesOrParentMatches of each path
 //	                         (true, false or error), as JSON
@@ -19,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|sort|patternmatcher")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -76,6 +79,19 @@ func main() {
 				os.Exit(2)
 			}
 			fmt.Fprintln(out, system.IsAbs(s, "windows"))
+		case "sort":
+			var keys []int
+			if err := json.Unmarshal([]byte(line), &keys); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			order := make([]int, len(keys))
+			for i := range order {
+				order[i] = i
+			}
+			sort.Slice(order, func(i, j int) bool { return keys[order[i]] < keys[order[j]] })
+			dt, _ := json.Marshal(order)
+			fmt.Fprintln(out, string(dt))
 		case "parsebool":
 			b, err := strconv.ParseBool(line)
 			if err != nil {
