@@ -300,4 +300,3 @@ fn read_image_configs(args: &[String]) -> anyhow::Result<BTreeMap<String, Vec<u8
     }
     Ok(out)
 }
-

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use dockerfile_llb::convert::{self, BuildOptions, ConvertOptions, Platform};
-use dockerfile_llb::instructions::parse_dockerfile;
+use dockerfile_llb::instructions::{parse_dockerfile, parse_dockerfile_reporting};
 use dockerfile_llb::syntax::parse_check;
 
 const CASING: &str = "FROM scratch as base\ncopy Dockerfile .\n";
@@ -154,6 +154,33 @@ fn warnings_before_a_from_error_are_kept() {
                     .to_string()
             )
         )
+    );
+}
+
+#[test]
+fn casing_warnings_of_a_from_that_does_not_parse_come_before_its_error() {
+    // The reference checks the words' casing before FROM's arguments, so a client sees both
+    // warnings, under the checks in force, then the parse error.
+    let text = "FROM alpine AS base\nFROM alpine as Base!\n";
+    let failure = parse_dockerfile_reporting(text.as_bytes(), "Dockerfile").unwrap_err();
+    let rules = |check: &str| -> Vec<(&'static str, usize)> {
+        parse_check(check)
+            .unwrap()
+            .filter(failure.warnings.clone())
+            .iter()
+            .map(|w| (w.rule.unwrap().name, w.instruction_lines.unwrap().start))
+            .collect()
+    };
+    assert_eq!(
+        rules(""),
+        [("StageNameCasing", 2), ("FromAsCasing", 2)],
+        "{:?}",
+        failure.warnings
+    );
+    assert_eq!(rules("skip=FromAsCasing"), [("StageNameCasing", 2)]);
+    assert_eq!(
+        failure.error.reference_text(),
+        "dockerfile parse error on line 2: invalid name for build stage: \"Base!\", name can't start with a number or contain symbols"
     );
 }
 

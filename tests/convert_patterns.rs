@@ -203,7 +203,13 @@ fn dump(def: &pb::Definition) -> Value {
             }
             v["metadata"] = mv;
         }
-        if let Some(locs) = def.source.as_ref().and_then(|s| s.locations.get(&digest)) {
+        // Ops without a location have an empty entry, as in the Go client's source maps.
+        if let Some(locs) = def
+            .source
+            .as_ref()
+            .and_then(|s| s.locations.get(&digest))
+            .filter(|l| !l.locations.is_empty())
+        {
             let lines: Vec<String> = locs
                 .locations
                 .iter()

@@ -12,9 +12,12 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use dockerfile_llb::convert::{
-    self, BuildOptions, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
+    self, BuildOptions, ConvertError, ConvertOptions, Converted, ImageRequest, Platform,
+    ResolvedImage, ResolvedImages,
 };
-use dockerfile_llb::instructions::parse_dockerfile;
+use dockerfile_llb::gateway::local_source::{DockerfileSource, LocalRead};
+use dockerfile_llb::gateway::subrequests;
+use dockerfile_llb::instructions::{parse_dockerfile, parse_dockerfile_reporting, Diagnostic};
 use dockerfile_llb::proto::pb;
 use prost::Message;
 use serde_json::json;
@@ -51,15 +54,31 @@ fn image_config(reference: &str) -> String {
     } else if reference.contains("onbuild") {
         config["OnBuild"] = json!(["RUN echo triggered", "COPY . /app/"]);
     }
-    json!({
+    let mut image = json!({
         "architecture": "amd64",
         "os": "linux",
         "created": "2024-10-01T00:00:00Z",
         "config": config,
         "rootfs": { "type": "layers", "diff_ids": [format!("sha256:{}", sha256_hex(reference.as_bytes()))] },
         "history": [{ "created": "2024-10-01T00:00:00Z", "created_by": "base layer <&>" }]
-    })
-    .to_string()
+    });
+    // Images of other platforms, named for theirs: the reference checks what it resolved.
+    if reference.contains("arm64") {
+        image["architecture"] = json!("arm64");
+        image["variant"] = json!("v8");
+    } else if reference.contains("armv6") {
+        image["architecture"] = json!("arm");
+        image["variant"] = json!("v6");
+    }
+    if reference.contains("windows") {
+        image["os"] = json!("windows");
+        image["os.version"] = json!("10.0.17763.1");
+    }
+    if reference.contains("empty") {
+        image["rootfs"]["diff_ids"] = json!([]);
+        image["history"][0]["empty_layer"] = json!(true);
+    }
+    image.to_string()
 }
 
 struct Case<'a> {
@@ -109,10 +128,20 @@ impl<'a> Case<'a> {
 /// range per line (`parser.Range`s).
 type Warning = (String, String, Vec<[usize; 2]>);
 
-/// Rules of the reference we do not report yet (docs/reference-changes.md §3.2), left out of
-/// its warnings: this table answers every platform with a linux/amd64 image, which the
-/// reference warns about for other target platforms.
-const NOT_REPORTED_YET: [&str; 2] = ["InvalidBaseImagePlatform", "InvalidDefaultArgInFrom"];
+/// The reference resolves the base images of one round concurrently, so the
+/// InvalidBaseImagePlatform warnings of a round come in a random order: sorted in both lists.
+fn in_resolve_order(mut warnings: Vec<Warning>) -> Vec<Warning> {
+    let mut at = 0;
+    while at < warnings.len() {
+        let run = warnings[at..]
+            .iter()
+            .take_while(|w| w.0 == "InvalidBaseImagePlatform")
+            .count();
+        warnings[at..at + run].sort();
+        at += run.max(1);
+    }
+    warnings
+}
 
 fn check(case: Case) {
     run_case(
@@ -142,9 +171,33 @@ enum Expect {
     Error,
 }
 
-fn run_case(case: Case, expect: Expect) {
-    let source = case.dockerfile.as_bytes();
-    let opts = ConvertOptions {
+/// Our conversion of a case (images answered from the table, in rounds, as the frontend
+/// resolves them), the build-check warnings we report, and the request that gives the
+/// reference the same Dockerfile, options and images.
+fn convert_case(
+    case: &Case,
+) -> (
+    Result<Converted, ConvertError>,
+    Vec<Warning>,
+    serde_json::Value,
+) {
+    let opts = case_options(case);
+    let df = parse_dockerfile(case.dockerfile.as_bytes(), "Dockerfile")
+        .unwrap_or_else(|d| panic!("parse: {}", d.message));
+    let (ours, table) = convert_from_table(case, &df, &opts);
+    // The parser's checks (filtered by the build's configuration, as the gateway sends them),
+    // then the converter's, also those given before a failure.
+    let check = convert::check_config(&df.directives, &opts.build).unwrap();
+    let our_warnings = warnings_of(check.filter(df.warnings.clone()).iter().chain(match &ours {
+        Ok(converted) => &converted.warnings,
+        Err(e) => &e.warnings,
+    }));
+    (ours, our_warnings, oracle_request(case, &opts, table))
+}
+
+/// The conversion options of a case.
+fn case_options(case: &Case) -> ConvertOptions {
+    ConvertOptions {
         build: BuildOptions {
             build_platform: Platform::new("linux", "amd64"),
             target: case.target.map(str::to_string),
@@ -169,7 +222,7 @@ fn run_case(case: Case, expect: Expect) {
             ..BuildOptions::default()
         },
         session_id: "oracle-session".to_string(),
-        source: source.to_vec(),
+        source: case.dockerfile.as_bytes().to_vec(),
         llb_caps: Some(
             dockerfile_llb::llb::caps::all_caps()
                 .into_iter()
@@ -180,15 +233,25 @@ fn run_case(case: Case, expect: Expect) {
             .platform
             .map(|p| Platform::parse(p).unwrap().normalize()),
         ..ConvertOptions::default()
-    };
-    let df =
-        parse_dockerfile(source, "Dockerfile").unwrap_or_else(|d| panic!("parse: {}", d.message));
+    }
+}
+
+/// Converts `df` with `opts`, every base image answered from the table in rounds, as the
+/// frontend resolves them (an image's ONBUILD triggers can ask for more); and the table, for
+/// the reference.
+fn convert_from_table(
+    case: &Case,
+    df: &dockerfile_llb::instructions::Dockerfile,
+    opts: &ConvertOptions,
+) -> (
+    Result<Converted, ConvertError>,
+    BTreeMap<String, serde_json::Value>,
+) {
     let mut images = ResolvedImages::new();
     let mut table = BTreeMap::new();
-    // In rounds, as the frontend resolves: an image's ONBUILD triggers can ask for more.
     let mut planned = Ok(());
     loop {
-        let requests: Vec<ImageRequest> = match convert::plan(&df, &opts, &images) {
+        let requests: Vec<ImageRequest> = match convert::plan(df, opts, &images) {
             Ok(plan) => plan.requests().to_vec(),
             Err(e) => {
                 planned = Err(e);
@@ -222,29 +285,17 @@ fn run_case(case: Case, expect: Expect) {
         .dockerignore
         .map(|d| convert::dockerignore::exclude_patterns(d.as_bytes()))
         .unwrap_or_default();
-    let ours =
-        planned.and_then(|()| convert::plan(&df, &opts, &images)?.convert(&images, &excludes));
-    // The parser's checks (filtered by the build's configuration, as the gateway sends them),
-    // then the converter's, also those given before a failure.
-    let check = convert::check_config(&df.directives, &opts.build).unwrap();
-    let our_warnings: Vec<Warning> = check
-        .filter(df.warnings.clone())
-        .iter()
-        .chain(match &ours {
-            Ok(converted) => &converted.warnings,
-            Err(e) => &e.warnings,
-        })
-        .filter_map(|w| {
-            let lines = w.instruction_lines?;
-            Some((
-                w.rule?.name.to_string(),
-                w.message.clone(),
-                (lines.start..=lines.end).map(|l| [l, l]).collect(),
-            ))
-        })
-        .collect();
+    let ours = planned.and_then(|()| convert::plan(df, opts, &images)?.convert(&images, &excludes));
+    (ours, table)
+}
 
-    let request = json!({
+/// The request that gives the reference the case's Dockerfile, options and images.
+fn oracle_request(
+    case: &Case,
+    opts: &ConvertOptions,
+    table: BTreeMap<String, serde_json::Value>,
+) -> serde_json::Value {
+    json!({
         "dockerfile": case.dockerfile,
         "target": case.target.unwrap_or(""),
         "buildArgs": opts.build.build_args,
@@ -266,31 +317,44 @@ fn run_case(case: Case, expect: Expect) {
         "gitAdvice": case.git_advice,
         "images": table,
         "dockerignore": case.dockerignore,
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("request.json");
-    std::fs::write(&path, request.to_string()).unwrap();
-    let out = Command::new(oracle()).arg(&path).output().unwrap();
-    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "oracle printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let their_warnings: Vec<Warning> = reply["warnings"]
-        .as_array()
-        .expect("the oracle lists warnings")
-        .iter()
-        .filter(|w| !NOT_REPORTED_YET.contains(&w["rule"].as_str().unwrap()))
-        .map(|w| {
-            (
-                w["rule"].as_str().unwrap().to_string(),
-                w["message"].as_str().unwrap().to_string(),
-                serde_json::from_value(w["lines"].clone()).unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(our_warnings, their_warnings, "build-check warnings");
+    })
+}
+
+/// Both answer `frontend.lint` for the case (`DockerfileLint`: no target platform, every stage
+/// unless a target is given) with the same result.json, result.txt, result.statuscode and
+/// version, byte for byte.
+fn check_lint(case: Case) {
+    assert!(case.platform.is_none() && !case.multi_platform);
+    let opts = case_options(&case);
+    let dockerfile = DockerfileSource {
+        filename: "Dockerfile".to_string(),
+        data: case.dockerfile.as_bytes().to_vec(),
+        dockerignore: None,
+        definition: LocalRead::dockerfile("dockerfile", &opts.session_id, "Dockerfile")
+            .definition(),
+    };
+    let (found, table) = match subrequests::Lint::parse(&dockerfile, &opts.build) {
+        Err(found) => (found, BTreeMap::new()),
+        Ok((df, found)) => {
+            let opts = subrequests::Lint::options(opts.clone());
+            let (result, table) = convert_from_table(&case, &df, &opts);
+            (found.converted(result), table)
+        }
+    };
+    let ours = subrequests::lint(&dockerfile, &found);
+    let mut request = oracle_request(&case, &opts, table);
+    request["subrequest"] = json!("frontend.lint");
+    same_result(&ours, request);
+}
+
+fn run_case(case: Case, expect: Expect) {
+    let (ours, our_warnings, request) = convert_case(&case);
+    let (reply, out) = ask_oracle(&request);
+    assert_eq!(
+        in_resolve_order(our_warnings),
+        in_resolve_order(warnings_in(&reply)),
+        "build-check warnings"
+    );
     let with_metadata = match expect {
         Expect::Same { with_metadata } => with_metadata,
         Expect::Error => {
@@ -314,10 +378,18 @@ fn run_case(case: Case, expect: Expect) {
             .decode(reply[k].as_str().unwrap())
             .unwrap()
     };
-    let theirs = pb::Definition::decode(&b64("definition")[..]).unwrap();
+    let their_bytes = b64("definition");
+    let theirs = pb::Definition::decode(&their_bytes[..]).unwrap();
     let their_config = String::from_utf8(b64("config")).unwrap();
 
     compare_definitions(&ours.definition, &theirs, with_metadata);
+    // Part by part equal, and so is the whole as Go marshals it (deterministically).
+    if with_metadata {
+        assert!(
+            ours.definition.encode_to_vec() == their_bytes,
+            "definitions differ as bytes"
+        );
+    }
     // containerimage.base.config, and what an SBOM scan would be given besides the target.
     let their_base = reply["baseConfig"].as_str().map(|_| b64("baseConfig"));
     assert_eq!(
@@ -364,6 +436,143 @@ fn run_case(case: Case, expect: Expect) {
     }
 }
 
+/// Both answer `frontend.outline` for the case (builder/build.go gives the converter no
+/// target platform) with the same result.json, result.txt and version, byte for byte, after
+/// the same build-check warnings; or both fail with the same message.
+fn check_outline(case: Case) {
+    outline_case(case, false)
+}
+
+/// [`check_outline`] for a case where entries share a line: the reference's order among them
+/// is its map order (random), so each list is compared sorted by line and name, and the
+/// text's lines as a set.
+fn check_outline_ties(case: Case) {
+    outline_case(case, true)
+}
+
+fn outline_case(case: Case, ties: bool) {
+    assert!(case.platform.is_none() && !case.multi_platform);
+    let (ours, our_warnings, mut request) = convert_case(&case);
+    request["subrequest"] = json!("frontend.outline");
+    let (reply, out) = ask_oracle(&request);
+    assert_eq!(
+        in_resolve_order(our_warnings),
+        in_resolve_order(warnings_in(&reply)),
+        "build-check warnings"
+    );
+    let ours = match ours {
+        Ok(converted) => converted,
+        Err(e) => {
+            assert!(!out.status.success(), "the reference outlines it");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("convert: {}\n", e.message)
+            );
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = subrequests::outline(&ours.outline, case.dockerfile.as_bytes());
+    for key in ["result.json", "result.txt", "version"] {
+        // An empty text is a nil []byte to Go's JSON: null.
+        let theirs = base64::engine::general_purpose::STANDARD
+            .decode(reply["result"][key].as_str().unwrap_or_default())
+            .unwrap();
+        let (ours, theirs) = (
+            String::from_utf8_lossy(&result.metadata[key]).into_owned(),
+            String::from_utf8_lossy(&theirs).into_owned(),
+        );
+        match (ties, key) {
+            (false, _) | (true, "version") => assert_eq!(ours, theirs, "{key}"),
+            (true, "result.json") => {
+                assert_eq!(untied(&ours), untied(&theirs), "{key} up to ties")
+            }
+            (true, _) => {
+                let lines = |t: &str| t.lines().map(str::to_string).collect::<BTreeSet<_>>();
+                assert_eq!(lines(&ours), lines(&theirs), "{key} up to ties");
+            }
+        }
+    }
+}
+
+/// An outline's result.json with each list sorted by first line, then name.
+fn untied(json: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    for list in ["args", "secrets", "ssh"] {
+        if let Some(entries) = value[list].as_array_mut() {
+            entries.sort_by_key(|e| {
+                (
+                    e["location"]["ranges"][0]["start"]["line"].as_u64(),
+                    e["name"].as_str().map(str::to_string),
+                )
+            });
+        }
+    }
+    value
+}
+
+/// Both refuse a Dockerfile that does not parse, with the same message, after the same
+/// warnings (those given while parsing the instructions before it, and its own).
+fn check_parse_error(dockerfile: &str) {
+    let failure = parse_dockerfile_reporting(dockerfile.as_bytes(), "Dockerfile")
+        .expect_err("the case must not parse");
+    let check = convert::check_config(&failure.directives, &BuildOptions::default()).unwrap();
+    let ours = warnings_of(check.filter(failure.warnings).iter());
+    let (reply, out) = ask_oracle(&json!({ "dockerfile": dockerfile }));
+    assert_eq!(ours, warnings_in(&reply), "build-check warnings");
+    assert!(!out.status.success(), "the reference parses it");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("convert: {}\n", failure.error.reference_text())
+    );
+}
+
+/// Runs tests/go/convert-check on `request`: its JSON reply and how it exited.
+fn ask_oracle(request: &serde_json::Value) -> (serde_json::Value, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, request.to_string()).unwrap();
+    let out = Command::new(oracle()).arg(&path).output().unwrap();
+    let reply = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "oracle printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (reply, out)
+}
+
+/// Our build-check warnings as the reference's Warn callback is given them.
+fn warnings_of<'a>(warnings: impl Iterator<Item = &'a Diagnostic>) -> Vec<Warning> {
+    warnings
+        .filter_map(|w| {
+            let lines = w
+                .instruction_lines
+                .map_or(Vec::new(), |l| (l.start..=l.end).map(|l| [l, l]).collect());
+            Some((w.rule?.name.to_string(), w.message.clone(), lines))
+        })
+        .collect()
+}
+
+fn warnings_in(reply: &serde_json::Value) -> Vec<Warning> {
+    reply["warnings"]
+        .as_array()
+        .expect("the oracle lists warnings")
+        .iter()
+        .map(|w| {
+            (
+                w["rule"].as_str().unwrap().to_string(),
+                w["message"].as_str().unwrap().to_string(),
+                serde_json::from_value(w["lines"].clone()).unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn describe(bytes: &[u8]) -> String {
     format!("{:#?}", pb::Op::decode(bytes).unwrap())
 }
@@ -392,6 +601,11 @@ fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition, with_meta
         only_ours.join("\n"),
         only_theirs.join("\n")
     );
+    // The order the Go client marshals ops in (what each op reads first) decides which op's
+    // metadata wins for a digest and the order of its source locations.
+    let order =
+        |d: &pb::Definition| -> Vec<String> { d.def.iter().map(|op| sha256_hex(op)).collect() };
+    assert_eq!(order(ours), order(theirs), "op order differs");
     if !with_metadata {
         return;
     }
@@ -404,18 +618,11 @@ fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition, with_meta
             describe(&a[k])
         );
     }
-    // The Go client also records an empty location list for ops without one (sourcemap.go
-    // `Add`); that carries no information, so compare the non-empty ones.
+    // Every op but the terminal one has an entry, empty when it has no location.
     let locations = |d: &pb::Definition| -> BTreeMap<String, pb::Locations> {
         d.source
             .as_ref()
-            .map(|s| {
-                s.locations
-                    .iter()
-                    .filter(|(_, l)| !l.locations.is_empty())
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
+            .map(|s| s.locations.clone().into_iter().collect())
             .unwrap_or_default()
     };
     let (ol, tl) = (locations(ours), locations(theirs));
@@ -859,8 +1066,7 @@ ENTRYPOINT echo warned
         "FROM alpine\nCMD [\"a\"]\n# check=skip=MultipleInstructionsDisallowed\nCMD [\"b\"]\nCMD [\"c\"]\n# check=skip=MultipleInstructionsDisallowed\nENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\nHEALTHCHECK CMD [\"a\"]\n# check=skip=all\nHEALTHCHECK CMD [\"b\"]\n",
     ));
     // A stage's comment covers the checks of its FROM line (the base and --platform), not the
-    // commands in the stage. (One image per stage: a COPY --from between two stages of the
-    // same image loses one FROM location in our source map.)
+    // commands in the stage.
     check(Case::new(
         "ARG TAG=3.20\n# check=skip=UndefinedArgInFrom\nFROM alpine${NOPE} AS a\nFROM busybox${NADA} AS b\n# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM debian AS c\nFROM --platform=$TARGETPLATFORM ubuntu AS d\n# check=skip=FromPlatformFlagConstDisallowed,JSONArgsRecommended\nFROM --platform=linux/amd64 node AS e\nCMD echo still warned\nFROM --platform=linux/amd64 golang AS f\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=d / /d\nCOPY --from=e / /e\n",
     ));
@@ -990,6 +1196,347 @@ fn dockerignore_patterns_are_checked_like_the_reference() {
         "[a-c]?.txt\n\\*.md\nd[!x]\n**/deep/**\ntmp**\n",
         "FROM alpine\nCOPY a1.txt b22.txt *.md d! dx /\nCOPY one/deep/two/f tmpfile /x/\n",
     ));
+}
+
+#[test]
+fn invalid_default_args_in_from_match_reference() {
+    // The base names must be image references with the global ARGs' defaults alone; the build
+    // itself uses the build arguments. Only the file's checks apply.
+    check(Case {
+        build_args: &[("IMAGE", "alpine"), ("TAG", "3.20"), ("NAME", "busybox")],
+        ..Case::new(
+            "ARG IMAGE\nARG TAG=\nARG NAME=BusyBox\nARG OK=latest\nARG TARGETARCH\nFROM $IMAGE AS a\nFROM alpine:${TAG} AS b\n# check=skip=InvalidDefaultArgInFrom\nFROM ${NAME} AS c\nFROM alpine:$OK AS d\nFROM example/${TARGETARCH} AS e\nFROM d\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=e / /e\n",
+        )
+    });
+    check(Case {
+        build_args: &[("IMAGE", "alpine")],
+        ..Case::new("# check=skip=InvalidDefaultArgInFrom\nARG IMAGE\nFROM $IMAGE\n")
+    });
+    // A default that fails to expand, in a global ARG or in a FROM, ends the check.
+    check(Case {
+        build_args: &[("A", "alpine"), ("B", "busybox")],
+        ..Case::new("ARG A\nARG B=${A:?needsA}\nFROM $B\n")
+    });
+    check(Case {
+        build_args: &[("A", "alpine"), ("B", "busybox")],
+        ..Case::new("ARG A\nARG B\nFROM ${A:?needsA} AS one\nFROM $B\nCOPY --from=one / /\n")
+    });
+    // A build argument for a platform ARG counts as a default.
+    check_error(Case {
+        build_args: &[("TARGETARCH", "")],
+        ..Case::new("ARG TARGETARCH\nFROM example/x:${TARGETARCH}\n")
+    });
+    // Reported before the error the build then gives.
+    check_error(Case::new("ARG IMAGE\nFROM $IMAGE\n"));
+    check_error(Case::new("ARG TAG=\nFROM alpine:$TAG\n"));
+    check_error(Case {
+        build_args: &[("B", "")],
+        ..Case::new("ARG IMAGE\nARG B=1\nARG A=${B:?unset}\nFROM alpine:${IMAGE}\n")
+    });
+}
+
+#[test]
+fn invalid_base_image_platforms_match_reference() {
+    let on = |platform: &'static str, dockerfile: &'static str| Case {
+        platform: Some(platform),
+        ..Case::new(dockerfile)
+    };
+    // Another architecture, OS, or both, for the target platform or the stage's own; a variant
+    // of its own does not count, nor does an image without layers or an unreachable stage.
+    // A COPY's image is located at the COPY, a RUN mount's nowhere.
+    check(on(
+        "linux/arm64",
+        "FROM alpine AS a\nFROM --platform=linux/amd64 busybox AS b\nFROM --platform=$BUILDPLATFORM debian AS c\nFROM example/empty AS d\nFROM example/arm64 AS e\nFROM unreachable AS f\nFROM --platform=windows/amd64 example/nano AS g\nFROM e\nCOPY --from=a / /a\nCOPY --from=b / /b\nCOPY --from=c / /c\nCOPY --from=d / /d\nCOPY --from=g / /g\nCOPY --from=example/copied / /copied\nRUN --mount=from=example/mounted,target=/m true\n",
+    ));
+    check(on(
+        "linux/arm/v7",
+        "FROM example/armv6\nCOPY --from=example/arm64 / /\n",
+    ));
+    // The OS version and features are printed as FormatAll does.
+    check(on(
+        "windows(10.0.20348)/amd64",
+        "FROM example/windows-arm64\nFROM example/windows\nCOPY --from=0 / /\n",
+    ));
+    // With the build platform implied, an image of another platform the workers do not run.
+    check(Case::new("FROM example/arm64\n"));
+    // A stage first reached through a trigger is resolved in a later round, under its
+    // normalised name.
+    check(on(
+        "linux/arm64",
+        "FROM alpine AS src\nRUN mkdir -p /in && echo -n 12 > /in/file\nFROM example/onbuild-from-stage:1\nRUN cat /out/foo\n",
+    ));
+    // One check per image resolved; the stage's comment does not apply, the file's does.
+    check(on(
+        "linux/arm64",
+        "FROM alpine AS a\n# check=skip=InvalidBaseImagePlatform\nFROM alpine AS b\nFROM scratch\nCOPY --from=a / /a\nCOPY --from=b / /b\n",
+    ));
+    check(on(
+        "linux/arm64",
+        "# check=skip=InvalidBaseImagePlatform\nFROM alpine\n",
+    ));
+    // Reported before a later error, and counted by error=true.
+    check_error(on(
+        "linux/arm64",
+        "FROM alpine\nCOPY --link --chown=app:0 a /a\n",
+    ));
+    check_error(on("linux/arm64", "# check=error=true\nFROM alpine\n"));
+    check(Case {
+        platform: Some("linux/arm64"),
+        multi_platform: true,
+        ..Case::new(
+            "FROM --platform=$BUILDPLATFORM golang AS build\nFROM alpine\nCOPY --from=build / /\n",
+        )
+    });
+}
+
+#[test]
+fn stages_on_the_same_image_keep_both_locations_like_the_reference() {
+    // Two FROM lines give one op (same digest) with both lines in the source map and the
+    // metadata of the one marshalled last: a file op walks its base before its sources.
+    check(Case::new(
+        "FROM alpine AS a\nRUN echo a > /a\nFROM alpine\nCOPY --from=a /a /a\n",
+    ));
+    check(Case::new(
+        "FROM alpine AS a\nFROM alpine AS b\nFROM b\nCOPY --from=a / /a\n",
+    ));
+    check(Case::new(
+        "FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a / /a\n",
+    ));
+    check(Case::new("FROM alpine AS a\nFROM busybox AS b\nFROM alpine AS c\nFROM c\nCOPY --from=a / /a\nCOPY --from=b / /b\n"));
+}
+
+#[test]
+fn warnings_of_a_from_that_does_not_parse_match_reference() {
+    // StageNameCasing looks at any third word and FromAsCasing at the second of three or
+    // more, before FROM's arguments are checked; the instructions before it warn too.
+    for dockerfile in [
+        "FROM alpine AS Foo!\n",
+        "from alpine AS 1X\n",
+        "FROM alpine x Y\n",
+        "FROM alpine as Base extra\n",
+        "FROM --nope=1 alpine as Base\n",
+        "FROM alpine AS base\nMAINTAINER me\nFrom alpine as Other junk\n",
+        "# check=skip=StageNameCasing\nFROM alpine as Base extra\n",
+        "FROM alpine\n# check=skip=FromAsCasing\nFROM alpine as Base extra\n",
+    ] {
+        check_parse_error(dockerfile);
+    }
+}
+
+#[test]
+fn outline_matches_reference() {
+    // Global ARGs reached through FROM, --platform and the defaults that read them; stage ARGs
+    // with descriptions, values from build arguments, an ARG that takes the global value;
+    // secrets and SSH sockets, required or not, in the target and in the stages it reads.
+    let df = r#"ARG GO_VERSION=1.22
+# BASE the image <released> & shipped
+ARG BASE=alpine
+ARG TAG=${GO_VERSION}-bookworm
+ARG UNUSED=1
+# PLATFORM where the tools run
+ARG PLATFORM=linux/amd64
+# X global x
+ARG X=1
+ARG EMPTY
+
+# build compiles the app
+FROM --platform=$PLATFORM golang:${TAG} AS build
+ARG TARGETOS
+# VERSION the version to stamp
+ARG VERSION=dev
+ARG COMMIT
+ARG X
+RUN --mount=type=secret,id=token,required --mount=type=ssh echo $VERSION
+RUN --mount=type=secret,id=token --mount=type=secret,id=aws,target=/root/.aws/credentials true
+
+FROM build AS test
+ARG COVERAGE=off
+RUN --mount=type=ssh,id=github,required=true go test
+
+# release the final image
+FROM ${BASE} AS release
+COPY --from=build /out /app
+ARG PORT=80
+ARG EMPTY
+RUN --mount=type=secret,id=npmrc,target=/root/.npmrc true
+RUN --mount=type=secret,id=token,required true
+"#;
+    check_outline(Case {
+        build_args: &[("VERSION", "1.2.3"), ("GO_VERSION", "1.23")],
+        ..Case::new(df)
+    });
+    check_outline(Case {
+        target: Some("build"),
+        ..Case::new(df)
+    });
+    check_outline(Case {
+        target: Some("Test"),
+        ..Case::new(df)
+    });
+}
+
+#[test]
+fn outline_args_through_dependencies_match_reference() {
+    // C reads B, which reads A and itself; a build argument has no dependencies; an unnamed
+    // target has no TARGET section; a stage reached through a RUN mount counts.
+    let df = "ARG A=1\nARG B=${A}x\nARG B=$B-y\nARG C=$B\nARG D=4\nARG E=$D\nFROM alpine:$C AS base\nFROM busybox AS tools\nARG T=tool\nFROM base\nRUN --mount=from=tools,target=/t true\n";
+    check_outline(Case::new(df));
+    check_outline(Case {
+        build_args: &[("B", "given")],
+        ..Case::new(df)
+    });
+    check_outline(Case {
+        build_args: &[("E", "3.20")],
+        ..Case::new("ARG D=4\nARG E=$D\nFROM alpine:$E\n")
+    });
+    // Nothing to outline: only the source.
+    check_outline(Case::new("FROM scratch\nCOPY a /a\n"));
+    // An ONBUILD ARG runs in the stage built on it, located at that stage's FROM.
+    check_outline(Case::new(
+        "FROM alpine AS base\nONBUILD ARG FROM_TRIGGER=1\nFROM base\nRUN true\n",
+    ));
+}
+
+#[test]
+fn outline_entries_on_one_line_match_reference_up_to_order() {
+    check_outline_ties(Case::new(
+        "ARG B=2 A=1\nFROM alpine:$A$B AS base\nARG D C=3\nRUN --mount=type=secret,id=y --mount=type=secret,id=x,required --mount=type=ssh,id=two --mount=type=ssh,id=one true\n",
+    ));
+}
+
+#[test]
+fn outline_errors_and_warnings_match_reference() {
+    check_outline(Case {
+        target: Some("nope"),
+        ..Case::new("FROM alpine AS base\n")
+    });
+    check_outline(Case::new(
+        "FROM alpine as Base\nCMD echo warned\nRUN --mount=type=secret,id=s,required cat /run/secrets/s\n",
+    ));
+    check_outline(ignoring(
+        "secret.txt\n",
+        "FROM alpine\nCOPY secret.txt /\nARG V=1\n",
+    ));
+}
+
+/// The metadata of a subrequest's result equals the reference's for `request`.
+fn same_result(
+    ours: &dockerfile_llb::proto::moby::buildkit::v1::frontend::Result,
+    request: serde_json::Value,
+) {
+    let (reply, out) = ask_oracle(&request);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys: BTreeSet<&String> = ours.metadata.keys().collect();
+    assert_eq!(
+        keys,
+        reply["result"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<BTreeSet<_>>()
+    );
+    for key in keys {
+        // An empty text is a nil []byte to Go's JSON: null.
+        let theirs = base64::engine::general_purpose::STANDARD
+            .decode(reply["result"][key].as_str().unwrap_or_default())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours.metadata[key]),
+            String::from_utf8_lossy(&theirs),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn subrequests_describe_matches_reference() {
+    same_result(
+        &subrequests::describe(),
+        json!({"subrequest": "frontend.subrequests.describe"}),
+    );
+}
+
+#[test]
+fn targets_subrequest_matches_reference() {
+    for dockerfile in [
+        "FROM busybox AS base\n# build compiles <it> & \"more\"\nFROM --platform=$BUILDPLATFORM base AS build\nFROM scratch\n",
+        "FROM alpine\n",
+        "# release the\ttabbed one\nFROM alpine \\\n  AS release\n# other no\nFROM release AS next\n",
+    ] {
+        let parsed = parse_dockerfile(dockerfile.as_bytes(), "Dockerfile").unwrap();
+        same_result(
+            &subrequests::targets(&parsed, dockerfile.as_bytes()),
+            json!({"subrequest": "frontend.targets", "dockerfile": dockerfile}),
+        );
+    }
+}
+
+#[test]
+fn lint_matches_reference() {
+    // Every stage is checked without a target, only the target's with one.
+    let df = "FROM alpine as Base\nCMD echo a\nFROM busybox AS unused\nENV A 1\nFROM base\nWORKDIR rel\nRUN --mount=type=secret,id=s true\n";
+    check_lint(Case::new(df));
+    check_lint(Case {
+        target: Some("base"),
+        ..Case::new(df)
+    });
+    // Nothing to report.
+    check_lint(Case::new("FROM alpine\nCMD [\"a\"]\n"));
+    // A warning without a line, of a rule without a URL (one per resolve round: the
+    // reference's order within a round is random); a multi-line instruction.
+    check_lint(Case::new(
+        "FROM alpine\nRUN --mount=from=example/arm64,target=/m \\\n  true\nCMD echo \\\n  a\n",
+    ));
+}
+
+#[test]
+fn lint_of_many_warnings_sorts_them_as_go_does() {
+    // More than 12 warnings are sorted by pdqsort, which is not stable: those of one line come
+    // out in the order Go's algorithm leaves them.
+    let cmds: String = (0..13).map(|i| format!("CMD echo {i}\n")).collect();
+    check_lint(Case::new(Box::leak(
+        format!("FROM alpine\n{cmds}").into_boxed_str(),
+    )));
+    // The parser's warnings of every line, then the converter's of every line.
+    let stages: String = (0..13)
+        .map(|i| format!("FROM alpine${{NOPE}} as S{i}\n"))
+        .collect();
+    check_lint(Case::new(Box::leak(stages.into_boxed_str())));
+}
+
+#[test]
+fn lint_errors_match_reference() {
+    // A parse error after the warnings before it, a conversion error, an error without a
+    // location, error=true, checks that do not parse.
+    check_lint(Case::new("FROM alpine AS Base\nMAINTAINER me\nCOPPY a b\n"));
+    check_lint(Case::new(
+        "FROM alpine as Base\nCOPY --link --chown=app:0 a /a\n",
+    ));
+    check_lint(Case {
+        target: Some("nope"),
+        ..Case::new("FROM alpine AS base\n")
+    });
+    check_lint(Case::new("# check=error=true\nFROM alpine\nCMD echo a\n"));
+    check_lint(Case::new("# check=bogus\nFROM alpine as A\n"));
+    check_lint(Case::new("# check=skip=all\nFROM alpine as A\n"));
+    check_lint(ignoring("secret.txt\n", "FROM alpine\nCOPY secret.txt /\n"));
+    // What the parser refuses before any instruction is typed. (Not compared: the lines the
+    // reference gives a parser directive's error, the line before it, and an unterminated
+    // heredoc, through the end of the file; ours name the directive and the heredoc's word.)
+    for dockerfile in [
+        "# only a comment\n",
+        "FROM alpine\nRUN echo \\\n",
+        "ARG A\n",
+        "ENV A=1\nFROM alpine\n",
+        "FROM alpine\nONBUILD ONBUILD RUN x\n",
+        "FROM alpine\nRUN --mount=type=bogus true\n",
+    ] {
+        check_lint(Case::new(dockerfile));
+    }
 }
 
 #[test]

@@ -6,8 +6,8 @@
 mod e2e_support;
 
 use e2e_support::{
-    build, build_exporting, buildctl, context, rawjson_build, rawjson_warnings, subrequest_text,
-    warning_short, Export, DOCKERFILE_V0, GATEWAY,
+    build, build_command, build_exporting, buildctl, context, push_frontend_image, rawjson_build,
+    rawjson_warnings, subrequest_text, warning_short, Export, DOCKERFILE_V0, GATEWAY,
 };
 
 #[test]
@@ -162,15 +162,51 @@ fn targets_subrequest_matches_the_reference() {
 }
 
 #[test]
-fn describe_subrequest_lists_what_we_serve() {
+fn describe_subrequest_matches_the_reference() {
     let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
     let ours = subrequest_text(&ctx, GATEWAY, "frontend.subrequests.describe");
-    assert_eq!(
-        ours,
-        "NAME                 VERSION DESCRIPTION\n\
-         targets              1.0.0   List all targets current build supports\n\
-         subrequests.describe 1.0.0   List available subrequest types\n"
+    let reference = subrequest_text(&ctx, DOCKERFILE_V0, "frontend.subrequests.describe");
+    assert!(ours.contains("\noutline "), "{ours}");
+    assert_eq!(ours, reference);
+}
+
+#[test]
+fn outline_subrequest_matches_the_reference() {
+    let ctx = context(&[(
+        "Dockerfile",
+        "ARG TAG=latest\n# final the shipped image\nFROM busybox:$TAG AS final\n# VERSION what to stamp\nARG VERSION=dev\nRUN --mount=type=secret,id=token,required true\nRUN --mount=type=ssh true\n",
+    )]);
+    let ours = subrequest_text(&ctx, GATEWAY, "frontend.outline");
+    let reference = subrequest_text(&ctx, DOCKERFILE_V0, "frontend.outline");
+    assert!(
+        ours.contains("what to stamp") && ours.contains("\ntoken "),
+        "{ours}"
     );
+    assert_eq!(ours, reference);
+}
+
+#[test]
+fn lint_subrequest_matches_the_reference() {
+    let ctx = context(&[(
+        "Dockerfile",
+        "FROM busybox as Base\nCMD echo a\nFROM base\nENV A 1\n",
+    )]);
+    push_frontend_image();
+    let run = |frontend: &[&str]| {
+        let out = build_command(
+            &ctx,
+            &[frontend, &["--opt", "requestid=frontend.lint"]].concat(),
+        )
+        .output()
+        .expect("running buildctl");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let ours = run(GATEWAY);
+    assert!(ours.1.contains("WARNING: FromAsCasing"), "{ours:?}");
+    assert_eq!(ours, run(DOCKERFILE_V0));
 }
 
 #[test]

@@ -374,3 +374,43 @@ fn dockerignore_matcher_matches_moby_patternmatcher() {
         assert_eq!(ours, want, "patterns {patterns:?} on {PATHS:?}");
     }
 }
+
+#[test]
+fn sort_slice_leaves_equal_elements_where_go_does() {
+    use dockerfile_llb::go::sort::sort_slice;
+    // Lengths around the insertion-sort, ninther and shifting thresholds; few distinct values
+    // (many ties), runs, reversed and sawtooth inputs; a deterministic generator.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m) as i64
+    };
+    let mut inputs: Vec<Vec<i64>> = Vec::new();
+    for len in [0, 1, 2, 11, 12, 13, 20, 49, 50, 51, 64, 100, 257, 1000] {
+        for distinct in [1, 2, 3, 7, 1000] {
+            inputs.push((0..len).map(|_| next(distinct)).collect());
+        }
+        let len = len as i64;
+        inputs.push((0..len).collect());
+        inputs.push((0..len).rev().collect());
+        inputs.push((0..len).map(|i| i % 5).collect());
+        inputs.push((0..len).map(|i| (len - i) / 3).collect());
+        inputs.push(
+            (0..len)
+                .map(|i| if i % 2 == 0 { i } else { len - i })
+                .collect(),
+        );
+    }
+    let lines: Vec<String> = inputs
+        .iter()
+        .map(|keys| serde_json::to_string(keys).unwrap())
+        .collect();
+    let go = go_answers("sort", &lines);
+    for (keys, want) in inputs.iter().zip(go) {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        sort_slice(&mut order, |&a, &b| keys[a] < keys[b]);
+        assert_eq!(serde_json::to_string(&order).unwrap(), want, "{keys:?}");
+    }
+}

@@ -11,6 +11,7 @@ use super::context::{display_name, location, step_error, word_span, Context};
 use super::expose::parse_ports;
 use super::graph::{FileAction, LineRange, Op, OpKind, OpMeta};
 use super::image::{Empty, Healthcheck};
+use super::outline::ArgInfo;
 use super::state::{StageState, StepResult};
 use super::ConvertError;
 use crate::go;
@@ -62,13 +63,26 @@ pub(super) fn arg(
     for def in &a.args {
         secret_key_warning(st, cmd, "ARG", &def.key.text);
         let key = def.key.text.clone();
+        // An ARG that only takes the global ARG's value leaves the outline the global one.
+        let mut global = false;
         let value = if let Some(v) = ctx.build_args.get(&key) {
             Some(v.clone())
         } else if let Some(default) = &def.value {
             Some(word(st, default)?)
         } else {
-            ctx.global_args.get(&key).map(str::to_string)
+            let value = ctx.global_args.get(&key).map(str::to_string);
+            global = value.is_some();
+            value
         };
+        let info = (!global).then(|| ArgInfo {
+            name: key.clone(),
+            value: value.clone().unwrap_or_default(),
+            description: def.comment.clone().unwrap_or_default(),
+            lines: cmd.lines,
+            at: def.key.span.start,
+            deps: Default::default(),
+        });
+        st.outline.arg(&key, info);
         resolved.push((key, value));
     }
     st.arg_instruction(&resolved);

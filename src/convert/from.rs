@@ -8,8 +8,10 @@ use super::args::proxy_env_from_build_args;
 use super::command;
 use super::context::Context;
 use super::dockerignore::PatternMatcher;
+use super::from_checks;
 use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
 use super::image::ImageConfig;
+use super::outline::{Outline, OutlineCapture, OutlineStage, OutlineStages};
 use super::platform::Platform;
 use super::reference::ImageRef;
 use super::stages::{Build, StageDecl, EMPTY_IMAGE_NAME, SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE};
@@ -35,6 +37,7 @@ pub(crate) struct ConvertedStages {
     pub scan_ignore_cache: bool,
     /// Build-check warnings of the dispatched stages, in dispatch order, not located yet.
     pub warnings: Vec<crate::syntax::Diagnostic>,
+    pub outline: Outline,
 }
 
 impl Build<'_> {
@@ -81,10 +84,24 @@ impl Build<'_> {
         let mut warnings = self.warnings.clone();
         let mut context_paths = BTreeSet::new();
 
-        // Implicit stages (`--from=<image>`) are just their image: ready before any dispatch.
-        for (i, decl) in self.decls.iter().enumerate() {
-            if self.reachable[i] && decl.df_index.is_none() {
-                done[i] = Some(self.base_state(decl, images)?);
+        // Base images are resolved before any stage is dispatched, in the rounds the reference
+        // resolves them in (`resolveStages`; within a round its order is random, ours is the
+        // stages'), and each resolve checks the image's platform. Implicit stages
+        // (`--from=<image>`) are just their image.
+        let mut bases: Vec<Option<StageState>> = vec![None; self.decls.len()];
+        let mut order: Vec<usize> = (0..self.decls.len())
+            .filter(|&i| self.reachable[i] && self.decls[i].base.is_none())
+            .collect();
+        order.sort_by_key(|&i| self.decls[i].unreached_rounds);
+        for i in order {
+            let (st, warning) = self
+                .base_state(&self.decls[i], images)
+                .map_err(|e| with_warnings(e, &warnings, &[]))?;
+            warnings.extend(warning);
+            if self.decls[i].df_index.is_none() {
+                done[i] = Some(st);
+            } else {
+                bases[i] = Some(st);
             }
         }
         for i in 0..self.decls.len() {
@@ -109,8 +126,11 @@ impl Build<'_> {
                     st.context_paths.clear();
                     st
                 }
-                None => self.base_state(decl, images)?,
+                None => bases[i]
+                    .take()
+                    .ok_or_else(|| ConvertError::new("base image was not resolved"))?,
             };
+            st.outline = self.initial_outline(i);
             st.cmd_total = decl.cmd_total;
             st.ignore_cache = decl.ignore_cache;
             st.prefix_platform = opts.build.multi_platform;
@@ -169,6 +189,7 @@ impl Build<'_> {
                 scan_ignore_cache |= st.ignore_cache;
             }
         }
+        let outline = self.outline(&done);
         let mut target = done[self.target]
             .take()
             .ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
@@ -184,7 +205,49 @@ impl Build<'_> {
             scan_stages,
             scan_ignore_cache,
             warnings,
+            outline,
         })
+    }
+
+    /// What a stage's outline starts from (`addState`): the global ARGs, and those read by its
+    /// FROM line and by its base stages' (the base's capture is taken before the base is
+    /// dispatched, so its own ARGs are found through the base stage itself).
+    fn initial_outline(&self, i: usize) -> OutlineCapture {
+        let mut used = BTreeSet::new();
+        let mut at = Some(i);
+        while let Some(d) = at {
+            used.extend(self.decls[d].from_args.iter().cloned());
+            at = self.decls[d].base;
+        }
+        OutlineCapture::new(self.outline_args.clone(), used)
+    }
+
+    /// The target's outline from what each dispatched stage used.
+    fn outline(&self, done: &[Option<StageState>]) -> Outline {
+        let stages = self
+            .decls
+            .iter()
+            .zip(done)
+            .map(|(decl, st)| {
+                let mut deps: Vec<usize> = Vec::new();
+                for &(_, d) in decl.trigger_deps.iter().chain(&decl.deps) {
+                    if !deps.contains(&d) {
+                        deps.push(d);
+                    }
+                }
+                OutlineStage {
+                    capture: st.as_ref().map(|s| &s.outline),
+                    base: decl.base,
+                    deps,
+                }
+            })
+            .collect();
+        let stage = self.decls[self.target].df_index.map(|d| &self.df.stages[d]);
+        OutlineStages(stages).outline(
+            self.target,
+            stage.and_then(|s| s.name.clone()).unwrap_or_default(),
+            stage.and_then(|s| s.comment.clone()).unwrap_or_default(),
+        )
     }
 
     /// `isEnabledForStage` of an SBOM scan arg: the global value, then the stage's own (or
@@ -203,12 +266,13 @@ impl Build<'_> {
         on
     }
 
-    /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`).
+    /// A stage on an external image or scratch, with the image's config (`resolveReachableStages`),
+    /// and the InvalidBaseImagePlatform warning of its image.
     fn base_state(
         &self,
         decl: &StageDecl,
         images: &ResolvedImages,
-    ) -> Result<StageState, ConvertError> {
+    ) -> Result<(StageState, Option<crate::syntax::Diagnostic>), ConvertError> {
         if decl.base_name == EMPTY_IMAGE_NAME {
             let p = self.target_platform.clone();
             let mut st = StageState::new(
@@ -219,10 +283,16 @@ impl Build<'_> {
                 ImageConfig::empty(&p),
             );
             st.cmd_total = decl.cmd_total;
-            return Ok(st);
+            return Ok((st, None));
         }
         let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
         let mut reference = self.parse_base(decl)?;
+        // The reference normalises the name of a stage it did not resolve in the first round,
+        // and a later round's check names it so.
+        let name = match (decl.unreached_rounds, decl.df_index) {
+            (1.., Some(_)) => reference.to_string(),
+            _ => decl.base_name.clone(),
+        };
         let mut platform = self.base_platform(decl);
         let resolved = images
             .get(&reference.to_string(), &platform)
@@ -248,6 +318,11 @@ impl Build<'_> {
         let pinned = reference.to_string();
         let is_scratch = img.rootfs.diff_ids.as_ref().is_none_or(|d| d.is_empty())
             && img.history.iter().all(|h| h.empty_layer);
+        let warning = (!is_scratch)
+            .then(|| {
+                from_checks::base_image_platform(&name, &platform, &img, decl.span, decl.located)
+            })
+            .flatten();
         let mut st = StageState::new(
             decl.progress_name.clone(),
             None,
@@ -284,7 +359,7 @@ impl Build<'_> {
             st.fs = Some(Op::new(kind, meta));
             st.state_platform = Some(platform.normalize());
         }
-        Ok(st)
+        Ok((st, warning))
     }
 
     /// Labels from the request, and the target platform in the config when it was explicit.

@@ -377,44 +377,13 @@ impl ImageConfig {
 
     /// The exact bytes of Go's `json.Marshal` of the reference struct.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1024);
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, GoJsonFormatter);
-        // Serialising these plain structs into a Vec cannot fail.
-        self.serialize(&mut ser).expect("image config serialises");
-        out
+        crate::go::json::marshal(self)
     }
 }
 
 /// Key of a `K=V` env entry.
 pub(crate) fn env_key(entry: &str) -> &str {
     entry.split_once('=').map(|(k, _)| k).unwrap_or(entry)
-}
-
-/// serde_json's compact output, plus Go's HTML-safe escapes.
-struct GoJsonFormatter;
-
-impl serde_json::ser::Formatter for GoJsonFormatter {
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        let mut start = 0;
-        for (i, ch) in fragment.char_indices() {
-            let esc = match ch {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
-            };
-            writer.write_all(&fragment.as_bytes()[start..i])?;
-            writer.write_all(esc.as_bytes())?;
-            start = i + ch.len_utf8();
-        }
-        writer.write_all(&fragment.as_bytes()[start..])
-    }
 }
 
 #[cfg(test)]

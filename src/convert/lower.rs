@@ -61,6 +61,7 @@ pub(crate) fn lower(
         .collect();
     Ok(Converted {
         warnings,
+        outline: d.outline,
         definition,
         base_image_config: d.target.base_image.as_ref().map(|img| img.to_json()),
         image_config: d.target.image,

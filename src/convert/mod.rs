@@ -28,6 +28,7 @@ pub mod graph;
 pub mod image;
 mod lower;
 pub mod offline;
+mod outline;
 pub mod platform;
 pub mod reference;
 mod run;
@@ -42,6 +43,7 @@ use crate::syntax::{parse_check, CheckConfig};
 
 pub use graph::NetMode;
 pub use image::ImageConfig;
+pub use outline::{Outline, OutlineArg, OutlineMount};
 pub use platform::Platform;
 
 /// What the build request asks for, resolved (frontend opts or CLI flags): the same for every
@@ -156,6 +158,9 @@ pub struct ConvertOptions {
     /// source's time in unix seconds, or `Some(None)` when it has none. `None` is no answer,
     /// and the stage then gives no epoch, as in the reference without a gateway client.
     pub stage_epoch: Option<Option<i64>>,
+    /// Convert every stage, not only those the target needs (`AllStages`: the lint subrequest
+    /// without a target checks the whole file).
+    pub all_stages: bool,
 }
 
 impl Default for ConvertOptions {
@@ -170,6 +175,7 @@ impl Default for ConvertOptions {
             source_definition: None,
             llb_caps: None,
             stage_epoch: None,
+            all_stages: false,
         }
     }
 }
@@ -289,6 +295,8 @@ pub struct Converted {
     pub sbom: SbomTargets,
     /// Build-check warnings given while dispatching (LegacyKeyValueFormat), located.
     pub warnings: Vec<crate::syntax::Diagnostic>,
+    /// What the target uses that a client may pass (the `frontend.outline` subrequest).
+    pub outline: Outline,
 }
 
 /// What an SBOM scanner is given (dockerfile2llb `SBOMTargets`): the target's result, and by name

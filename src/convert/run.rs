@@ -121,6 +121,14 @@ pub(super) fn convert_run(
         report_undefined(st, cmd, &unset);
         let source = sources.get(i).cloned().unwrap_or((None, true));
         if let Some(spec) = run_mount(st, &m, source, ctx).map_err(err)? {
+            match &spec.kind {
+                MountKind::Secret { id, .. } => st.outline.secret(id, m.required, cmd.lines),
+                MountKind::Ssh { id, .. } => {
+                    let id = if id.is_empty() { "default" } else { id };
+                    st.outline.ssh(id, m.required, cmd.lines);
+                }
+                _ => {}
+            }
             mounts.push(spec);
         }
         if m.mount_type == MountType::Secret {

@@ -13,6 +13,7 @@ use super::args::default_args;
 use super::env::EnvList;
 use super::from_checks;
 use super::image::ImageConfig;
+use super::outline::ArgInfo;
 use super::platform::Platform;
 use super::reference::{normalize_image_name, ImageRef};
 use super::{ConvertError, ConvertOptions, ErrorLocation, ImageRequest, ResolvedImages};
@@ -36,6 +37,8 @@ pub(crate) struct StageDecl {
     pub base: Option<usize>,
     /// `FROM --platform`, expanded and parsed.
     pub platform: Option<Platform>,
+    /// The global ARGs the FROM line read (for the outline).
+    pub from_args: BTreeSet<String>,
     /// Stages read by COPY --from / RUN --mount from=, per command: (command index, stage).
     pub deps: Vec<(usize, usize)>,
     /// The base's ONBUILD triggers, run before the stage's own commands, located at its FROM.
@@ -68,6 +71,8 @@ pub(crate) struct Build<'a> {
     pub target_platform: Platform,
     pub implicit_target: bool,
     pub global_args: EnvList,
+    /// What the outline knows of each global ARG.
+    pub outline_args: BTreeMap<String, ArgInfo>,
     /// The build arguments, with SOURCE_DATE_EPOCH as resolved (`epoch`).
     pub build_args: BTreeMap<String, String>,
     /// SOURCE_DATE_EPOCH in unix seconds.
@@ -112,7 +117,16 @@ impl<'a> Build<'a> {
             &opts.build.build_args,
             &target_name,
         );
-        let mut global_args = meta_args(df, opts, &expander, defaults)?;
+        let defaults_only = meta_args(df, &BTreeMap::new(), &expander, defaults.clone())
+            .map(|(args, _)| from_checks::invalid_default_args_in_from(df, &expander, &args))
+            .unwrap_or_default();
+        // These warnings come before any error of the build's own ARGs, as in the reference.
+        let after = |mut e: ConvertError| {
+            e.warnings = defaults_only.clone();
+            e
+        };
+        let (mut global_args, outline_args) =
+            meta_args(df, &opts.build.build_args, &expander, defaults).map_err(after)?;
         let mut build_args = opts.build.build_args.clone();
         let (epoch, epoch_request) = super::epoch::resolve(
             df,
@@ -121,7 +135,8 @@ impl<'a> Build<'a> {
             &expander,
             opts.build.git_advice,
             opts.stage_epoch,
-        )?;
+        )
+        .map_err(after)?;
 
         let mut build = Build {
             df,
@@ -130,39 +145,48 @@ impl<'a> Build<'a> {
             target_platform,
             implicit_target,
             global_args,
+            outline_args,
             build_args,
             epoch,
             epoch_request,
             decls: Vec::with_capacity(df.stages.len()),
             target: 0,
             reachable: Vec::new(),
-            warnings: Vec::new(),
+            warnings: defaults_only,
         };
         // The FROM checks given before an error travel with it, as the reference reports them
         // as it goes.
-        if let Err(mut e) = build.declare_stages() {
-            e.warnings = std::mem::take(&mut build.warnings);
-            return Err(e);
+        match build.link_stages(images) {
+            Ok(()) => Ok(build),
+            Err(mut e) => {
+                e.warnings = std::mem::take(&mut build.warnings);
+                Err(e)
+            }
         }
-        build.select_target()?;
-        build.link_dependencies()?;
-        if build.decls.len() == 1 {
-            build.decls[0].progress_name.clear();
+    }
+
+    /// The stage table from the FROM lines, the target, the stages each stage reads and
+    /// reachability, in rounds as base images' ONBUILD triggers become known.
+    fn link_stages(&mut self, images: &ResolvedImages) -> Result<(), ConvertError> {
+        self.declare_stages()?;
+        self.select_target()?;
+        self.link_dependencies()?;
+        if self.decls.len() == 1 {
+            self.decls[0].progress_name.clear();
         }
-        build.mark_reachable();
+        self.mark_reachable();
         let mut round = 0;
-        while build.link_triggers(images)? {
+        while self.link_triggers(images)? {
             round += 1;
-            let before = std::mem::take(&mut build.reachable);
-            build.mark_reachable();
-            for (i, decl) in build.decls.iter_mut().enumerate() {
-                if build.reachable[i] && !before.get(i).copied().unwrap_or(false) {
+            let before = std::mem::take(&mut self.reachable);
+            self.mark_reachable();
+            for (i, decl) in self.decls.iter_mut().enumerate() {
+                if self.reachable[i] && !before.get(i).copied().unwrap_or(false) {
                     decl.unreached_rounds = round;
                 }
             }
         }
-        build.check_cycles()?;
-        Ok(build)
+        self.check_cycles()
     }
 
     /// FROM lines: expand with the global args, find base stages, count progress steps.
@@ -180,6 +204,7 @@ impl<'a> Build<'a> {
                 &base.unset,
                 st,
             ));
+            let mut from_args = base.used;
             let base = base.value;
             if base.is_empty() {
                 return Err(located(format!(
@@ -233,6 +258,7 @@ impl<'a> Build<'a> {
                             word.text
                         ))
                     })?;
+                    from_args.extend(v.used);
                     Some(p)
                 }
             };
@@ -258,6 +284,7 @@ impl<'a> Build<'a> {
                 base_name: base,
                 base: base_stage,
                 platform,
+                from_args,
                 deps: Vec::new(),
                 triggers: Vec::new(),
                 trigger_deps: Vec::new(),
@@ -407,6 +434,7 @@ impl<'a> Build<'a> {
             base_name: from.to_string(),
             base: None,
             platform: None,
+            from_args: BTreeSet::new(),
             deps: Vec::new(),
             triggers: Vec::new(),
             trigger_deps: Vec::new(),
@@ -480,6 +508,10 @@ impl<'a> Build<'a> {
     }
 
     fn mark_reachable(&mut self) {
+        if self.opts.all_stages {
+            self.reachable = vec![true; self.decls.len()];
+            return;
+        }
         let mut reachable = vec![false; self.decls.len()];
         let mut stack = vec![self.target];
         while let Some(i) = stack.pop() {
@@ -594,34 +626,55 @@ impl<'a> Build<'a> {
     }
 }
 
-/// `buildMetaArgs`: the ARGs before the first FROM, each a build-arg or its expanded default.
+/// `buildMetaArgs`: the ARGs before the first FROM, each a build-arg or its expanded default,
+/// and what the outline knows of each (`allArgs`).
 fn meta_args(
     df: &Dockerfile,
-    opts: &ConvertOptions,
+    build_args: &BTreeMap<String, String>,
     expander: &Expander,
     mut args: EnvList,
-) -> Result<EnvList, ConvertError> {
+) -> Result<(EnvList, BTreeMap<String, ArgInfo>), ConvertError> {
+    let mut infos: BTreeMap<String, ArgInfo> = BTreeMap::new();
     for meta in &df.meta_args {
         for def in &meta.arg.args {
             let key = &def.key.text;
-            let value = match opts.build.build_args.get(key) {
+            let mut deps = BTreeSet::new();
+            let value = match build_args.get(key) {
                 Some(v) => Some(v.clone()),
                 None => match &def.value {
-                    Some(w) => Some(
-                        expander
-                            .expand_word(&w.text, &args)
-                            .map_err(|e| ConvertError::at(e.to_string(), meta.lines, Some(w.span)))?
-                            .value,
-                    ),
+                    Some(w) => {
+                        let e = expander.expand_word(&w.text, &args).map_err(|e| {
+                            ConvertError::at(e.to_string(), meta.lines, Some(w.span))
+                        })?;
+                        deps = e.used;
+                        // `ARG A=$A:x` reads what the earlier A read.
+                        if deps.remove(key) {
+                            if let Some(old) = infos.get(key) {
+                                deps.extend(old.deps.iter().cloned());
+                            }
+                        }
+                        Some(e.value)
+                    }
                     None => None,
                 },
             };
-            if let Some(v) = value {
-                args.add_or_replace(key, &v);
+            if let Some(v) = &value {
+                args.add_or_replace(key, v);
             }
+            infos.insert(
+                key.clone(),
+                ArgInfo {
+                    name: key.clone(),
+                    value: value.unwrap_or_default(),
+                    description: def.comment.clone().unwrap_or_default(),
+                    lines: meta.lines,
+                    at: def.key.span.start,
+                    deps,
+                },
+            );
         }
     }
-    Ok(args)
+    Ok((args, infos))
 }
 
 fn command_sources(cmd: &Command) -> Result<Vec<String>, ConvertError> {

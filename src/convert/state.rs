@@ -15,6 +15,7 @@ use crate::proto::pb;
 use super::env::{parse_key_value, EnvList};
 use super::graph::{Fs, NetMode};
 use super::image::ImageConfig;
+use super::outline::OutlineCapture;
 use super::platform::Platform;
 use crate::go::path::system_normalize_path;
 
@@ -60,6 +61,8 @@ pub(crate) struct StageState {
     pub epoch: Option<Epoch>,
     /// The instruction being dispatched is an ONBUILD trigger (`ONBUILD ` in progress names).
     pub onbuild: bool,
+    /// The build arguments, secrets and SSH sockets the stage used, for the outline.
+    pub outline: OutlineCapture,
 }
 
 /// SOURCE_DATE_EPOCH in the two forms the reference writes.
@@ -121,6 +124,7 @@ impl StageState {
             prefix_platform: false,
             epoch: None,
             onbuild: false,
+            outline: OutlineCapture::default(),
         }
     }
 

@@ -36,6 +36,7 @@ pub(crate) fn convert_options(
         source_definition: Some(dockerfile.definition.clone()),
         llb_caps,
         stage_epoch: None,
+        all_stages: false,
     }
 }
 

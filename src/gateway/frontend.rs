@@ -71,11 +71,16 @@ pub async fn build(
         instructions::parse_dockerfile(&dockerfile.data, &dockerfile.filename)
             .map_err(|d| parse_error(d, &dockerfile))
     };
-    // Like the reference, subrequests are answered after the Dockerfile is read.
+    // Like the reference, subrequests are answered after the Dockerfile is read; the outline
+    // is a conversion, which reports its build checks as a build does.
     match build_opts.request_id.as_deref() {
-        None => {}
+        None | Some(subrequests::OUTLINE) => {}
         Some(subrequests::DESCRIBE) => return Ok(subrequests::describe()),
         Some(subrequests::TARGETS) => return Ok(subrequests::targets(&parse()?, &dockerfile.data)),
+        Some(subrequests::LINT) => {
+            let found = lint(bridge, &build_opts, &dockerfile, &caps).await?;
+            return Ok(subrequests::lint(&dockerfile, &found));
+        }
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
     }
     // The build checks in force decide which of the parser's warnings are reported; those
@@ -101,7 +106,120 @@ pub async fn build(
         send_warnings(bridge, &dockerfile, &check.filter(early)).await;
     }
     let parsed = parsed.map_err(|d| parse_error(d, &dockerfile))?;
+    if build_opts.request_id.as_deref() == Some(subrequests::OUTLINE) {
+        return outline(bridge, &build_opts, &dockerfile, &parsed, &caps).await;
+    }
     convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
+}
+
+/// `frontend.lint`: the checks are collected, not sent, and the conversion's error is a
+/// finding.
+async fn lint(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+    caps: &Caps,
+) -> Result<subrequests::Lint, FrontendError> {
+    let (parsed, found) = match subrequests::Lint::parse(dockerfile, &opts.build) {
+        Ok(parsed) => parsed,
+        Err(found) => return Ok(found),
+    };
+    let mut options = subrequests::Lint::options(convert_options(
+        opts,
+        None,
+        dockerfile,
+        Some(caps.llb.clone()),
+    ));
+    let planned = match conversion::resolve_epoch(bridge, caps, &parsed, &mut options).await {
+        Ok(()) => {
+            conversion::resolve_all(bridge, &parsed, &options, opts.build.image_resolve_mode).await
+        }
+        Err(e) => Err(e),
+    };
+    let (plan, images) = match planned {
+        Ok(planned) => planned,
+        Err(PlanError::Frontend(e)) => return Err(e),
+        Err(PlanError::Dockerfile(e)) => return Ok(found.ended(*e)),
+    };
+    let excludes = context_excludes(bridge, opts, dockerfile).await?;
+    Ok(found.converted(plan.convert(&images, &excludes)))
+}
+
+/// `frontend.outline`: the reference converts the target without a target platform (so for
+/// the build platform, one platform only) and outlines what the conversion used.
+async fn outline(
+    bridge: &Bridge,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+    parsed: &Dockerfile,
+    caps: &Caps,
+) -> Result<gw::Result, FrontendError> {
+    let mut options = convert_options(opts, None, dockerfile, Some(caps.llb.clone()));
+    options.build.multi_platform = false;
+    let report = caps.has_frontend("gateway.warnings");
+    let converted = convert_platform(
+        bridge,
+        caps,
+        opts,
+        dockerfile,
+        parsed,
+        &mut options,
+        &mut None,
+        report,
+    )
+    .await?;
+    Ok(subrequests::outline(&converted.outline, &dockerfile.data))
+}
+
+/// One platform's conversion: its base images resolved, then the context's `.dockerignore`
+/// read (once per build, kept in `excludes`), then the stages dispatched, as the reference
+/// does it (toDispatchState), so progress shows the same steps in the same order. With
+/// `report`, the build checks are sent before the result or the error.
+#[allow(clippy::too_many_arguments)]
+async fn convert_platform(
+    bridge: &Bridge,
+    caps: &Caps,
+    opts: &BuildOpts,
+    dockerfile: &DockerfileSource,
+    parsed: &Dockerfile,
+    options: &mut convert::ConvertOptions,
+    excludes: &mut Option<Vec<String>>,
+    report: bool,
+) -> Result<convert::Converted, FrontendError> {
+    // SOURCE_DATE_EPOCH=<stage> is resolved before the base images, as in toDispatchState.
+    let planned = match conversion::resolve_epoch(bridge, caps, parsed, options).await {
+        Ok(()) => {
+            conversion::resolve_all(bridge, parsed, options, opts.build.image_resolve_mode).await
+        }
+        Err(e) => Err(e),
+    };
+    let (plan, images) = match planned {
+        Ok(planned) => planned,
+        Err(PlanError::Frontend(e)) => return Err(e),
+        Err(PlanError::Dockerfile(e)) => {
+            if report {
+                send_warnings(bridge, dockerfile, &e.warnings).await;
+            }
+            return Err(conversion::convert_error(*e, dockerfile));
+        }
+    };
+    if excludes.is_none() {
+        *excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
+    }
+    match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
+        Ok(converted) => {
+            if report {
+                send_warnings(bridge, dockerfile, &converted.warnings).await;
+            }
+            Ok(converted)
+        }
+        Err(e) => {
+            if report {
+                send_warnings(bridge, dockerfile, &e.warnings).await;
+            }
+            Err(conversion::convert_error(e, dockerfile))
+        }
+    }
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
@@ -272,9 +390,7 @@ pub(crate) async fn context_excludes(
     Ok(dockerignore::exclude_patterns(&data))
 }
 
-/// Converts for each target platform and solves; `platform_result` shapes what was solved. As in
-/// the reference (toDispatchState), base images are resolved first, then `.dockerignore` is read
-/// (once), then the stages are dispatched: progress shows the same steps in the same order.
+/// Converts for each target platform and solves; `platform_result` shapes what was solved.
 async fn convert_and_solve(
     bridge: &Bridge,
     opts: &BuildOpts,
@@ -299,41 +415,19 @@ async fn convert_and_solve(
     for platform in opts.platforms_to_build() {
         let mut options =
             convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
-        let first = solved.is_empty();
-        let planned = match conversion::resolve_epoch(bridge, caps, parsed, &mut options).await {
-            Ok(()) => {
-                conversion::resolve_all(bridge, parsed, &options, opts.build.image_resolve_mode)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        let (plan, images) = match planned {
-            Ok(planned) => planned,
-            Err(PlanError::Frontend(e)) => return Err(e),
-            Err(PlanError::Dockerfile(e)) => {
-                if first && caps.has_frontend("gateway.warnings") {
-                    send_warnings(bridge, dockerfile, &e.warnings).await;
-                }
-                return Err(conversion::convert_error(*e, dockerfile));
-            }
-        };
-        if excludes.is_none() {
-            excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
-        }
-        let converted = match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
-            Ok(converted) => converted,
-            Err(e) => {
-                // Warnings reported before the failure reach the client first, as in the reference.
-                if first && caps.has_frontend("gateway.warnings") {
-                    send_warnings(bridge, dockerfile, &e.warnings).await;
-                }
-                return Err(conversion::convert_error(e, dockerfile));
-            }
-        };
         // Like the reference, only the first platform's conversion reports warnings.
-        if first && caps.has_frontend("gateway.warnings") {
-            send_warnings(bridge, dockerfile, &converted.warnings).await;
-        }
+        let report = solved.is_empty() && caps.has_frontend("gateway.warnings");
+        let converted = convert_platform(
+            bridge,
+            caps,
+            opts,
+            dockerfile,
+            parsed,
+            &mut options,
+            &mut excludes,
+            report,
+        )
+        .await?;
         let ref_id = bridge
             .solve(converted.definition, opts.cache_imports.clone())
             .await?;
@@ -443,7 +537,8 @@ pub fn platform_result(solved: Vec<SolvedPlatform>, multi_platform: bool) -> gw:
 
 /// The Warn request for a build-check warning on the Dockerfile's source vertex `digest`, as the
 /// reference sends it (builder/build.go): `<Rule>: <detail> (line N)`, the rule's description as
-/// detail, its URL, level 1, a range per line of the instruction. Warnings of ours that the
+/// detail, its URL, level 1, a range per line of the instruction (none, and no line in the
+/// text, for a warning the reference does not locate). Warnings of ours that the
 /// reference does not give (no rule) are for `dockerfile-llb check` only: `None`.
 pub fn warning_request(
     dockerfile: &DockerfileSource,
@@ -451,10 +546,10 @@ pub fn warning_request(
     warning: &crate::syntax::Diagnostic,
 ) -> Option<gw::WarnRequest> {
     let rule = warning.rule?;
-    let lines = warning.instruction_lines.unwrap_or_else(|| warning.lines());
-    let short = match lines.start {
-        0 => format!("{}: {}", rule.name, warning.message),
-        line => format!("{}: {} (line {line})", rule.name, warning.message),
+    let lines = warning.instruction_lines;
+    let short = match lines {
+        None => format!("{}: {}", rule.name, warning.message),
+        Some(lines) => format!("{}: {} (line {})", rule.name, warning.message, lines.start),
     };
     Some(gw::WarnRequest {
         digest: digest.to_string(),
@@ -468,7 +563,9 @@ pub fn warning_request(
             definition: Some(dockerfile.definition.clone()),
             language: "Dockerfile".to_string(),
         }),
-        ranges: line_ranges(lines.start, lines.end),
+        ranges: lines
+            .map(|l| line_ranges(l.start, l.end))
+            .unwrap_or_default(),
     })
 }
 
@@ -521,6 +618,31 @@ mod tests {
         let dockerfile = include_str!("../../frontend.Dockerfile");
         let label = format!("LABEL moby.buildkit.frontend.caps=\"{all}\"");
         assert!(dockerfile.lines().any(|l| l == label), "{label}");
+    }
+
+    #[test]
+    fn a_warning_the_reference_does_not_locate_has_no_line() {
+        use crate::syntax::{rules, Diagnostic, LineIndex, Span};
+        let text = b"FROM alpine\nRUN --mount=from=other,target=/o true\n";
+        let dockerfile = DockerfileSource {
+            filename: "Dockerfile".to_string(),
+            data: text.to_vec(),
+            dockerignore: None,
+            definition: pb::Definition::default(),
+        };
+        let index = LineIndex::new(text);
+        let at = Span::new(12, 47);
+        let request = |w: Diagnostic| {
+            let w = w.locate("Dockerfile", text, &index);
+            warning_request(&dockerfile, "sha256:00", &w).unwrap()
+        };
+        let rule = &rules::INVALID_BASE_IMAGE_PLATFORM;
+        let unlocated = request(Diagnostic::warning("m", at).with_unlocated_rule(rule));
+        assert_eq!(unlocated.short, b"InvalidBaseImagePlatform: m");
+        assert!(unlocated.ranges.is_empty() && unlocated.url.is_empty());
+        let located = request(Diagnostic::warning("m", at).with_rule(rule, at));
+        assert_eq!(located.short, b"InvalidBaseImagePlatform: m (line 2)");
+        assert_eq!(located.ranges, line_ranges(2, 2));
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::fmt::{self, Write};
 use jiff::tz::Offset;
 use jiff::Timestamp;
 
+pub(crate) mod json;
 pub mod path;
+pub mod sort;
 pub mod time;
 mod unicode_tables;
 pub(crate) mod url;

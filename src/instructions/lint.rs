@@ -46,8 +46,12 @@ pub(super) fn lint_node(node: &Node, warnings: &mut Vec<Diagnostic>) {
     }
 }
 
-pub(super) fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagnostic>) {
-    if let Some(written) = &stage.from.name {
+/// StageNameCasing and FromAsCasing, given on the words as written before FROM is parsed, so
+/// also for a FROM that then fails to parse (`isLowerCaseStageName` looks at any third word,
+/// `doesFromCaseMatchAsCase` at the second of three or more).
+pub(super) fn from_warnings(node: &Node, warnings: &mut Vec<Diagnostic>) {
+    let args = node.args.as_slice();
+    if let [_, _, written] = args {
         if written.text != written.text.to_lowercase() {
             warnings.push(
                 Diagnostic::warning(
@@ -60,8 +64,8 @@ pub(super) fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagn
             );
         }
     }
-    // `doesFromCaseMatchAsCase`: only when FROM itself is all lower or all upper case.
-    if let (Some(as_word), [_, _, _]) = (&stage.from.as_keyword, node.args.as_slice()) {
+    // Only when FROM itself is all lower or all upper case.
+    if let [_, as_word, _, ..] = args {
         let from = &node.keyword.text;
         let lower = *from == from.to_lowercase();
         let upper = *from == from.to_uppercase();
@@ -86,9 +90,6 @@ pub(super) fn from_warnings(node: &Node, stage: &Stage, warnings: &mut Vec<Diagn
                 )),
             );
         }
-    }
-    if let Some(name) = &stage.name {
-        definition_description(node, "FROM", &[name], warnings);
     }
 }
 

@@ -110,9 +110,10 @@ pub fn parse_nodes(
         // `# check=` comment too.
         let given = warnings.len();
         if node.command() == "from" {
+            from_warnings(node, warnings);
             let stage = parse_from(node, INSTRUCTIONS).map_err(|d| d.in_instruction(node.span));
-            if let Ok(stage) = &stage {
-                from_warnings(node, stage, warnings);
+            if let Some(name) = stage.as_ref().ok().and_then(|s| s.name.as_deref()) {
+                definition_description(node, "FROM", &[name], warnings);
             }
             under_comments(&mut warnings[given..], &node.comments);
             stages.push(stage?);

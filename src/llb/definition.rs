@@ -74,7 +74,8 @@ impl Definition {
     }
 }
 
-/// Nodes reachable from `head`, inputs first, each node (by identity) once.
+/// Nodes reachable from `head`, what each reads first, each node (by identity) once, in the
+/// order the Go client marshals them.
 fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
     let mut order = Vec::new();
     let mut seen: HashSet<*const Node> = HashSet::new();
@@ -82,7 +83,7 @@ fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
     let mut stack: Vec<(Arc<Node>, usize)> = vec![(Arc::clone(head), 0)];
     seen.insert(Arc::as_ptr(head));
     while let Some((node, next)) = stack.last_mut() {
-        if let Some(input) = node.inputs().get(*next) {
+        if let Some(input) = node.reads().get(*next) {
             *next += 1;
             let child = Arc::clone(input.node());
             if seen.insert(Arc::as_ptr(&child)) {
@@ -113,6 +114,8 @@ impl Collector {
             .entry(digest.clone())
             .or_default()
             .merge(node.metadata());
+        // Every op walked has an entry, empty when it has no location (sourcemap.go `Add`).
+        self.locations.entry(digest.clone()).or_default();
         for location in node.locations() {
             let source_index = self.source_index_of(&location.source);
             self.locations

@@ -337,7 +337,9 @@ impl Exec {
             platform: self.common.platform.as_ref().map(|p| p.to_pb()),
             ..pb::Op::default()
         };
-        let node = Node::seal(op, inputs, self.common);
+        // `ExecOp.Inputs`: the mounts' sources in destination order.
+        let reads = Output::distinct(mounts.iter().filter_map(|m| m.source.clone()));
+        let node = Node::seal(op, inputs, reads, self.common);
         let mut outputs = BTreeMap::new();
         for (mount, output) in mounts.into_iter().zip(output_of_mount) {
             let result = if output >= 0 {

@@ -571,7 +571,16 @@ impl FileOp {
             platform: None,
             ..pb::Op::default()
         };
-        Ok(Output::new(Node::seal(op, inputs, self.common), 0))
+        // `FileAction.allOutputs`: the base, then each copy's source from the last action back.
+        let sources = self.actions.iter().rev().filter_map(|a| match a {
+            Action::Copy(copy) => match &copy.from {
+                CopySource::Output(Some(output)) => Some(output.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        let reads = Output::distinct(self.base.clone().into_iter().chain(sources));
+        Ok(Output::new(Node::seal(op, inputs, reads, self.common), 0))
     }
 }
 

@@ -31,7 +31,10 @@ impl Definition {
             if let Some(metadata) = def.metadata.get(&digest) {
                 put(&mut entry, "metadata", metadata_json(metadata));
             }
-            if let Some(locations) = source.and_then(|s| s.locations.get(&digest)) {
+            if let Some(locations) = source
+                .and_then(|s| s.locations.get(&digest))
+                .filter(|l| !l.locations.is_empty())
+            {
                 let list = locations.locations.iter().map(|l| location_json(l, source));
                 entry.insert("locations".into(), Value::Array(list.collect()));
             }

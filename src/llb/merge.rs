@@ -60,7 +60,11 @@ impl Merge {
             op: Some(pb::op::Op::Merge(merge)),
             ..pb::Op::default()
         };
-        Ok(Output::new(Node::seal(op, self.inputs, self.common), 0))
+        let reads = self.inputs.clone();
+        Ok(Output::new(
+            Node::seal(op, self.inputs, reads, self.common),
+            0,
+        ))
     }
 }
 
@@ -118,6 +122,7 @@ impl Diff {
             op: Some(pb::op::Op::Diff(diff)),
             ..pb::Op::default()
         };
-        Output::new(Node::seal(op, inputs, self.common), 0)
+        let reads = inputs.clone();
+        Output::new(Node::seal(op, inputs, reads, self.common), 0)
     }
 }

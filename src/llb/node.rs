@@ -20,13 +20,22 @@ pub struct Node {
     bytes: Vec<u8>,
     digest: Digest,
     inputs: Vec<Output>,
+    /// What the Go client's `Vertex.Inputs()` lists: every output read, once per output
+    /// (not once per digest, as `inputs`), in the order its marshal walks them.
+    reads: Vec<Output>,
     metadata: OpMetadata,
     locations: Vec<SourceLocation>,
 }
 
 impl Node {
-    /// Seals an op. `inputs` are the outputs named by `op.inputs`, in the same order.
-    pub(crate) fn seal(mut op: pb::Op, inputs: Vec<Output>, common: OpCommon) -> Arc<Node> {
+    /// Seals an op. `inputs` are the outputs named by `op.inputs`, in the same order; `reads`
+    /// are the outputs the op reads as the Go client walks them (see [`Node::reads`]).
+    pub(crate) fn seal(
+        mut op: pb::Op,
+        inputs: Vec<Output>,
+        reads: Vec<Output>,
+        common: OpCommon,
+    ) -> Arc<Node> {
         op.inputs = inputs.iter().map(Output::to_input).collect();
         // The Go client always sets constraints, even when it has no filter (marshal.go
         // `MarshalConstraints`), so an empty message is part of every op's bytes.
@@ -40,6 +49,7 @@ impl Node {
             bytes,
             digest,
             inputs,
+            reads,
             metadata: common.metadata,
             locations: common.locations,
         })
@@ -65,6 +75,13 @@ impl Node {
         &self.inputs
     }
 
+    /// The outputs the op reads as the Go client's marshal walks them. Two ops with equal
+    /// bytes (two stages on one image) are one input, but both are walked: each adds its
+    /// metadata and source locations to that digest, the last one's metadata winning.
+    pub fn reads(&self) -> &[Output] {
+        &self.reads
+    }
+
     /// Data about the op that is not part of its digest.
     pub fn metadata(&self) -> &OpMetadata {
         &self.metadata
@@ -81,9 +98,11 @@ impl Drop for Node {
     /// a graph of 100,000 chained ops cannot overflow the stack.
     fn drop(&mut self) {
         let mut pending = std::mem::take(&mut self.inputs);
+        pending.append(&mut self.reads);
         while let Some(output) = pending.pop() {
             if let Some(mut node) = Arc::into_inner(output.node) {
                 pending.append(&mut node.inputs);
+                pending.append(&mut node.reads);
             }
         }
     }
@@ -130,6 +149,21 @@ impl Output {
     /// True when both name the same output of ops with the same bytes.
     pub(crate) fn same_as(&self, other: &Output) -> bool {
         self.index == other.index && self.node.digest() == other.node.digest()
+    }
+
+    /// `outputs` without repeats of one output of one node (equal bytes do not count): the
+    /// Go client's `seen map[Output]` in `Inputs()`.
+    pub(crate) fn distinct(outputs: impl IntoIterator<Item = Output>) -> Vec<Output> {
+        let mut out: Vec<Output> = Vec::new();
+        for output in outputs {
+            if !out
+                .iter()
+                .any(|o| Arc::ptr_eq(&o.node, &output.node) && o.index == output.index)
+            {
+                out.push(output);
+            }
+        }
+        out
     }
 }
 

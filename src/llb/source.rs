@@ -242,7 +242,7 @@ impl Source {
             platform,
             ..pb::Op::default()
         };
-        Output::new(Node::seal(op, Vec::new(), self.common), 0)
+        Output::new(Node::seal(op, Vec::new(), Vec::new(), self.common), 0)
     }
 }
 

@@ -141,6 +141,13 @@ impl Diagnostic {
         self
     }
 
+    /// Names the build-check rule of a warning the reference reports without a location.
+    pub(crate) fn with_unlocated_rule(mut self, rule: &'static super::rules::Rule) -> Self {
+        self.rule = Some(rule);
+        self.instruction = None;
+        self
+    }
+
     /// Fills in the filename and the line/column positions of the span.
     pub(crate) fn locate(mut self, filename: &str, source: &[u8], index: &LineIndex) -> Self {
         self.filename = filename.to_string();

@@ -127,6 +127,21 @@ pub(crate) const UNDEFINED_ARG_IN_FROM: Rule = Rule {
     experimental: false,
 };
 
+pub(crate) const INVALID_DEFAULT_ARG_IN_FROM: Rule = Rule {
+    name: "InvalidDefaultArgInFrom",
+    description: "Default value for global ARG results in an empty or invalid base image name",
+    url: "https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/",
+    experimental: false,
+};
+
+/// The only rule without a documentation page.
+pub(crate) const INVALID_BASE_IMAGE_PLATFORM: Rule = Rule {
+    name: "InvalidBaseImagePlatform",
+    description: "Base image platform does not match expected target platform",
+    url: "",
+    experimental: false,
+};
+
 pub(crate) const REDUNDANT_TARGET_PLATFORM: Rule = Rule {
     name: "RedundantTargetPlatform",
     description: "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",

@@ -466,10 +466,12 @@ impl<'a> LineParser<'a> {
             nodes.push(node);
         }
         if nodes.is_empty() {
+            // On the last line read, as the reference's scanner counts them (a final newline
+            // starts no line).
             let end = self
                 .lines
                 .last()
-                .map(|l| l.start + l.text.len())
+                .map(|l| self.line_span(*l).end)
                 .unwrap_or(0);
             return Err(
                 Diagnostic::error("file with no instructions", Span::empty(end))

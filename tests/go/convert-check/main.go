@@ -25,9 +25,19 @@
 // builds its ignore matcher from it (CopyIgnoredFile), and the Client makes the context source
 // itself, with the patterns as local.excludepatterns. All LLB caps of the pinned release but
 // disabledCaps are enabled, as on a current daemon.
+//
+// With "subrequest" it answers that subrequest instead, as builder/build.go does
+// ("frontend.outline": Dockerfile2Outline, then Outline.ToResult; "frontend.lint":
+// DockerfileLint with the Dockerfile read as dockerui reads it, then LintResults.ToResult;
+// "frontend.targets":
+// ListTargets, then List.ToResult; "frontend.subrequests.describe": dockerui's describe of
+// the handlers the builder gives):
+// {"result": {"result.json": <base64>, "result.txt": <base64>, "version": <base64>},
+// "warnings": [...]}.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,6 +53,10 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/frontend/subrequests"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/pb"
 	apicapspb "github.com/moby/buildkit/util/apicaps/pb"
 	digest "github.com/opencontainers/go-digest"
@@ -71,6 +85,9 @@ type request struct {
 	Images     map[string]image   `json:"images"`
 	// The context's .dockerignore; nil: no dockerui.Client (and so no ignore matcher).
 	Dockerignore *string `json:"dockerignore"`
+	// A subrequest to answer instead of converting: "frontend.outline", "frontend.lint",
+	// "frontend.targets" or "frontend.subrequests.describe".
+	Subrequest string `json:"subrequest"`
 }
 
 type resolver struct{ images map[string]image }
@@ -163,7 +180,9 @@ type converted struct {
 	sbomExtras map[string][]byte
 }
 
-func convert(req request, mainContext *llb.State, warnings *[]warning) (*converted, error) {
+// convertOpt is the ConvertOpt of a build of req with mainContext as the context (nil: the
+// converter's own), whose build checks are appended to warnings.
+func convertOpt(req request, mainContext *llb.State, warnings *[]warning) (dockerfile2llb.ConvertOpt, error) {
 	var enabled []*apicapspb.APICap
 	for _, c := range pb.Caps.All() {
 		if !slices.Contains(req.NoCaps, c.ID) {
@@ -199,7 +218,7 @@ func convert(req request, mainContext *llb.State, warnings *[]warning) (*convert
 	if req.Dockerignore != nil {
 		c, err := dockerui.NewClient(gateway{resolver{req.Images}, req.SessionID, []byte(*req.Dockerignore)})
 		if err != nil {
-			return nil, err
+			return opt, err
 		}
 		opt.Client = c
 	}
@@ -207,12 +226,20 @@ func convert(req request, mainContext *llb.State, warnings *[]warning) (*convert
 	if req.Platform != "" {
 		p, err := platforms.Parse(req.Platform)
 		if err != nil {
-			return nil, err
+			return opt, err
 		}
 		p = platforms.Normalize(p)
 		opt.TargetPlatform = &p
 	}
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), dt, opt)
+	return opt, nil
+}
+
+func convert(req request, mainContext *llb.State, warnings *[]warning) (*converted, error) {
+	opt, err := convertOpt(req, mainContext, warnings)
+	if err != nil {
+		return nil, err
+	}
+	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(req.Dockerfile), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +268,81 @@ func convert(req request, mainContext *llb.State, warnings *[]warning) (*convert
 		}
 	}
 	return out, nil
+}
+
+// subrequest answers req.Subrequest as builder/build.go and dockerui's HandleSubrequest do,
+// with the metadata of the result.
+func subrequest(req request, warnings *[]warning) (map[string][]byte, error) {
+	switch req.Subrequest {
+	case outline.RequestSubrequestsOutline:
+		// The converter's own context, no target platform (builder/build.go sets none).
+		opt, err := convertOpt(req, nil, warnings)
+		if err != nil {
+			return nil, err
+		}
+		o, err := dockerfile2llb.Dockerfile2Outline(context.Background(), []byte(req.Dockerfile), opt)
+		if err != nil {
+			return nil, err
+		}
+		res, err := o.ToResult()
+		if err != nil {
+			return nil, err
+		}
+		return res.Metadata, nil
+	case lint.RequestLint:
+		opt, err := convertOpt(req, nil, warnings)
+		if err != nil {
+			return nil, err
+		}
+		// The source map of the Dockerfile as dockerui's ReadEntrypoint reads it, with the
+		// definition of that read, which the result lists as its source.
+		dt := []byte(req.Dockerfile)
+		src := llb.Local("dockerfile",
+			llb.FollowPaths([]string{"Dockerfile", "Dockerfile.dockerignore", "dockerfile"}),
+			llb.SessionID(req.SessionID),
+			llb.SharedKeyHint("dockerfile"),
+			dockerui.WithInternalName("load build definition from Dockerfile"),
+			llb.Differ(llb.DiffNone, false),
+		)
+		def, err := src.Marshal(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		opt.SourceMap = llb.NewSourceMap(&src, "Dockerfile", "Dockerfile", dt)
+		opt.SourceMap.Definition = def
+		results, err := dockerfile2llb.DockerfileLint(context.Background(), dt, opt)
+		if err != nil {
+			return nil, err
+		}
+		res, err := results.ToResult(nil)
+		if err != nil {
+			return nil, err
+		}
+		return res.Metadata, nil
+	case targets.RequestTargets:
+		l, err := dockerfile2llb.ListTargets(context.Background(), []byte(req.Dockerfile))
+		if err != nil {
+			return nil, err
+		}
+		res, err := l.ToResult()
+		if err != nil {
+			return nil, err
+		}
+		return res.Metadata, nil
+	case subrequests.RequestSubrequestsDescribe:
+		// dockerui's describe with the handlers builder/build.go gives it.
+		all := []subrequests.Request{outline.SubrequestsOutlineDefinition, targets.SubrequestsTargetsDefinition, subrequests.SubrequestsDescribeDefinition}
+		dt, err := json.MarshalIndent(all, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		b := bytes.NewBuffer(nil)
+		if err := subrequests.PrintDescribe(dt, b); err != nil {
+			return nil, err
+		}
+		return map[string][]byte{"result.json": dt, "result.txt": b.Bytes(), "version": []byte(subrequests.SubrequestsDescribeDefinition.Version)}, nil
+	}
+	return nil, fmt.Errorf("unknown subrequest %q", req.Subrequest)
 }
 
 // followPaths returns the local.followpaths attr of the context source, if any.
@@ -283,6 +385,15 @@ func main() {
 		fmt.Println(string(out))
 		fmt.Fprintln(os.Stderr, "convert:", err)
 		os.Exit(1)
+	}
+	if req.Subrequest != "" {
+		res, err := subrequest(req, &warnings)
+		if err != nil {
+			failed(err)
+		}
+		out, _ := json.Marshal(map[string]any{"result": res, "warnings": warnings})
+		fmt.Println(string(out))
+		return
 	}
 	var mainContext *llb.State
 	if req.Dockerignore == nil {

@@ -9,6 +9,8 @@
 //	text-check parseuint     strconv.ParseUint(line, 10, 64), the same way
 //	text-check platform      containerd platforms.Parse, Normalize and FormatAll of each stdin line (a JSON string)
 //	text-check isabs-windows BuildKit's util/system IsAbs(line, "windows") of each stdin line (a JSON string)
+//	text-check sort          for each stdin line (a JSON array of integers), the order sort.Slice
+//	                         leaves their indices in when it sorts them by value (it is not stable)
 //	text-check patternmatcher  for each stdin line {"patterns": [...], "paths": [...]}, moby/patternmatcher's
 //	                         New(patterns) error, or Exclusions() and MatchesOrParentMatches of each path
 //	                         (true, false or error), as JSON
@@ -23,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +41,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher|gitref")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher|gitref|sort")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -94,6 +97,19 @@ func main() {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(2)
 			}
+			fmt.Fprintln(out, string(dt))
+		case "sort":
+			var keys []int
+			if err := json.Unmarshal([]byte(line), &keys); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			order := make([]int, len(keys))
+			for i := range order {
+				order[i] = i
+			}
+			sort.Slice(order, func(i, j int) bool { return keys[order[i]] < keys[order[j]] })
+			dt, _ := json.Marshal(order)
 			fmt.Fprintln(out, string(dt))
 		case "parsebool":
 			b, err := strconv.ParseBool(line)
