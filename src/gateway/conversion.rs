@@ -42,12 +42,26 @@ pub(crate) fn convert_options(
 
 /// Every base image one platform's conversion needs, resolved in rounds (a base image's ONBUILD
 /// triggers can name more), and the plan that needs nothing more, ready to convert.
+/// A `SOURCE_DATE_EPOCH=<stage>` source is answered first, before any base image, as the
+/// reference resolves it in toDispatchState.
 pub(crate) async fn resolve_all<'a>(
     bridge: &Bridge,
+    caps: &super::Caps,
     parsed: &'a Dockerfile,
-    options: &'a ConvertOptions,
+    options: &'a mut ConvertOptions,
     resolve_mode: ResolveMode,
 ) -> Result<(convert::Plan<'a>, ResolvedImages), PlanError> {
+    let request = convert::plan(parsed, options, &ResolvedImages::new())
+        .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
+        .epoch_request()
+        .cloned();
+    if let Some(request) = request {
+        let epoch = super::epoch::resolve(bridge, caps, &request)
+            .await
+            .map_err(PlanError::Frontend)?;
+        options.stage_epoch = Some(epoch);
+    }
+    let options: &'a ConvertOptions = options;
     let mut images = ResolvedImages::new();
     loop {
         let plan = convert::plan(parsed, options, &images)
@@ -64,27 +78,6 @@ pub(crate) async fn resolve_all<'a>(
                 ResolveError::Bridge(e) => PlanError::Frontend(FrontendError::Bridge(e)),
             })?;
     }
-}
-
-/// Answers the plan's SOURCE_DATE_EPOCH source stage, if any, into `options`: before the base
-/// images, as the reference resolves it first in toDispatchState.
-pub(crate) async fn resolve_epoch(
-    bridge: &Bridge,
-    caps: &super::Caps,
-    parsed: &Dockerfile,
-    options: &mut ConvertOptions,
-) -> Result<(), PlanError> {
-    let request = convert::plan(parsed, options, &ResolvedImages::new())
-        .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
-        .epoch_request()
-        .cloned();
-    if let Some(request) = request {
-        let epoch = super::epoch::resolve(bridge, caps, &request)
-            .await
-            .map_err(PlanError::Frontend)?;
-        options.stage_epoch = Some(epoch);
-    }
-    Ok(())
 }
 
 /// Why [`resolve_all`] failed: the Dockerfile (the error carries the warnings given before it,

@@ -8,7 +8,7 @@ use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 
 use crate::convert::{self, Platform};
-use crate::instructions::{self, Dockerfile, ParseFailure};
+use crate::instructions::{self, Dockerfile};
 
 use super::bridge::{Bridge, BridgeError, Caps};
 use super::conversion::{self, convert_options, parse_error, PlanError};
@@ -85,21 +85,11 @@ pub async fn build(
     }
     // The build checks in force decide which of the parser's warnings are reported; those
     // given before a parse error reach the client before it, as in the reference.
-    let (parsed, early, directives) =
-        match instructions::parse_dockerfile_reporting(&dockerfile.data, &dockerfile.filename) {
-            Ok(parsed) => {
-                let (warnings, directives) = (parsed.warnings.clone(), parsed.directives.clone());
-                (Ok(parsed), warnings, directives)
-            }
-            Err(failure) => {
-                let ParseFailure {
-                    error,
-                    warnings,
-                    directives,
-                } = *failure;
-                (Err(error), warnings, directives)
-            }
-        };
+    let instructions::ParseReport {
+        dockerfile: parsed,
+        warnings: early,
+        directives,
+    } = instructions::parse_dockerfile_report(&dockerfile.data, &dockerfile.filename);
     let check = convert::check_config(&directives, &build_opts.build)
         .map_err(|e| conversion::convert_error(e, &dockerfile))?;
     if caps.has_frontend("gateway.warnings") {
@@ -130,12 +120,14 @@ async fn lint(
         dockerfile,
         Some(caps.llb.clone()),
     ));
-    let planned = match conversion::resolve_epoch(bridge, caps, &parsed, &mut options).await {
-        Ok(()) => {
-            conversion::resolve_all(bridge, &parsed, &options, opts.build.image_resolve_mode).await
-        }
-        Err(e) => Err(e),
-    };
+    let planned = conversion::resolve_all(
+        bridge,
+        caps,
+        &parsed,
+        &mut options,
+        opts.build.image_resolve_mode,
+    )
+    .await;
     let (plan, images) = match planned {
         Ok(planned) => planned,
         Err(PlanError::Frontend(e)) => return Err(e),
@@ -186,13 +178,8 @@ async fn convert_platform(
     excludes: &mut Option<Vec<String>>,
     report: bool,
 ) -> Result<convert::Converted, FrontendError> {
-    // SOURCE_DATE_EPOCH=<stage> is resolved before the base images, as in toDispatchState.
-    let planned = match conversion::resolve_epoch(bridge, caps, parsed, options).await {
-        Ok(()) => {
-            conversion::resolve_all(bridge, parsed, options, opts.build.image_resolve_mode).await
-        }
-        Err(e) => Err(e),
-    };
+    let planned =
+        conversion::resolve_all(bridge, caps, parsed, options, opts.build.image_resolve_mode).await;
     let (plan, images) = match planned {
         Ok(planned) => planned,
         Err(PlanError::Frontend(e)) => return Err(e),

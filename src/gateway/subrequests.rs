@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::convert::{self, BuildOptions, ConvertError, ConvertOptions, Converted, Outline};
-use crate::instructions::{parse_dockerfile_reporting, Dockerfile, LineRange, ParseFailure};
+use crate::instructions::{parse_dockerfile_report, Dockerfile, LineRange, ParseReport};
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 use crate::syntax::Diagnostic;
@@ -336,22 +336,11 @@ impl Lint {
         dockerfile: &DockerfileSource,
         build: &BuildOptions,
     ) -> Result<(Dockerfile, Lint), Lint> {
-        let (parsed, early, directives) =
-            match parse_dockerfile_reporting(&dockerfile.data, &dockerfile.filename) {
-                Ok(parsed) => {
-                    let (warnings, directives) =
-                        (parsed.warnings.clone(), parsed.directives.clone());
-                    (Ok(parsed), warnings, directives)
-                }
-                Err(failure) => {
-                    let ParseFailure {
-                        error,
-                        warnings,
-                        directives,
-                    } = *failure;
-                    (Err(error), warnings, directives)
-                }
-            };
+        let ParseReport {
+            dockerfile: parsed,
+            warnings: early,
+            directives,
+        } = parse_dockerfile_report(&dockerfile.data, &dockerfile.filename);
         let check = match convert::check_config(&directives, build) {
             Ok(check) => check,
             Err(e) => return Err(Lint::default().ended(e)),

@@ -46,8 +46,8 @@ pub use flags::Flag;
 pub use from::From;
 pub use mount::{parse_device, Device, Mount, MountError, MountType, RawMount};
 pub use parse::{
-    parse_command, parse_dockerfile, parse_dockerfile_reporting, parse_nodes, parse_trigger,
-    ParseFailure,
+    parse_command, parse_dockerfile, parse_dockerfile_report, parse_dockerfile_reporting,
+    parse_nodes, parse_trigger, ParseFailure, ParseReport,
 };
 pub use run::{NetworkMode, Run, SecurityMode};
 

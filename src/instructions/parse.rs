@@ -52,6 +52,31 @@ pub struct ParseFailure {
     pub directives: Directives,
 }
 
+/// What a parse leaves for the build checks however it ends: the Dockerfile or the error, the
+/// warnings given on the way (before the error, if any) and the directives that decide which
+/// of them count.
+pub struct ParseReport {
+    pub dockerfile: Result<Dockerfile, Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+    pub directives: Directives,
+}
+
+/// [`parse_dockerfile_reporting`] as a [`ParseReport`].
+pub fn parse_dockerfile_report(source: &[u8], filename: &str) -> ParseReport {
+    match parse_dockerfile_reporting(source, filename) {
+        Ok(parsed) => ParseReport {
+            warnings: parsed.warnings.clone(),
+            directives: parsed.directives.clone(),
+            dockerfile: Ok(parsed),
+        },
+        Err(failure) => ParseReport {
+            dockerfile: Err(failure.error),
+            warnings: failure.warnings,
+            directives: failure.directives,
+        },
+    }
+}
+
 /// [`parse_dockerfile`], keeping the warnings given before an error.
 pub fn parse_dockerfile_reporting(
     source: &[u8],
