@@ -21,9 +21,29 @@ pub(crate) type StdioStream = Join<pipe::Receiver, pipe::Sender>;
 pub(crate) fn stdio_stream() -> io::Result<StdioStream> {
     let stdin: OwnedFd = io::stdin().as_fd().try_clone_to_owned()?;
     let stdout: OwnedFd = io::stdout().as_fd().try_clone_to_owned()?;
+    // The unchecked constructors take the fds as they are, and buildkitd hands us blocking
+    // pipes: tokio reads until WouldBlock, so a blocking read would stall the one-thread
+    // runtime for good once the pipe is drained (a build hung so, waiting on its own read).
+    set_nonblocking(&stdin)?;
+    set_nonblocking(&stdout)?;
     let reader = pipe::Receiver::from_owned_fd_unchecked(stdin)?;
     let writer = pipe::Sender::from_owned_fd_unchecked(stdout)?;
     Ok(tokio::io::join(reader, writer))
+}
+
+fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let raw = fd.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own, with flag arguments only.
+    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Builds a gRPC channel over `stream`. The stream is handed out once: tonic may call the connector
@@ -49,4 +69,31 @@ where
     Endpoint::from_static("http://localhost")
         .connect_with_connector(connector)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::{AsRawFd, FromRawFd};
+
+    use super::*;
+
+    #[test]
+    fn pipes_are_made_non_blocking() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe(2) fills the two descriptors, which the OwnedFds then own.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        for fd in [&read, &write] {
+            set_nonblocking(fd).unwrap();
+            // SAFETY: fcntl on a descriptor the test owns.
+            let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+            assert_ne!(flags & libc::O_NONBLOCK, 0);
+        }
+        // A read of the empty pipe now returns WouldBlock instead of waiting forever.
+        let mut buf = [0u8; 1];
+        // SAFETY: reading into a live buffer of the given length.
+        let n = unsafe { libc::read(read.as_raw_fd(), buf.as_mut_ptr().cast(), 1) };
+        assert_eq!(n, -1);
+        assert_eq!(io::Error::last_os_error().kind(), io::ErrorKind::WouldBlock);
+    }
 }
