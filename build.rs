@@ -18,6 +18,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from("proto");
     let files: Vec<PathBuf> = PROTOS.iter().map(|p| root.join(p)).collect();
     let descriptors = protox::compile(&files, [&root])?;
+    // package pb's descriptor, for writing ops as protojson does (src/proto/protojson.rs).
+    let mut ops = protox::Compiler::new([&root])?;
+    ops.open_file(root.join("github.com/moby/buildkit/solver/pb/ops.proto"))?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out_dir.join("pb_descriptor.bin"),
+        ops.encode_file_descriptor_set(),
+    )?;
     tonic_prost_build::configure()
         .build_server(false)
         // Maps in key order: op bytes (and so digests) must not depend on hash order.

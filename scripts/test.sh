@@ -2,6 +2,8 @@
 # The project's single test command (README, .ci/run):
 #   env-up -> cargo test -> short fuzz run -> frontend image (scripts/build-frontend-image.sh) ->
 #   cargo test --features e2e (tests/) -> compare self-test -> scripts/e2e/*.sh ->
+#   the build-check corpus through buildx, ours against the builtin (scripts/check-corpus.sh) ->
+#   bad input through buildctl, ours against the builtin (scripts/bad-input.sh) ->
 #   BuildKit's own Dockerfile integration suite against the builtin frontend, the reference image
 #   and ours (scripts/upstream-suite.sh; fails on a difference not in scripts/upstream-suite.known)
 # and env-down at the end, also when a step fails. Each step logs to $DFLLB_RUN/logs/<step>.log; a
@@ -65,8 +67,9 @@ if [ $failed != 0 ]; then exit 1; fi
 source "$DFLLB_RUN/env.sh"
 
 step cargo-test cargo test --locked
-# A short libFuzzer run of the parser and of word expansion: no panic, hang or runaway memory.
-step fuzz-short env FUZZ_SECONDS=45 bash scripts/fuzz-short.sh
+# A short libFuzzer run of each target (parser, expansion, conversion, gateway inputs): no
+# panic, hang, runaway memory or nondeterminism.
+step fuzz-short env FUZZ_SECONDS=30 bash scripts/fuzz-short.sh
 # Our frontend as myorg/frontend:latest in the registry, so e2e tests can build with it.
 step frontend-image bash scripts/build-frontend-image.sh
 step cargo-test-e2e cargo test --locked --features e2e --test '*'
@@ -74,5 +77,10 @@ step compare-selftest python3 scripts/compare_test.py
 for script in scripts/e2e/*.sh; do
   step "e2e-$(basename "$script" .sh)" bash "$script"
 done
+# --call check/outline/targets/convertllb and builds' warnings, ours against the builtin (2-3 minutes).
+step check-corpus bash scripts/check-corpus.sh
+# Broken Dockerfiles and bad options through buildctl, ours against the builtin (under a minute);
+# --no-doc: a test run does not rewrite docs/bad-input.md.
+step bad-input bash scripts/bad-input.sh --no-doc
 step upstream-suite bash scripts/upstream-suite.sh
 [ $failed = 0 ]

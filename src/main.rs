@@ -41,8 +41,32 @@ enum Command {
     /// from the image), unless `--image-config REF=path.json` supplies that image's config.
     Llb(LlbArgs),
     /// Parse the Dockerfile and convert it offline (like `llb`), printing warnings and errors
-    /// rustc-style. Exits 1 if there is an error.
-    Check(ConvertArgs),
+    /// rustc-style. Exits 1 if there is an error (`# check=error=true` makes a reported
+    /// warning one, as in a build).
+    ///
+    /// With `--format json`, prints what `docker buildx build --call check,format=json` prints:
+    /// the lint result (`frontend.lint`'s result.json) of every stage, or of `--target`; exits
+    /// 1 when it has a warning or an error, as `--check` does.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    convert: ConvertArgs,
+    /// `text`: rustc-style diagnostics on stderr; `json`: the lint result on stdout.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// The build context, whose `.dockerignore` CopyIgnoredFile reads (default: the
+    /// Dockerfile's directory); `<Dockerfile>.dockerignore` next to the Dockerfile wins.
+    #[arg(long, value_name = "DIR")]
+    context: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -90,6 +114,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Frontend) {
         Command::Frontend => run_frontend(),
         Command::Llb(args) => run_llb(&args),
+        Command::Check(args) if args.format == CheckFormat::Json => run_check_json(&args),
         Command::Check(args) => run_check(&args),
     }
 }
@@ -178,6 +203,29 @@ impl OfflineBuild {
             .map_err(|e| self.render_error(e, with_warnings))
     }
 
+    /// The context's exclude patterns: `<Dockerfile>.dockerignore`, else `<context>/.dockerignore`
+    /// (the context defaulting to the Dockerfile's directory), as dockerui reads them.
+    fn excludes(
+        &self,
+        dockerfile: &std::path::Path,
+        context: Option<&std::path::Path>,
+    ) -> Vec<String> {
+        let mut own = dockerfile.as_os_str().to_owned();
+        own.push(".dockerignore");
+        let context = context
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| {
+                dockerfile
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default()
+            });
+        let read = std::fs::read(PathBuf::from(own))
+            .or_else(|_| std::fs::read(context.join(".dockerignore")))
+            .unwrap_or_default();
+        convert::dockerignore::exclude_patterns(&read)
+    }
+
     fn render_error(&self, e: convert::ConvertError, with_warnings: bool) -> String {
         let mut out = String::new();
         if with_warnings {
@@ -221,8 +269,56 @@ fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
-    let build = OfflineBuild::load(args)?;
+/// `check --format json`: the `frontend.lint` subrequest's answer, made offline the way the
+/// gateway makes it (`subrequests::Lint`), and the exit status buildx gives it.
+fn run_check_json(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    use dockerfile_llb::gateway::local_source::DockerfileSource;
+    use dockerfile_llb::gateway::subrequests::{self, Lint};
+    let build = OfflineBuild::load(&args.convert)?;
+    let excludes = build.excludes(&args.convert.file, args.context.as_deref());
+    // Offline there is no LLB that read the Dockerfile: the source has no definition.
+    // Named as a build names it: the file's name, as read from the `dockerfile` local.
+    let filename = args.convert.file.file_name().map_or_else(
+        || build.filename.clone(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let source = DockerfileSource {
+        filename,
+        data: build.source.clone(),
+        dockerignore: None,
+        definition: Default::default(),
+    };
+    let found = match Lint::parse(&source, &build.options.build) {
+        Err(found) => found,
+        Ok((parsed, found)) => {
+            let options = Lint::options(build.options.clone());
+            found.converted(convert::offline::convert_offline_excluding(
+                &parsed,
+                &options,
+                &build.image_configs,
+                &excludes,
+            ))
+        }
+    };
+    let result = subrequests::lint(&source, &found);
+    let mut out = result.metadata["result.json"].clone();
+    out.push(b'\n');
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    // buildx exits with result.statuscode: 1 when there is a warning or an error.
+    Ok(if result.metadata["result.statuscode"] == b"0" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let build = OfflineBuild::load(&args.convert)?;
+    let excludes = build.excludes(&args.convert.file, args.context.as_deref());
     let parsed = match instructions::parse_dockerfile_reporting(&build.source, &build.filename) {
         Ok(parsed) => parsed,
         Err(failure) => {
@@ -239,6 +335,7 @@ fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let check = match convert::check_config(&parsed.directives, &build.options.build) {
         Ok(check) => check,
         Err(e) => {
+            let e = convert::check_config_error_at_directive(e, &parsed.directives, &build.source);
             eprint!("{}", build.render_error(e, false));
             return Ok(ExitCode::FAILURE);
         }
@@ -247,10 +344,15 @@ fn run_check(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     for warning in &parse_warnings {
         eprint!("{}", warning.render(&build.source));
     }
-    let converted = match build.convert(&parsed, true) {
+    let converted = match convert::offline::convert_offline_excluding(
+        &parsed,
+        &build.options,
+        &build.image_configs,
+        &excludes,
+    ) {
         Ok(converted) => converted,
-        Err(rendered) => {
-            eprint!("{rendered}");
+        Err(e) => {
+            eprint!("{}", build.render_error(e, true));
             return Ok(ExitCode::FAILURE);
         }
     };

@@ -220,3 +220,36 @@ fn undefined_variables_warn_unless_an_arg_declares_them() {
         ]
     );
 }
+
+/// The directive's value ends at its first space (parser.ParseDirective cuts it there), so
+/// spaces around `=` leave a key without a value: found by tests/checks/corpus/check-spaces.
+#[test]
+fn a_directive_value_ends_at_its_first_space() {
+    let text = format!("# check = skip = FromAsCasing ; error = true\n{CASING}");
+    assert_eq!(
+        report(&text, None),
+        (
+            vec![],
+            Some("failed to parse check options: invalid check option \"skip\"".to_string())
+        )
+    );
+    // The rest of the line after a space is ignored.
+    let text = format!("# check=skip=FromAsCasing,ConsistentInstructionCasing and more\n{CASING}");
+    assert_eq!(report(&text, None), (vec![], None));
+}
+
+#[test]
+fn a_bad_directive_in_a_build_keeps_the_reference_text_then_names_its_line() {
+    let text = format!("# syntax=myorg/frontend\n#check=bogus\n{CASING}");
+    let df = parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
+    let e = convert::check_config(&df.directives, &BuildOptions::default()).unwrap_err();
+    let hinted = convert::check_config_error_hinted(e, &df.directives, text.as_bytes());
+    assert_eq!(
+        hinted.message,
+        "failed to parse check options: invalid check option \"bogus\" (the # check= directive on line 2)"
+    );
+    assert_eq!(
+        hinted.location, None,
+        "a build shows no snippet there, as the reference"
+    );
+}

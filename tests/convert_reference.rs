@@ -103,6 +103,58 @@ struct Case<'a> {
     /// dockerui.Client), it becomes the context's exclude patterns and the ignore matcher of
     /// CopyIgnoredFile. `None`: no such file and, on the reference's side, no Client.
     dockerignore: Option<&'a str>,
+    /// Frontend options a client gives (`context:NAME`, `sharedkey:localdir:NAME`,
+    /// `input-metadata:NAME`): with any, both look named contexts up (the reference through a
+    /// dockerui.Client).
+    opts: &'a [(&'a str, &'a str)],
+    /// The `.dockerignore` of local named contexts, by local name.
+    dockerignores: &'a [(&'a str, &'a str)],
+    /// Frontend inputs, by name.
+    inputs: &'a [(&'a str, pb::Definition)],
+    /// A `context` option that is not the local directory: made by our gateway's functions
+    /// and, on the reference's side, as dockerui's `initContext` makes it.
+    main_context: Option<MainContextCase<'a>>,
+}
+
+/// The `context` option of a build: a git URL, or an http(s) URL whose download is an archive
+/// (`archive`) or the Dockerfile itself; `BUILDKIT_CONTEXT_KEEP_GIT_DIR` as parsed, and
+/// `contextsubdir`.
+#[derive(Clone, Copy, Default)]
+struct MainContextCase<'a> {
+    url: &'a str,
+    archive: bool,
+    keep_git_dir: Option<bool>,
+    subdir: Option<&'a str>,
+}
+
+/// Our gateway's main context for `m`, with the build's SOURCE_DATE_EPOCH and git advice.
+fn main_context_of(m: MainContextCase, build: &BuildOptions) -> dockerfile_llb::llb::Output {
+    use dockerfile_llb::gateway::main_context::{
+        git_context, http_context, scope_to_subdir, unpacked_http_context, GitContextOptions,
+    };
+    let options = GitContextOptions {
+        keep_git_dir: m.keep_git_dir,
+        mtime_commit: build
+            .build_args
+            .get("SOURCE_DATE_EPOCH")
+            .is_some_and(|v| !v.is_empty()),
+        advice: build.git_advice,
+    };
+    let context = match git_context(m.url, options) {
+        Some(git) => git.unwrap_or_else(|e| panic!("git context {}: {e}", m.url)),
+        None => {
+            let download = http_context(m.url).expect("a git or http(s) URL");
+            if m.archive {
+                unpacked_http_context(&download)
+            } else {
+                download
+            }
+        }
+    };
+    match m.subdir {
+        Some(dir) => scope_to_subdir(Some(context), dir),
+        None => context,
+    }
 }
 
 impl<'a> Case<'a> {
@@ -120,6 +172,10 @@ impl<'a> Case<'a> {
             cgroup_parent: "",
             git_advice: false,
             dockerignore: None,
+            opts: &[],
+            dockerignores: &[],
+            inputs: &[],
+            main_context: None,
         }
     }
 }
@@ -197,7 +253,7 @@ fn convert_case(
 
 /// The conversion options of a case.
 fn case_options(case: &Case) -> ConvertOptions {
-    ConvertOptions {
+    let mut opts = ConvertOptions {
         build: BuildOptions {
             build_platform: Platform::new("linux", "amd64"),
             target: case.target.map(str::to_string),
@@ -232,7 +288,78 @@ fn case_options(case: &Case) -> ConvertOptions {
         target_platform: case
             .platform
             .map(|p| Platform::parse(p).unwrap().normalize()),
+        named_contexts: (!case.opts.is_empty()).then(|| {
+            case.opts
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("context:")?.to_string(), v.to_string())))
+                .collect()
+        }),
         ..ConvertOptions::default()
+    };
+    opts.main_context = case
+        .main_context
+        .map(|m| Some(main_context_of(m, &opts.build)));
+    opts
+}
+
+/// A named context answered as the frontend's loader would, from the case's tables; the image
+/// configs go into the table the reference resolves from.
+fn load_context(
+    case: &Case,
+    opts: &ConvertOptions,
+    request: &convert::ContextRequest,
+    table: &mut BTreeMap<String, serde_json::Value>,
+) -> convert::LoadedContext {
+    let opt = |key: String| {
+        case.opts
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_string())
+    };
+    let mut image = |reference: &str| {
+        let config = image_config(reference);
+        let digest = format!(
+            "sha256:{}",
+            sha256_hex(format!("manifest {reference}").as_bytes())
+        );
+        table.insert(
+            reference.to_string(),
+            json!({ "digest": digest, "config": config }),
+        );
+        config.into_bytes()
+    };
+    match &request.load {
+        convert::ContextLoad::Image { reference, .. } => convert::LoadedContext::Image {
+            reference: reference.clone(),
+            config: image(reference),
+        },
+        convert::ContextLoad::OciLayout { reference, .. } => convert::LoadedContext::OciLayout {
+            config: image(reference),
+        },
+        convert::ContextLoad::Local { name } => convert::LoadedContext::Local {
+            session: opts.session_id.clone(),
+            shared_key: opt(format!("sharedkey:localdir:{}", request.key)).unwrap_or_default(),
+            excludes: case
+                .dockerignores
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| convert::dockerignore::exclude_patterns(d.as_bytes()))
+                .unwrap_or_default(),
+        },
+        convert::ContextLoad::Input { name } => {
+            let definition = case
+                .inputs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone())
+                .expect("the case gives the input");
+            let config = opt(format!("input-metadata:{name}")).and_then(|md| {
+                let map: BTreeMap<String, String> = serde_json::from_str(&md).unwrap();
+                map.get("containerimage.config")
+                    .map(|b| base64::engine::general_purpose::STANDARD.decode(b).unwrap())
+            });
+            convert::LoadedContext::Input { definition, config }
+        }
     }
 }
 
@@ -251,15 +378,20 @@ fn convert_from_table(
     let mut table = BTreeMap::new();
     let mut planned = Ok(());
     loop {
-        let requests: Vec<ImageRequest> = match convert::plan(df, opts, &images) {
-            Ok(plan) => plan.requests().to_vec(),
-            Err(e) => {
-                planned = Err(e);
-                break;
-            }
-        };
-        if requests.is_empty() {
+        let (requests, contexts): (Vec<ImageRequest>, Vec<convert::ContextRequest>) =
+            match convert::plan(df, opts, &images) {
+                Ok(plan) => (plan.requests().to_vec(), plan.context_requests().to_vec()),
+                Err(e) => {
+                    planned = Err(e);
+                    break;
+                }
+            };
+        if requests.is_empty() && contexts.is_empty() {
             break;
+        }
+        for c in &contexts {
+            let loaded = load_context(case, opts, c, &mut table);
+            images.insert_context(c, loaded);
         }
         for r in &requests {
             let digest = format!(
@@ -317,6 +449,15 @@ fn oracle_request(
         "gitAdvice": case.git_advice,
         "images": table,
         "dockerignore": case.dockerignore,
+        "opts": case.opts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        "dockerignores": case.dockerignores.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        "inputs": case.inputs.iter().map(|(k, d)| (k.to_string(), base64::engine::general_purpose::STANDARD.encode(d.encode_to_vec()))).collect::<BTreeMap<_, _>>(),
+        "mainContext": case.main_context.map(|m| json!({
+            "url": m.url,
+            "archive": m.archive,
+            "keepGitDir": m.keep_git_dir,
+            "subdir": m.subdir,
+        })),
     })
 }
 
@@ -581,7 +722,7 @@ fn compare_definitions(ours: &pb::Definition, theirs: &pb::Definition, with_meta
     let by_digest = |d: &pb::Definition| -> BTreeMap<String, Vec<u8>> {
         d.def
             .iter()
-            .map(|op| (format!("sha256:{}", sha256_hex(op)), op.clone()))
+            .map(|op| (format!("sha256:{}", sha256_hex(op)), op.to_vec()))
             .collect()
     };
     let (a, b) = (by_digest(ours), by_digest(theirs));
@@ -721,6 +862,76 @@ fn onbuild_copy_from_match_reference() {
     check(Case::new(
         "FROM alpine AS src\nRUN mkdir -p /in && echo -n 12 > /in/file\nFROM example/onbuild-from-stage:1\nRUN cat /out/foo\n",
     ));
+}
+
+/// Issue 11: `ONBUILD COPY --from=<stage>` (and `RUN --mount=from=`) in a parent stage, run by a
+/// child stage of the same Dockerfile, used to fail with "cannot copy from stage ..., it needs
+/// to be defined before current stage" although the stage comes before the child. The
+/// reference dispatches stages in file order, so a source after the child is refused by both.
+#[test]
+fn onbuild_copy_from_a_stage_triggered_by_a_child_stage() {
+    for dockerfile in [
+        // The source before the parent, the child the target.
+        "FROM alpine AS src\nRUN echo -n 1 > /a\nFROM busybox AS base\nONBUILD COPY --from=src /a /b\nFROM base\nRUN cat /b\n",
+        // The source between the parent and the child.
+        "FROM busybox AS base\nONBUILD COPY --from=src /a /b\nFROM alpine AS src\nRUN echo -n 1 > /a\nFROM base\nRUN cat /b\n",
+        // By index, and as a RUN mount.
+        "FROM alpine AS src\nFROM busybox AS base\nONBUILD COPY --from=0 /a /b\nFROM base\n",
+        "FROM busybox AS base\nONBUILD RUN --mount=from=src,target=/m ls /m\nFROM alpine AS src\nFROM base AS child\nRUN true\n",
+        // Two children of one parent, both used; and a grandchild (triggers do not inherit).
+        "FROM alpine AS src\nFROM busybox AS base\nONBUILD COPY --from=src /a /b\nFROM base AS c1\nFROM base AS c2\nFROM scratch\nCOPY --from=c1 /b /1\nCOPY --from=c2 /b /2\n",
+        "FROM alpine AS src\nFROM busybox AS base\nONBUILD COPY --from=src /a /b\nFROM base AS mid\nONBUILD COPY --from=src /c /d\nFROM mid\n",
+    ] {
+        check(Case::new(dockerfile));
+    }
+    check(Case {
+        platform: Some("linux/arm64"),
+        ..Case::new("FROM alpine AS src\nFROM busybox AS base\nONBUILD COPY --from=src /a /b\nFROM base AS mid\nFROM mid\n")
+    });
+    // The source after the child: not dispatched yet when the child runs its trigger.
+    check_error(Case {
+        target: Some("c"),
+        ..Case::new("FROM busybox AS base\nONBUILD COPY --from=src /a /b\nFROM base AS c\nFROM alpine AS src\n")
+    });
+}
+
+/// Issue 11: `RUN --device` was parsed and dropped. Since frontend 1.27 (stable) each device is
+/// a CDIDevice of the exec op, and a daemon without `exec.meta.cdi` gets none, as from the
+/// reference.
+#[test]
+fn run_device_reaches_the_exec_op() {
+    let df = "FROM alpine\nRUN --device=vendor.com/gpu=all,required --device=x.org/y true\n";
+    check(Case::new(df));
+    check(Case {
+        disabled_caps: &["exec.meta.cdi"],
+        ..Case::new(df)
+    });
+    let devices_of = |case: &Case| -> Vec<(String, bool)> {
+        let converted = convert_case(case).0.unwrap();
+        converted
+            .definition
+            .def
+            .iter()
+            .filter_map(|bytes| match pb::Op::decode(&bytes[..]).unwrap().op {
+                Some(pb::op::Op::Exec(exec)) => Some(exec.cdi_devices),
+                _ => None,
+            })
+            .flatten()
+            .map(|d| (d.name, d.optional))
+            .collect()
+    };
+    assert_eq!(
+        devices_of(&Case::new(df)),
+        [
+            ("vendor.com/gpu=all".to_string(), false),
+            ("x.org/y".to_string(), true)
+        ]
+    );
+    assert!(devices_of(&Case {
+        disabled_caps: &["exec.meta.cdi"],
+        ..Case::new(df)
+    })
+    .is_empty());
 }
 
 #[test]
@@ -917,8 +1128,6 @@ fn windows_secret_targets_match_reference() {
         platform: Some("windows/amd64"),
         ..Case::new(dockerfile)
     };
-    // From an image without WorkingDir: a scratch stage's `/` would become `\\` in the
-    // reference (NormalizeWorkdir's FromSlash), which we do not do yet (reference-changes W1).
     check(windows(
         "# escape=`\nFROM example/nanoserver\nRUN --mount=type=secret,id=tok,target=C:\\secrets\\tok --mount=type=secret,id=e,env=E cmd\n",
     ));
@@ -928,6 +1137,35 @@ fn windows_secret_targets_match_reference() {
     check_error(windows(
         "FROM scratch\nRUN --mount=type=secret,id=tok cmd\n",
     ));
+}
+
+#[test]
+fn windows_working_directories_keep_backslashes_like_the_reference() {
+    let windows = |dockerfile: &'static str| Case {
+        platform: Some("windows/amd64"),
+        ..Case::new(dockerfile)
+    };
+    // The scratch stage's `/` is `\` in the config (reference-changes W1); WORKDIR with a
+    // drive, backslashes, relative steps and `..`; the state's dir and the mkdir keep slashes.
+    check(windows(
+        "# escape=`\nFROM scratch\nWORKDIR C:\\app\\sub\nWORKDIR ..\\other\nWORKDIR rel\nCOPY a.txt .\n",
+    ));
+    check(windows(
+        "FROM example/nanoserver\nWORKDIR /app\nRUN cmd /c echo\nFROM scratch\nCOPY --from=0 /app /\n",
+    ));
+    // COPY destinations: a C: drive removed, backslashes, relative to the working directory.
+    check(windows(
+        "# escape=`\nFROM scratch\nWORKDIR C:\\w\nCOPY a.txt C:\\dest\\\nCOPY b.txt sub\\\nCOPY c.txt .\nCOPY d.txt /abs/d.txt\n",
+    ));
+    check_error(windows("# escape=`\nFROM scratch\nCOPY a.txt D:\\x\n"));
+    // Another drive, a drive alone and a UNC path fail as they fail in the reference.
+    for wd in ["D:\\x", "C:", "\\\\server\\share"] {
+        let dockerfile = format!("# escape=`\nFROM scratch\nWORKDIR {wd}\n");
+        check_error(Case {
+            platform: Some("windows/amd64"),
+            ..Case::new(Box::leak(dockerfile.into_boxed_str()))
+        });
+    }
 }
 
 #[test]
@@ -1419,6 +1657,127 @@ fn outline_errors_and_warnings_match_reference() {
     ));
 }
 
+/// `frontend.convertllb` (`DockerfileConvertLLB`, `Result.ToResult`): the warnings, then
+/// result.json (every op through protojson, the metadata, the source map) and version byte
+/// for byte, or the error.
+fn check_convertllb(case: Case) {
+    assert!(case.platform.is_none() && !case.multi_platform);
+    let (ours, our_warnings, mut request) = convert_case(&case);
+    request["subrequest"] = json!("frontend.convertllb");
+    let (reply, out) = ask_oracle(&request);
+    assert_eq!(
+        in_resolve_order(our_warnings),
+        in_resolve_order(warnings_in(&reply)),
+        "build-check warnings"
+    );
+    let ours = match ours {
+        Ok(converted) => converted,
+        Err(e) => {
+            assert!(!out.status.success(), "the reference converts it");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("convert: {}\n", e.message)
+            );
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = subrequests::convert_llb(&ours.definition).expect("our ops decode");
+    let keys: BTreeSet<&String> = result.metadata.keys().collect();
+    assert_eq!(
+        keys,
+        reply["result"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<BTreeSet<_>>()
+    );
+    for key in keys {
+        let theirs = base64::engine::general_purpose::STANDARD
+            .decode(reply["result"][key].as_str().unwrap_or_default())
+            .unwrap();
+        assert_eq!(
+            without_progress_group_ids(&String::from_utf8_lossy(&result.metadata[key])),
+            without_progress_group_ids(&String::from_utf8_lossy(&theirs)),
+            "{key}"
+        );
+    }
+}
+
+/// The reference gives each `--link` step a random progress group id: the line after
+/// `"progress_group": {` has it, and it is replaced on both sides.
+fn without_progress_group_ids(text: &str) -> String {
+    let mut out = String::new();
+    let mut after_group = false;
+    for line in text.split_inclusive('\n') {
+        match line.trim_start().strip_prefix("\"id\": ") {
+            Some(_) if after_group => {
+                out.push_str(&line[..line.len() - line.trim_start().len()]);
+                out.push_str("\"id\": \"<random>\",\n");
+            }
+            _ => out.push_str(line),
+        }
+        after_group = line.trim_end().ends_with("\"progress_group\": {");
+    }
+    out
+}
+
+#[test]
+fn convertllb_subrequest_matches_reference() {
+    // Every op kind the converter makes: image and local sources, exec with mounts of each
+    // type, network and security modes, file actions (copy with chown and chmod, mkfile from a
+    // heredoc), a merge (COPY --link), git and http sources.
+    let df = r#"ARG BASE=alpine:3.20
+FROM ${BASE} AS build
+WORKDIR /src
+ENV A="<x> & y" B=2
+COPY --chown=1000:1000 --chmod=0755 main.go ./
+COPY --link --exclude=*.md . /ctx/
+ADD https://example.com/archive.tar.gz /tmp/a.tgz
+ADD --keep-git-dir=true https://github.com/moby/buildkit.git#v0.34.2 /bk
+RUN --mount=type=cache,target=/root/.cache,id=go,sharing=locked \
+    --mount=type=secret,id=token,env=TOKEN \
+    --mount=type=ssh \
+    --mount=type=tmpfs,target=/tmp,size=64m \
+    --mount=type=bind,from=busybox,source=/bin,target=/b \
+    --network=none --security=insecure go build -o /out/app
+COPY <<EOF /etc/motd
+hello
+EOF
+RUN <<EOT
+set -e
+echo one > /one
+EOT
+USER app:app
+HEALTHCHECK --interval=30s CMD ["true"]
+
+FROM scratch AS release
+COPY --from=build --parents /out/./app /
+EXPOSE 80/tcp
+ENTRYPOINT ["/app"]
+"#;
+    check_convertllb(Case::new(df));
+    check_convertllb(Case {
+        target: Some("build"),
+        build_args: &[("BASE", "busybox")],
+        ..Case::new(df)
+    });
+    check_convertllb(Case::new("FROM scratch\nCOPY a /a\n"));
+    // The build checks are reported as a build reports them; an error ends it.
+    check_convertllb(Case::new("FROM alpine as Base\nCMD echo warned\n"));
+    check_convertllb(Case {
+        target: Some("nope"),
+        ..Case::new("FROM alpine AS base\n")
+    });
+    check_convertllb(Case::new(
+        "# check=error=true\nFROM alpine\nMAINTAINER me\n",
+    ));
+}
+
 /// The metadata of a subrequest's result equals the reference's for `request`.
 fn same_result(
     ours: &dockerfile_llb::proto::moby::buildkit::v1::frontend::Result,
@@ -1620,4 +1979,290 @@ fn add_git_source_errors_match_reference() {
             ))
         });
     }
+}
+
+fn named<'a>(dockerfile: &'a str, opts: &'a [(&'a str, &'a str)]) -> Case<'a> {
+    Case {
+        opts,
+        ..Case::new(dockerfile)
+    }
+}
+
+#[test]
+fn named_image_contexts_replace_images_and_stages_like_the_reference() {
+    // The FROM image, a --from image, and a stage, each replaced by an image.
+    check(named(
+        "FROM busybox AS base\nRUN cat /etc/alpine-release > /out\nFROM scratch\nCOPY --from=base /out /\nCOPY --from=nginx:1.27 /etc/nginx /nginx\n",
+        &[
+            ("context:busybox", "docker-image://alpine"),
+            ("context:nginx:1.27", "docker-image://docker.io/library/nginx-ctx:1.27"),
+        ],
+    ));
+    check(named(
+        "FROM busybox AS base\nRUN false\nFROM base AS child\nRUN echo child\nFROM busybox\nCOPY --from=child /etc /etc2\n",
+        &[("context:base", "docker-image://alpine:3.20")],
+    ));
+    // The target itself replaced, and scratch as a context.
+    check(named(
+        "FROM busybox AS base\nRUN false\n",
+        &[("context:base", "docker-image://alpine:3.20")],
+    ));
+    check(named(
+        "FROM busybox AS base\nRUN false\nFROM busybox\nCOPY --from=base / /b\n",
+        &[("context:base", "docker-image://scratch")],
+    ));
+    // A base image's ONBUILD triggers run on the context's image.
+    check(named(
+        "FROM busybox\nRUN echo after\n",
+        &[("context:busybox", "docker-image://onbuild-ctx")],
+    ));
+}
+
+#[test]
+fn named_contexts_are_looked_up_for_the_stage_platform_first() {
+    let opts = [
+        ("context:base::linux/arm64", "docker-image://alpine-arm64"),
+        ("context:base", "docker-image://alpine"),
+    ];
+    for platform in ["linux/arm64", "linux/amd64"] {
+        check(Case {
+            platform: Some(platform),
+            ..named("FROM busybox AS base\nFROM base\nRUN true\n", &opts)
+        });
+    }
+    check(named(
+        "FROM --platform=linux/arm64 busybox AS base\nFROM base\nRUN true\n",
+        &opts,
+    ));
+}
+
+#[test]
+fn named_local_contexts_transfer_what_is_read_like_the_reference() {
+    check(Case {
+        dockerignores: &[("extra", "*.tmp\n")],
+        ..named(
+            "FROM busybox\nCOPY --from=extra /a /b/\nCOPY --from=extra /c* /d/\nRUN --mount=from=extra,source=/m,target=/m cat /m\n",
+            &[
+                ("context:extra", "local:extra"),
+                ("sharedkey:localdir:extra", "key1"),
+            ],
+        )
+    });
+    // A stage replaced by a directory; a RUN on it reads all of it.
+    check(named(
+        "FROM scratch AS assets\nFROM busybox AS user\nCOPY --from=assets /x /y\nFROM assets AS whole\nRUN ls\n",
+        &[("context:assets", "local:assetsdir")],
+    ));
+    check(Case {
+        target: Some("user"),
+        ..named(
+            "FROM scratch AS assets\nFROM busybox AS user\nCOPY --from=assets /x /y\n",
+            &[("context:assets", "local:assetsdir")],
+        )
+    });
+}
+
+#[test]
+fn named_git_and_http_contexts_match_the_reference() {
+    check(named(
+        "FROM busybox\nCOPY --from=src /README.md /\nCOPY --from=ssh / /ssh\nCOPY --from=dl /context /dl\nCOPY --from=q / /q\n",
+        &[
+            ("context:src", "https://github.com/moby/buildkit.git#v0.10.0:docs"),
+            ("context:ssh", "git@github.com:moby/buildkit.git"),
+            ("context:dl", "https://example.com/file.tar.gz"),
+            (
+                "context:q",
+                "https://github.com/moby/buildkit.git?tag=v0.10.0&subdir=docs&keep-git-dir=true&submodules=false",
+            ),
+        ],
+    ));
+    check(Case {
+        git_advice: true,
+        ..named(
+            "FROM busybox\nCOPY --from=src / /src\n",
+            &[("context:src", "git://example.com/repo.git#main")],
+        )
+    });
+}
+
+#[test]
+fn named_oci_layout_and_input_contexts_match_the_reference() {
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    let oci = format!("oci-layout://teststore@{digest}");
+    check(named(
+        "FROM busybox AS base\nFROM base\nRUN true\n",
+        &[("context:base", oci.as_str())],
+    ));
+    let input = {
+        use dockerfile_llb::llb::{Definition, OpOptions, Source};
+        let src = Source::image("docker.io/library/busybox:latest")
+            .custom_name("input image")
+            .build();
+        Definition::marshal(&src).into_pb()
+    };
+    let config = base64::engine::general_purpose::STANDARD.encode(image_config("input-image"));
+    let metadata = format!("{{\"containerimage.config\":\"{config}\"}}");
+    let inputs = [("in", input)];
+    check(Case {
+        inputs: &inputs,
+        ..named(
+            "FROM busybox AS base\nFROM base\nRUN env\nFROM alpine\nCOPY --from=raw / /raw\n",
+            &[
+                ("context:base", "input:in"),
+                ("input-metadata:in", metadata.as_str()),
+                ("context:raw", "input:in"),
+            ],
+        )
+    });
+}
+
+#[test]
+fn named_context_values_are_refused_like_the_reference() {
+    for value in ["nothing", "ftp://example.com/x", "docker-image://UPPER"] {
+        check_error(named(
+            "FROM busybox AS base\nFROM base\n",
+            &[("context:base", value)],
+        ));
+    }
+    let no_digest = "oci-layout://teststore:tag";
+    check_error(named(
+        "FROM busybox AS base\nFROM base\n",
+        &[("context:base", no_digest)],
+    ));
+    // A stage name that is no image name fails once a client can name contexts.
+    check_error(named(
+        "FROM busybox AS a..b\n",
+        &[("context:other", "docker-image://alpine")],
+    ));
+}
+
+#[test]
+fn git_main_contexts_match_reference() {
+    let df =
+        "FROM alpine\nWORKDIR /src\nCOPY . .\nCOPY a.txt /\nADD --chmod=644 b /b\nRUN cat /a.txt\n";
+    // Every form ParseGitRef takes, fragment and query, as the `context` option.
+    for url in [
+        "https://github.com/moby/buildkit.git",
+        "https://github.com/moby/buildkit.git#v0.34.2:frontend/dockerfile",
+        "https://github.com/moby/buildkit.git#main:a/../docs",
+        "git@github.com:moby/buildkit.git#main",
+        "ssh://git@github.com:2222/moby/buildkit.git",
+        "git://github.com/moby/buildkit.git#v1",
+        "github.com/moby/buildkit",
+        "https://h/repo.git?ref=main&subdir=docs",
+        "https://h/repo.git?tag=v1&keep-git-dir&submodules=false&fetch-by-commit&checksum=abc",
+        "https://h/repo.git?branch=dev&mtime=checkout",
+        "https://h/repo.git?commit=abc#main:sub",
+        "HTTPS://User@H.example:8443/a%20b/repo.git",
+    ] {
+        check(Case {
+            main_context: Some(MainContextCase {
+                url,
+                ..MainContextCase::default()
+            }),
+            ..Case::new(df)
+        });
+    }
+    // BUILDKIT_CONTEXT_KEEP_GIT_DIR, SOURCE_DATE_EPOCH (file times of the commit, unless the
+    // query says otherwise), BUILDKIT_GIT_ADVICE, and the context scanned for an SBOM.
+    for (url, keep_git_dir) in [
+        ("https://github.com/moby/buildkit.git#v0.34.2", Some(true)),
+        ("https://h/repo.git?mtime=checkout", Some(false)),
+        ("https://h/repo.git?keep-git-dir=false", Some(true)),
+    ] {
+        check(Case {
+            epoch: Some(1_700_000_000),
+            git_advice: true,
+            build_args: &[
+                ("BUILDKIT_GIT_ADVICE", "true"),
+                ("BUILDKIT_SBOM_SCAN_CONTEXT", "true"),
+            ],
+            main_context: Some(MainContextCase {
+                url,
+                keep_git_dir,
+                ..MainContextCase::default()
+            }),
+            ..Case::new(df)
+        });
+    }
+    // SOURCE_DATE_EPOCH=context without a client to ask: no epoch on either side.
+    check(Case {
+        build_args: &[("SOURCE_DATE_EPOCH", "context")],
+        main_context: Some(MainContextCase {
+            url: "https://github.com/moby/buildkit.git",
+            ..MainContextCase::default()
+        }),
+        ..Case::new(
+            "FROM alpine\nARG SOURCE_DATE_EPOCH\nCOPY . /src\nRUN echo $SOURCE_DATE_EPOCH\n",
+        )
+    });
+}
+
+#[test]
+fn http_main_contexts_match_reference() {
+    let df = "FROM alpine\nCOPY . /src\nCOPY --from=busybox /bin/busybox /bin/\nRUN ls /src\n";
+    for (url, archive) in [
+        ("https://example.com/context.tar.gz", true),
+        ("http://example.com/ctx", true),
+        ("https://example.com/Dockerfile", false),
+    ] {
+        check(Case {
+            build_args: &[("BUILDKIT_SBOM_SCAN_CONTEXT", "true")],
+            main_context: Some(MainContextCase {
+                url,
+                archive,
+                ..MainContextCase::default()
+            }),
+            ..Case::new(df)
+        });
+    }
+}
+
+#[test]
+fn context_subdirs_match_reference() {
+    let df = "FROM alpine\nCOPY . /src\nCOPY sub/f /f\n";
+    for (url, archive, subdir) in [
+        (
+            "https://github.com/moby/buildkit.git#v0.34.2",
+            false,
+            "frontend",
+        ),
+        (
+            "https://github.com/moby/buildkit.git#v0.34.2:frontend",
+            false,
+            "dockerfile/",
+        ),
+        ("https://example.com/context.tar", true, "/a/b"),
+        ("https://example.com/context.tar", true, ""),
+        ("https://example.com/context.tar", true, "./x/../y"),
+    ] {
+        check(Case {
+            main_context: Some(MainContextCase {
+                url,
+                archive,
+                subdir: Some(subdir),
+                ..MainContextCase::default()
+            }),
+            ..Case::new(df)
+        });
+    }
+}
+
+#[test]
+fn the_frontend_image_cross_builds_like_the_reference_converts_it() {
+    // frontend.Dockerfile for each platform the image is made for, from a linux/amd64 build
+    // platform: the builder stays on the build platform, the result is the target's.
+    let dockerfile = include_str!("../frontend.Dockerfile");
+    for platform in ["linux/amd64", "linux/arm64"] {
+        check(Case {
+            platform: Some(platform),
+            ..Case::new(dockerfile)
+        });
+    }
+    // One platform of a two-platform build (progress names carry the platform).
+    check(Case {
+        platform: Some("linux/arm64"),
+        multi_platform: true,
+        ..Case::new(dockerfile)
+    });
 }

@@ -313,26 +313,6 @@ fn empty_results_keep_the_daemon_up() {
 }
 
 #[test]
-fn named_contexts_are_refused_not_ignored() {
-    let ctx = context(&[("Dockerfile", "FROM busybox\n")]);
-    let b = build(
-        &ctx,
-        &[
-            GATEWAY,
-            &["--opt", "context:busybox=docker-image://scratch"],
-        ]
-        .concat(),
-    );
-    assert!(!b.output.status.success());
-    assert!(
-        b.log()
-            .contains("named context \"context:busybox\" is not supported"),
-        "{}",
-        b.log()
-    );
-}
-
-#[test]
 fn check_directive_and_error_true_match_the_builtin_frontend() {
     // The reference's own cases (testRuleCheckOption): what is skipped is not reported, and
     // error=true fails after reporting, with the same warnings and the same error text.

@@ -42,7 +42,7 @@ fn run(program: &Path, args: &[&str], stdin: &[u8]) -> (bool, Vec<u8>, String) {
 fn ops_by_digest(def: &pb::Definition) -> BTreeMap<String, Vec<u8>> {
     def.def
         .iter()
-        .map(|op| (Digest::of(op).to_string(), op.clone()))
+        .map(|op| (Digest::of(op).to_string(), op.to_vec()))
         .collect()
 }
 
@@ -172,7 +172,7 @@ fn the_checker_notices_non_canonical_bytes() {
     }
     .encode_to_vec();
     let def = pb::Definition {
-        def: vec![prost_bytes, terminal],
+        def: vec![prost_bytes.into(), terminal.into()],
         ..pb::Definition::default()
     };
     let (ok, stdout, _) = run(checker(), &["check"], &def.encode_to_vec());

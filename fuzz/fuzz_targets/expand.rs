@@ -6,7 +6,7 @@
 
 #![no_main]
 
-use dockerfile_llb::syntax::expand::{Expander, ExpandError};
+use dockerfile_llb::syntax::expand::{ExpandError, Expander};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let word = parts.next().unwrap_or_default();
     let mut env: Vec<String> = parts.map(str::to_string).collect();
     // Values with pattern and quoting characters, so substitutions have something to chew on.
-    env.extend(["P=*a?\\*".to_string(), "V=a*b\nab/c".to_string(), "E=".to_string()]);
+    env.extend([
+        "P=*a?\\*".to_string(),
+        "V=a*b\nab/c".to_string(),
+        "E=".to_string(),
+    ]);
 
     let escape = if flags & 1 == 0 { '\\' } else { '`' };
     let expander = Expander::new(escape)

@@ -81,7 +81,7 @@ mod tests {
         let tp = Platform::parse("linux/arm/v7").unwrap();
         let env = default_args(&bp, &tp, &BTreeMap::new(), "");
         assert_eq!(
-            env.to_array(),
+            env.to_array().iter().map(|kv| &**kv).collect::<Vec<_>>(),
             vec![
                 "BUILDPLATFORM=linux/amd64",
                 "BUILDOS=linux",

@@ -5,8 +5,7 @@ use crate::instructions::{Command, Instruction};
 use crate::syntax::check::under_comments;
 
 use super::context::Context;
-use super::graph::Fs;
-use super::state::StageState;
+use super::state::{SourceStage, StageState};
 use super::ConvertError;
 
 /// Converts one command. `sources` are the filesystems of the stages its `--from`s name, in
@@ -14,7 +13,7 @@ use super::ConvertError;
 pub(crate) fn convert_command(
     st: &mut StageState,
     cmd: &Command,
-    sources: &[(Fs, bool)],
+    sources: &[SourceStage],
     ctx: &Context,
 ) -> Result<(), ConvertError> {
     // `dispatch` merges the command's own `# check=` comment into the linter for everything

@@ -112,7 +112,8 @@ pub(super) fn workdir(
     }
     st.workdir_set = true;
     let display = display_name(ctx.expander, cmd.source_code(), &st.env);
-    st.workdir(&path, &display, location(cmd));
+    st.workdir(&path, &display, location(cmd))
+        .map_err(|e| step_error(cmd, e))?;
     Ok(())
 }
 
@@ -390,8 +391,13 @@ fn secret_key_warning(st: &mut StageState, cmd: &Command, instruction: &str, key
 
 impl StageState {
     /// WORKDIR: set the dir and create it (owned by the current USER) unless it is `/`.
-    pub fn workdir(&mut self, path: &str, display: &str, location: Option<LineRange>) {
-        let wd = self.set_workdir(path);
+    pub fn workdir(
+        &mut self,
+        path: &str,
+        display: &str,
+        location: Option<LineRange>,
+    ) -> Result<(), String> {
+        let wd = self.set_workdir(path)?;
         let with_layer = wd != "/";
         if with_layer {
             let owner =
@@ -420,6 +426,7 @@ impl StageState {
             ));
         }
         self.commit(format!("WORKDIR {wd}"), with_layer, false);
+        Ok(())
     }
 
     /// ENV: set each pair in the state env and the image config.
@@ -560,8 +567,8 @@ mod tests {
     fn workdir_is_relative_to_previous_and_owned_by_user() {
         let mut s = test_stage();
         s.user_instruction("app");
-        s.workdir("/app", "WORKDIR /app", None);
-        s.workdir("src", "WORKDIR src", None);
+        s.workdir("/app", "WORKDIR /app", None).unwrap();
+        s.workdir("src", "WORKDIR src", None).unwrap();
         assert_eq!(s.image.config.working_dir, "/app/src");
         assert_eq!(s.dir, "/app/src");
         let Some(op) = &s.fs else { panic!() };
@@ -591,7 +598,7 @@ mod tests {
             .map(|h| h.created_by.as_str())
             .collect();
         assert_eq!(wd, vec!["USER app", "WORKDIR /app", "WORKDIR /app/src"]);
-        s.workdir("/", "WORKDIR /", None);
+        s.workdir("/", "WORKDIR /", None).unwrap();
         assert!(s.image.history.last().unwrap().empty_layer);
     }
 

@@ -13,9 +13,12 @@ use super::git_ref::{is_git_source, is_http_source, parse_git_ref, GitRefError};
 use super::graph::{
     CopyMode, CopySpec, FileAction, Fs, GitSpec, LineRange, Op, OpKind, OpMeta, ProgressGroup,
 };
-use super::state::{StageState, StepResult};
+use super::state::{SourceStage, StageState, StepResult};
 use super::ConvertError;
-use crate::go::path::{clean_path, join_path, keep_trailing, system_normalize_path};
+use crate::go::path::{
+    clean_path, join_path, keep_trailing, remove_system_drive, system_normalize_path,
+    system_normalize_path_os, to_slash_windows,
+};
 use crate::go::quote;
 use crate::llb::{Chown, UserRef};
 use crate::syntax::{rules, Diagnostic};
@@ -26,12 +29,13 @@ pub(super) fn convert_copy(
     st: &mut StageState,
     cmd: &Command,
     c: &Copy,
-    source: Option<&(Fs, bool)>,
+    source: Option<&SourceStage>,
     ctx: &Context,
 ) -> Result<(), ConvertError> {
     let err = |msg: String| step_error(cmd, msg);
+    let source_stage = source;
     let (source, from_context) = match source {
-        Some((fs, dispatched)) => {
+        Some(SourceStage { fs, dispatched, .. }) => {
             if !dispatched {
                 let from = c.from.as_ref().map(|w| w.text.as_str()).unwrap_or_default();
                 return Err(err(format!(
@@ -44,6 +48,7 @@ pub(super) fn convert_copy(
         None => (Some(Arc::clone(ctx.main_context)), true),
     };
     let (req, _) = copy_request(st, cmd, false, &c.args, None, ctx)?;
+    let sources = req.sources.clone();
     let ignored = if from_context {
         ignored_sources(st, cmd, false, &c.args, &req.sources, ctx)
     } else {
@@ -59,6 +64,11 @@ pub(super) fn convert_copy(
         ..req
     })
     .map_err(err)?;
+    if let Some(from) = source_stage {
+        for src in &sources {
+            from.read(join_path("/", src));
+        }
+    }
     st.warnings.extend(ignored);
     Ok(())
 }
@@ -232,7 +242,7 @@ pub(crate) struct CopyRequest {
 impl StageState {
     /// COPY / ADD of local paths from `source` (the context or another stage's filesystem).
     pub fn copy(&mut self, req: CopyRequest) -> StepResult {
-        let dest = path_relative_to_working_dir(&self.dir, &req.dest);
+        let dest = path_relative_to_working_dir(&self.dir, &req.dest, &self.platform.os)?;
         let owner = req
             .chown
             .as_deref()
@@ -336,6 +346,8 @@ impl StageState {
                             checksum: checksum.clone(),
                             skip_submodules: git.submodules == Some(false),
                             fetch_by_commit: git.fetch_by_commit,
+                            // ADD keeps the checkout's times whatever the URL says.
+                            mtime: String::new(),
                             advice: req.git_advice,
                         })),
                         OpMeta {
@@ -353,7 +365,11 @@ impl StageState {
                     return Err("source can't be a URL for COPY".to_string());
                 }
                 // ADD <url>: download to a file named after the URL's path, never unpacked
-                // unless --unpack says so.
+                // unless --unpack says so. The checksum is parsed here, as the reference does
+                // (`digest.Parse`, a located error), not left to the daemon's source resolver.
+                if let Some(c) = &checksum {
+                    super::reference::parse_digest(c).map_err(|e| e.to_string())?;
+                }
                 let filename = url_file_name(src);
                 let http = Op::new(
                     OpKind::Http {
@@ -596,7 +612,29 @@ fn contains_wildcards(name: &str) -> bool {
 
 /// `pathRelativeToWorkingDir` then the LLB client's `normalizePath(dir, dest, true)`: the COPY
 /// destination as sent (cleaned, absolute, trailing slash kept).
-pub(crate) fn path_relative_to_working_dir(dir: &str, dest: &str) -> String {
+/// On Windows a `C:` drive is removed first and backslashes are separators.
+pub(crate) fn path_relative_to_working_dir(
+    dir: &str,
+    dest: &str,
+    os: &str,
+) -> Result<String, String> {
+    if os == "windows" {
+        let p = remove_system_drive(&to_slash_windows(dest), true)
+            .map_err(|e| format!("removing drive letter: {e}"))?;
+        let (base, d) = if p.starts_with('/') {
+            ("/", p.as_str())
+        } else if p.is_empty() || p == "." {
+            (dir, "./")
+        } else {
+            (dir, p.as_str())
+        };
+        let p = system_normalize_path_os(base, d, os, true)?;
+        return Ok(keep_trailing(&p, clean_path(&p)));
+    }
+    Ok(path_relative_to_working_dir_linux(dir, dest))
+}
+
+fn path_relative_to_working_dir_linux(dir: &str, dest: &str) -> String {
     let p = if dest.starts_with('/') {
         dest.to_string()
     } else {
@@ -617,14 +655,20 @@ mod tests {
 
     #[test]
     fn copy_dest_semantics() {
-        assert_eq!(path_relative_to_working_dir("/app", "./"), "/app/");
-        assert_eq!(path_relative_to_working_dir("/app", "."), "/app/");
-        assert_eq!(path_relative_to_working_dir("/app", ""), "/app/");
-        assert_eq!(path_relative_to_working_dir("/app", "x"), "/app/x");
-        assert_eq!(path_relative_to_working_dir("/app", "x/"), "/app/x/");
-        assert_eq!(path_relative_to_working_dir("/app", "/abs//y/"), "/abs/y/");
-        assert_eq!(path_relative_to_working_dir("/", "."), "/");
-        assert_eq!(path_relative_to_working_dir("/app", "x/."), "/app/x/.");
+        assert_eq!(path_relative_to_working_dir_linux("/app", "./"), "/app/");
+        assert_eq!(path_relative_to_working_dir_linux("/app", "."), "/app/");
+        assert_eq!(path_relative_to_working_dir_linux("/app", ""), "/app/");
+        assert_eq!(path_relative_to_working_dir_linux("/app", "x"), "/app/x");
+        assert_eq!(path_relative_to_working_dir_linux("/app", "x/"), "/app/x/");
+        assert_eq!(
+            path_relative_to_working_dir_linux("/app", "/abs//y/"),
+            "/abs/y/"
+        );
+        assert_eq!(path_relative_to_working_dir_linux("/", "."), "/");
+        assert_eq!(
+            path_relative_to_working_dir_linux("/app", "x/."),
+            "/app/x/."
+        );
     }
 
     #[test]

@@ -8,13 +8,33 @@
 //! O(1) amortised (a tombstone plus a push), and forking a stage (`FROM <stage>`) clones once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EnvList {
     /// Assignments in order; `None` marks one superseded by a later assignment of its key.
-    slots: Vec<Option<(String, String)>>,
+    slots: Vec<Option<Entry>>,
     /// Key -> index of its live slot.
     index: HashMap<String, usize>,
+}
+
+/// One assignment, kept as the `K=V` string every RUN's env lists, shared: a long stage's RUNs
+/// each hold their whole env until the graph is lowered, and a shared string costs a pointer
+/// where a copy costs an allocation (a stage of 1,000 ENVs and 1,000 RUNs held a million).
+#[derive(Debug, Clone)]
+struct Entry {
+    kv: Arc<str>,
+    key_len: usize,
+}
+
+impl Entry {
+    fn key(&self) -> &str {
+        &self.kv[..self.key_len]
+    }
+
+    fn value(&self) -> &str {
+        &self.kv[self.key_len + 1..]
+    }
 }
 
 impl EnvList {
@@ -28,7 +48,14 @@ impl EnvList {
             self.slots[old] = None;
         }
         self.index.insert(key.to_string(), self.slots.len());
-        self.slots.push(Some((key.to_string(), value.to_string())));
+        let mut kv = String::with_capacity(key.len() + 1 + value.len());
+        kv.push_str(key);
+        kv.push('=');
+        kv.push_str(value);
+        self.slots.push(Some(Entry {
+            kv: kv.into(),
+            key_len: key.len(),
+        }));
         // Keep dead slots from dominating long stages that re-set the same keys.
         if self.slots.len() > 32 && self.slots.len() > 2 * self.index.len() {
             self.compact();
@@ -52,15 +79,12 @@ impl EnvList {
 
     pub fn get(&self, key: &str) -> Option<&str> {
         let i = *self.index.get(key)?;
-        self.slots[i].as_ref().map(|(_, v)| v.as_str())
+        self.slots[i].as_ref().map(Entry::value)
     }
 
     /// Keys and values in `EnvList.Keys` order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.slots
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        self.slots.iter().flatten().map(|e| (e.key(), e.value()))
     }
 
     /// Keys in `EnvList.Keys` order.
@@ -69,15 +93,19 @@ impl EnvList {
     }
 
     /// `EnvList.ToArray`: `K=V` strings.
-    pub(crate) fn to_array(&self) -> Vec<String> {
-        self.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    pub(crate) fn to_array(&self) -> Vec<Arc<str>> {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|e| Arc::clone(&e.kv))
+            .collect()
     }
 
     fn compact(&mut self) {
         self.slots.retain(Option::is_some);
         for (i, slot) in self.slots.iter().enumerate() {
-            if let Some((k, _)) = slot {
-                self.index.insert(k.clone(), i);
+            if let Some(e) = slot {
+                self.index.insert(e.key().to_string(), i);
             }
         }
     }
@@ -92,13 +120,17 @@ pub(crate) fn parse_key_value(entry: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
+    fn strings(env: &EnvList) -> Vec<&str> {
+        env.slots.iter().flatten().map(|e| &*e.kv).collect()
+    }
+
     #[test]
     fn replacing_moves_key_to_the_end() {
         let mut env = EnvList::new();
         env.add_or_replace("PATH", "/a");
         env.add_or_replace("FOO", "1");
         env.add_or_replace("PATH", "/b");
-        assert_eq!(env.to_array(), vec!["FOO=1", "PATH=/b"]);
+        assert_eq!(strings(&env), ["FOO=1", "PATH=/b"]);
         assert_eq!(env.get("PATH"), Some("/b"));
         assert_eq!(env.get("path"), None);
     }
@@ -109,7 +141,7 @@ mod tests {
         env.add_or_replace("A", "1");
         env.set_default("A", "2");
         env.set_default("B", "3");
-        assert_eq!(env.to_array(), vec!["A=1", "B=3"]);
+        assert_eq!(strings(&env), ["A=1", "B=3"]);
     }
 
     #[test]

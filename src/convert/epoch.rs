@@ -5,6 +5,7 @@
 //! the time of that stage's one remote source, which only the gateway can ask BuildKit for: the
 //! converter hands out the source op ([`EpochRequest`]) and is given the answer.
 
+use super::named_context;
 use std::collections::BTreeMap;
 
 use super::copy::url_file_name;
@@ -23,6 +24,7 @@ const KEY: &str = "SOURCE_DATE_EPOCH";
 /// (`getBuildArgValue`, `resolveSourceDateEpochValue`, `setBuildArgValue`). `stage_epoch` is
 /// the gateway's answer for the source stage ([`super::ConvertOptions::stage_epoch`]); without
 /// one the stage gives no epoch, as in the reference without a gateway client.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn resolve(
     df: &Dockerfile,
     build_args: &mut BTreeMap<String, String>,
@@ -30,6 +32,8 @@ pub(crate) fn resolve(
     expander: &Expander,
     git_advice: bool,
     stage_epoch: Option<Option<i64>>,
+    main_context: Option<&Option<llb::Output>>,
+    named_contexts: Option<&BTreeMap<String, String>>,
 ) -> Result<(Option<i64>, Option<EpochRequest>), ConvertError> {
     let value = match build_args.get(KEY) {
         Some(v) => v.clone(),
@@ -45,9 +49,43 @@ pub(crate) fn resolve(
         // Rust's integer syntax is strconv.ParseInt's base 10: an optional sign, then digits.
         Some(seconds)
     } else if value == "context" {
-        // The main context is always a local directory here, whose metadata has no time: the
-        // reference's lookup finds nothing and the argument is removed.
-        None
+        // A local context's metadata has no time: the reference's lookup finds nothing and
+        // the argument is removed. Other contexts are asked about their one source op
+        // (`sourceOpFromState`: none when there are several, or none at all).
+        match main_context
+            .and_then(Option::as_ref)
+            .and_then(single_source_op)
+        {
+            None => None,
+            Some(source) => match stage_epoch {
+                Some(answer) => answer,
+                None => {
+                    request = Some(EpochRequest {
+                        source,
+                        log_name: "[internal] resolve main build context metadata".to_string(),
+                    });
+                    None
+                }
+            },
+        }
+    } else if let Some(found) = named_contexts
+        .map(|c| named_context::lookup(c, &value, &super::Platform::host()))
+        .transpose()
+        .map_err(ConvertError::new)?
+        .flatten()
+    {
+        let source = named_context::epoch_source(&found, git_advice).map_err(ConvertError::new)?;
+        match (stage_epoch, source) {
+            (Some(answer), _) => answer,
+            (None, None) => None,
+            (None, Some(source)) => {
+                request = Some(EpochRequest {
+                    source,
+                    log_name: format!("[internal] resolve SOURCE_DATE_EPOCH named context {value}"),
+                });
+                None
+            }
+        }
     } else if let Some(stage) = df.stages.iter().find(|s| {
         s.name
             .as_deref()
@@ -93,6 +131,24 @@ pub(crate) fn resolve(
         }
     }
     Ok((epoch, request))
+}
+
+/// The one source op of a context's graph, as `sourceOpFromState` (epoch.go) finds it in the
+/// marshalled definition: none when it has several or none.
+fn single_source_op(context: &llb::Output) -> Option<pb::SourceOp> {
+    use prost::Message;
+    let definition = llb::Definition::marshal(context).into_pb();
+    let mut found = None;
+    for bytes in &definition.def {
+        let op = pb::Op::decode(&bytes[..]).ok()?;
+        if let Some(pb::op::Op::Source(source)) = op.op {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(source);
+        }
+    }
+    found
 }
 
 /// `sourceDateEpochStageSource`: a source stage is `FROM scratch` with ARGs and exactly one ADD
@@ -264,6 +320,8 @@ mod tests {
             &Expander::default(),
             false,
             answer,
+            None,
+            None,
         )
         .map_err(|e| e.message);
         let request = got.as_ref().ok().and_then(|(_, r)| r.clone());

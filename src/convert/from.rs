@@ -11,11 +11,12 @@ use super::dockerignore::PatternMatcher;
 use super::from_checks;
 use super::graph::{Fs, LineRange as OpLines, Op, OpKind, OpMeta};
 use super::image::ImageConfig;
+use super::named_context::{NamedUse, PathSet};
 use super::outline::{Outline, OutlineCapture, OutlineStage, OutlineStages};
 use super::platform::Platform;
 use super::reference::ImageRef;
 use super::stages::{Build, StageDecl, EMPTY_IMAGE_NAME, SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE};
-use super::state::{Epoch, RunDefaults, StageState};
+use super::state::{Epoch, RunDefaults, SourceStage, StageState};
 use super::{ConvertError, ResolvedImages};
 use crate::go::rfc3339_utc;
 
@@ -98,14 +99,15 @@ impl Build<'_> {
                 .base_state(&self.decls[i], images)
                 .map_err(|e| with_warnings(e, &warnings, &[]))?;
             warnings.extend(warning);
-            if self.decls[i].df_index.is_none() {
+            // Implicit stages are their image; a stage a named context replaces, that context.
+            if self.decls[i].df_index.is_none() || self.decls[i].named.is_some() {
                 done[i] = Some(st);
             } else {
                 bases[i] = Some(st);
             }
         }
         for i in 0..self.decls.len() {
-            if !self.reachable[i] || self.decls[i].df_index.is_none() {
+            if !self.reachable[i] || self.decls[i].df_index.is_none() || done[i].is_some() {
                 continue;
             }
             let decl = &self.decls[i];
@@ -135,7 +137,8 @@ impl Build<'_> {
             st.ignore_cache = decl.ignore_cache;
             st.prefix_platform = opts.build.multi_platform;
             st.epoch = epoch.clone();
-            st.apply_base_config();
+            st.apply_base_config()
+                .map_err(|e| ConvertError::at(e, decl.lines, Some(decl.span)))?;
             if let Some(hostname) = &opts.build.hostname {
                 st.hostname = hostname.clone();
             }
@@ -194,6 +197,8 @@ impl Build<'_> {
             .take()
             .ok_or_else(|| ConvertError::new("target stage was not dispatched"))?;
         scan_ignore_cache |= target.ignore_cache;
+        // The whole target is used, whatever its stages read of it.
+        super::named_context::insert_path(&target.paths, "/".to_string());
         self.finish_image(&mut target);
         Ok(ConvertedStages {
             target,
@@ -273,6 +278,9 @@ impl Build<'_> {
         decl: &StageDecl,
         images: &ResolvedImages,
     ) -> Result<(StageState, Option<crate::syntax::Diagnostic>), ConvertError> {
+        if let Some(named) = self.named_of(decl) {
+            return Ok((self.named_state(decl, &named, images)?, None));
+        }
         if decl.base_name == EMPTY_IMAGE_NAME {
             let p = self.target_platform.clone();
             let mut st = StageState::new(
@@ -362,6 +370,78 @@ impl Build<'_> {
         Ok((st, warning))
     }
 
+    /// A stage on a named context (`resolveBaseImage`): the stage the context replaces, with
+    /// the context's image config if it has one; or a stage whose FROM image (or `--from`
+    /// image) the context stands for, on the context with its config or an empty image's.
+    fn named_state(
+        &self,
+        decl: &StageDecl,
+        named: &NamedUse,
+        images: &ResolvedImages,
+    ) -> Result<StageState, ConvertError> {
+        let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
+        let answer = images.context(&named.found.name_with_platform, &named.platform);
+        let paths = PathSet::default();
+        let loaded = named
+            .load(
+                answer,
+                &self.target_platform,
+                self.opts.build.git_advice,
+                &paths,
+            )
+            .map_err(located)?;
+        let config = match &loaded.config {
+            Some(json) => Some(
+                ImageConfig::from_json(json)
+                    .map_err(|e| located(format!("failed to parse image config: {e}")))?,
+            ),
+            None => None,
+        };
+        let has_image = config.is_some();
+        let mut st = if decl.named.is_some() {
+            // Its own commands are not converted; the stages built on it start from its image.
+            let platform = config
+                .as_ref()
+                .filter(|c| !c.os.is_empty() && !c.architecture.is_empty())
+                .map(ImageConfig::platform)
+                .or_else(|| decl.platform.clone())
+                .unwrap_or_else(|| self.target_platform.clone());
+            let mut img = config.unwrap_or_default();
+            img.created = None;
+            let state_platform = has_image.then(|| platform.clone().normalize());
+            StageState::new(
+                decl.progress_name.clone(),
+                loaded.fs,
+                platform,
+                state_platform,
+                img,
+            )
+        } else {
+            let platform = self.base_platform(decl);
+            let mut img = config.unwrap_or_else(|| ImageConfig::empty(&platform));
+            if loaded.drops_created {
+                img.created = None;
+            }
+            let base_image = img.clone();
+            img.created = None;
+            let mut st = StageState::new(
+                decl.progress_name.clone(),
+                loaded.fs,
+                platform.clone(),
+                Some(platform.normalize()),
+                img,
+            );
+            st.base_image = Some(base_image);
+            st
+        };
+        st.paths = paths;
+        st.cmd_total = decl.cmd_total;
+        // The reference counts the FROM step only in rounds the stage was not reachable in.
+        st.cmd_index = decl.unreached_rounds;
+        st.prefix_platform = self.opts.build.multi_platform;
+        Ok(st)
+    }
+
     /// Labels from the request, and the target platform in the config when it was explicit.
     fn finish_image(&self, target: &mut StageState) {
         for (k, v) in &self.opts.build.labels {
@@ -396,12 +476,16 @@ fn sources_of(
     deps: &[(usize, usize)],
     index: usize,
     done: &[Option<StageState>],
-) -> Vec<(Fs, bool)> {
+) -> Vec<SourceStage> {
     deps.iter()
         .filter(|(c, _)| *c == index)
         .map(|&(_, d)| match &done[d] {
-            Some(s) => (s.fs.clone(), true),
-            None => (None, false),
+            Some(s) => SourceStage {
+                fs: s.fs.clone(),
+                dispatched: true,
+                paths: std::sync::Arc::clone(&s.paths),
+            },
+            None => SourceStage::default(),
         })
         .collect()
 }

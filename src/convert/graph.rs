@@ -64,8 +64,18 @@ pub enum OpKind {
         filename: String,
         checksum: Option<String>,
     },
-    /// A git repository (ADD <git ref>).
+    /// A git repository (ADD <git ref>, a git named context).
     Git(Box<GitSpec>),
+    /// An image from the client's OCI layout store (an `oci-layout://` named context).
+    OciLayout {
+        reference: String,
+        store: String,
+        platform: Platform,
+    },
+    /// A client directory given as a named context; its paths are decided at lowering.
+    NamedLocal(Box<super::named_context::NamedLocal>),
+    /// LLB made elsewhere (a frontend input), as it came.
+    Llb(crate::llb::Output),
     Exec(Box<ExecSpec>),
     /// A file op applying `actions` in order on `base`; its output is the last action's result.
     File {
@@ -88,16 +98,48 @@ pub struct GitSpec {
     pub checksum: Option<String>,
     pub skip_submodules: bool,
     pub fetch_by_commit: bool,
+    /// `git.mtime` (`checkout` or `commit`), empty when not given.
+    pub mtime: String,
     /// `BUILDKIT_GIT_ADVICE`.
     pub advice: bool,
 }
 
+impl GitSpec {
+    /// `llb.Git(remote, "", …)` with the spec's options.
+    pub(crate) fn to_llb(&self) -> crate::llb::GitSource {
+        let mut src = crate::llb::Source::git(self.remote.clone(), "")
+            .git_ref(self.git_ref.clone())
+            .advice(self.advice);
+        if self.keep_git_dir {
+            src = src.keep_git_dir();
+        }
+        if let Some(c) = &self.checksum {
+            src = src.checksum(c.clone());
+        }
+        if !self.subdir.is_empty() {
+            src = src.subdir(self.subdir.clone());
+        }
+        if self.skip_submodules {
+            src = src.skip_submodules();
+        }
+        if self.fetch_by_commit {
+            src = src.fetch_by_commit();
+        }
+        if !self.mtime.is_empty() {
+            src = src.mtime(self.mtime.clone());
+        }
+        src
+    }
+}
+
 /// What `RUN` executes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ExecSpec {
     pub root: Fs,
     pub args: Vec<String>,
-    pub env: Vec<String>,
+    /// `K=V` entries, moved into the op when it is lowered: a long stage's RUNs each carry its
+    /// whole environment, the largest part of their ops.
+    pub env: TakeOnce<Vec<std::sync::Arc<str>>>,
     pub cwd: String,
     pub user: String,
     pub hostname: String,
@@ -201,6 +243,21 @@ pub struct CopySpec {
     pub exclude_patterns: Vec<String>,
     pub required_paths: Vec<String>,
     pub timestamp: Option<i64>,
+}
+
+/// A value lowering moves out of the graph instead of copying it; each node is lowered once.
+#[derive(Debug)]
+pub struct TakeOnce<T>(std::sync::Mutex<Option<T>>);
+
+impl<T> TakeOnce<T> {
+    pub fn new(value: T) -> TakeOnce<T> {
+        TakeOnce(std::sync::Mutex::new(Some(value)))
+    }
+
+    /// The value, once; `None` if it was taken already.
+    pub fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }
 
 impl Op {

@@ -7,6 +7,7 @@
 //! present; maps with sorted keys; `<`, `>`, `&`, U+2028 and U+2029 escaped as Go does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -72,7 +73,9 @@ pub struct ImageConfig {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "nullable"
     )]
-    pub history: Vec<History>,
+    /// Shared entries: a stage starts with its base stage's whole history, and a chain of
+    /// `FROM previous` stages would otherwise copy every entry once per later stage.
+    pub history: Vec<Arc<History>>,
     /// Go puts the outer struct's `config` after every embedded field.
     #[serde(default, deserialize_with = "nullable")]
     pub config: ContainerConfig,
@@ -345,13 +348,13 @@ impl ImageConfig {
         } else {
             message
         };
-        self.history.push(History {
+        self.history.push(Arc::new(History {
             created: created.map(str::to_string),
             created_by,
             author: String::new(),
             comment: HISTORY_COMMENT.to_string(),
             empty_layer: !with_layer,
-        });
+        }));
     }
 
     /// Set or replace `K=V` in `config.Env`, keeping the first position of K (convert.go `addEnv`).

@@ -3,7 +3,8 @@
 //! Each graph node becomes exactly one LLB node (memoised by identity, post-order, iterative so
 //! long chains cannot overflow the stack). The build context placeholder becomes
 //! `local://context` with the reference's attrs: session, `.dockerignore` excludes,
-//! `local.followpaths` of every context path the dispatched stages read, shared key hint.
+//! `local.followpaths` of every context path the dispatched stages read, shared key hint;
+//! a context the gateway made (git, HTTP, a frontend input) is used as it is.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -170,6 +171,9 @@ impl Lowering<'_> {
                     .resolve_mode(*resolve_mode);
                 Some(self.common(src, &op.meta).build())
             }
+            OpKind::MainContext if self.opts.main_context.is_some() => {
+                self.opts.main_context.clone().flatten()
+            }
             OpKind::MainContext => {
                 let opts = self.opts;
                 let mut src = llb::Source::local(opts.context_name.clone());
@@ -187,6 +191,40 @@ impl Lowering<'_> {
                     .custom_name("[internal] load build context");
                 Some(src.build())
             }
+            OpKind::OciLayout {
+                reference,
+                store,
+                platform,
+            } => {
+                let mut attrs = BTreeMap::new();
+                attrs.insert("oci.session".to_string(), self.opts.session_id.clone());
+                attrs.insert("oci.store".to_string(), store.clone());
+                let src = llb::Source::raw(format!("oci-layout://{reference}"), attrs)
+                    .platform(platform.to_llb())
+                    .cap("source.ocilayout");
+                Some(self.common(src, &op.meta).build())
+            }
+            OpKind::NamedLocal(local) => {
+                let mut src = llb::Source::local(local.name.clone());
+                if !local.session.is_empty() {
+                    src = src.session(local.session.clone());
+                }
+                src = src.shared_key_hint(local.shared_key.clone());
+                if !local.excludes.is_empty() {
+                    src = src.exclude_patterns(&local.excludes);
+                }
+                let paths = local
+                    .paths
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                let follow = follow_paths(&paths);
+                if !follow.is_empty() {
+                    src = src.follow_paths(&follow);
+                }
+                Some(self.common(src, &op.meta).build())
+            }
+            OpKind::Llb(out) => Some(out.clone()),
             OpKind::Http {
                 url,
                 filename,
@@ -198,29 +236,14 @@ impl Lowering<'_> {
                 }
                 Some(self.common(src, &op.meta).build())
             }
-            OpKind::Git(git) => {
-                let mut src = llb::Source::git(git.remote.clone(), "")
-                    .git_ref(git.git_ref.clone())
-                    .advice(git.advice);
-                if git.keep_git_dir {
-                    src = src.keep_git_dir();
-                }
-                if let Some(c) = &git.checksum {
-                    src = src.checksum(c.clone());
-                }
-                if !git.subdir.is_empty() {
-                    src = src.subdir(git.subdir.clone());
-                }
-                if git.skip_submodules {
-                    src = src.skip_submodules();
-                }
-                if git.fetch_by_commit {
-                    src = src.fetch_by_commit();
-                }
-                Some(self.common(src, &op.meta).build())
-            }
+            OpKind::Git(git) => Some(self.common(git.to_llb(), &op.meta).build()),
             OpKind::Exec(spec) => {
-                let mut env = spec.env.clone();
+                let shared = spec
+                    .env
+                    .take()
+                    .ok_or_else(|| ConvertError::new("internal error: a RUN was lowered twice"))?;
+                // Copied only now, for the op that is encoded next and then dropped.
+                let mut env: Vec<String> = shared.iter().map(|kv| kv.to_string()).collect();
                 if let Some(caps) = &self.opts.llb_caps {
                     // With known caps the Go client either declares that the daemon defaults
                     // PATH, or sets it itself (client/llb ExecOp.Marshal).
@@ -422,9 +445,13 @@ impl Lowering<'_> {
 
 fn inputs(op: &Op) -> Vec<&Fs> {
     match &op.kind {
-        OpKind::Image { .. } | OpKind::MainContext | OpKind::Http { .. } | OpKind::Git(_) => {
-            Vec::new()
-        }
+        OpKind::Image { .. }
+        | OpKind::MainContext
+        | OpKind::Http { .. }
+        | OpKind::Git(_)
+        | OpKind::OciLayout { .. }
+        | OpKind::NamedLocal(_)
+        | OpKind::Llb(_) => Vec::new(),
         OpKind::Exec(spec) => std::iter::once(&spec.root)
             .chain(spec.mounts.iter().map(|m| &m.source))
             .collect(),

@@ -27,6 +27,7 @@ pub mod git_ref;
 pub mod graph;
 pub mod image;
 mod lower;
+pub mod named_context;
 pub mod offline;
 mod outline;
 pub mod platform;
@@ -43,6 +44,7 @@ use crate::syntax::{parse_check, CheckConfig};
 
 pub use graph::NetMode;
 pub use image::ImageConfig;
+pub use named_context::{ContextLoad, ContextRequest, LoadedContext};
 pub use outline::{Outline, OutlineArg, OutlineMount};
 pub use platform::Platform;
 
@@ -121,8 +123,60 @@ pub fn check_config(
     if let Some(check) = &build.check {
         return Ok(check.clone());
     }
-    let value = directives.check.as_ref().map_or("", |d| d.value.as_str());
+    // parser.ParseDirective: the value up to its first space.
+    let value = directives
+        .check
+        .as_ref()
+        .map_or("", |d| d.value.split(' ').next().unwrap_or(""));
     parse_check(value).map_err(|e| ConvertError::new(format!("failed to parse check options: {e}")))
+}
+
+/// A [`check_config`] error located at the `# check=` directive, for `check`'s text form.
+pub fn check_config_error_at_directive(
+    e: ConvertError,
+    directives: &crate::syntax::Directives,
+    source: &[u8],
+) -> ConvertError {
+    match check_directive_line(directives, source) {
+        Some((line, span)) => ConvertError {
+            location: Some(ErrorLocation {
+                start_line: line,
+                end_line: line,
+                span: Some(span),
+            }),
+            ..e
+        },
+        None => e,
+    }
+}
+
+/// A [`check_config`] error with the directive's line as our hint after the reference's text,
+/// for a build: the reference shows no source there, and a build's output stays the reference's
+/// but for the hint (a lint result keeps the reference's error as it is).
+pub fn check_config_error_hinted(
+    e: ConvertError,
+    directives: &crate::syntax::Directives,
+    source: &[u8],
+) -> ConvertError {
+    match check_directive_line(directives, source) {
+        Some((line, _)) => ConvertError {
+            message: format!("{} (the # check= directive on line {line})", e.message),
+            ..e
+        },
+        None => e,
+    }
+}
+
+/// The `# check=` directive's line and the span of its value.
+fn check_directive_line(
+    directives: &crate::syntax::Directives,
+    source: &[u8],
+) -> Option<(usize, crate::instructions::Span)> {
+    let span = directives.check.as_ref()?.value_span;
+    Some((
+        crate::syntax::LineIndex::new(source).line_of(span.start),
+        span,
+    ))
 }
 
 /// One `add-hosts` entry.
@@ -154,13 +208,22 @@ pub struct ConvertOptions {
     /// no-output read-write bind mounts, the resource limits of RUN. `None`: unknown, as the
     /// reference without caps.
     pub llb_caps: Option<BTreeSet<String>>,
-    /// The answer to the plan's [`Plan::epoch_request`] (`SOURCE_DATE_EPOCH=<stage>`): the
-    /// source's time in unix seconds, or `Some(None)` when it has none. `None` is no answer,
+    /// The answer to the plan's [`Plan::epoch_request`] (`SOURCE_DATE_EPOCH=<stage>`, or
+    /// `context` on a context that is not local): the source's time in unix seconds, or `Some(None)` when it has none. `None` is no answer,
     /// and the stage then gives no epoch, as in the reference without a gateway client.
     pub stage_epoch: Option<Option<i64>>,
     /// Convert every stage, not only those the target needs (`AllStages`: the lint subrequest
     /// without a target checks the whole file).
     pub all_stages: bool,
+    /// The build context when it is not the client's local `context` directory (dockerui
+    /// `MainContext`: a git repository, a download, a frontend input, any of them scoped to
+    /// `contextsubdir`), made by the gateway; the inner `None` is an empty context. `None`:
+    /// the local context, whose source lowering makes (session, excludes, follow paths).
+    pub main_context: Option<Option<crate::llb::Output>>,
+    /// The `context:` options (without the prefix), when a client gives them: stage, image and
+    /// `--from` names are then looked up there. `None`, as the reference without a gateway
+    /// client, looks up nothing.
+    pub named_contexts: Option<BTreeMap<String, String>>,
 }
 
 impl Default for ConvertOptions {
@@ -176,6 +239,8 @@ impl Default for ConvertOptions {
             llb_caps: None,
             stage_epoch: None,
             all_stages: false,
+            main_context: None,
+            named_contexts: None,
         }
     }
 }
@@ -230,6 +295,7 @@ impl ImageRequest {
         ConvertError {
             message: format!("{}: {why}{hint}", self.name),
             location: Some(self.location),
+            also_at: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -256,10 +322,15 @@ pub struct ResolvedImage {
     pub reference: Option<String>,
 }
 
-/// Answers for the requests of [`plan`], keyed by (reference, platform).
+/// Answers for the requests of [`plan`]: images keyed by (reference, platform), named
+/// contexts by (`context:` key, platform).
 #[derive(Debug, Clone, Default)]
 pub struct ResolvedImages {
     images: BTreeMap<(String, Platform), ResolvedImage>,
+    contexts: BTreeMap<(String, Option<Platform>), LoadedContext>,
+    /// Values a source policy turned a named context's image into (`ResolveToNonImageError`),
+    /// in order: the context is that value now.
+    redirects: BTreeMap<(String, Option<Platform>), Vec<String>>,
 }
 
 impl ResolvedImages {
@@ -274,6 +345,29 @@ impl ResolvedImages {
 
     pub fn get(&self, reference: &str, platform: &Platform) -> Option<&ResolvedImage> {
         self.images.get(&(reference.to_string(), platform.clone()))
+    }
+
+    pub fn insert_context(&mut self, request: &ContextRequest, loaded: LoadedContext) {
+        self.contexts
+            .insert((request.key.clone(), request.platform.clone()), loaded);
+    }
+
+    pub fn context(&self, key: &str, platform: &Option<Platform>) -> Option<&LoadedContext> {
+        self.contexts.get(&(key.to_string(), platform.clone()))
+    }
+
+    /// The daemon's source policy made the named context's image `value` (`local:x`, ...).
+    pub fn insert_redirect(&mut self, request: &ContextRequest, value: String) {
+        self.redirects
+            .entry((request.key.clone(), request.platform.clone()))
+            .or_default()
+            .push(value);
+    }
+
+    pub(crate) fn redirects(&self, key: &str, platform: &Option<Platform>) -> &[String] {
+        self.redirects
+            .get(&(key.to_string(), platform.clone()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -316,6 +410,10 @@ pub struct SbomTargets {
 pub struct ConvertError {
     pub message: String,
     pub location: Option<ErrorLocation>,
+    /// Further places the error is at, each shown as a source snippet of its own after the first
+    /// (the reference's `parser.LocationError` with several `Locations`: the commands along a
+    /// dependency cycle).
+    pub also_at: Vec<ErrorLocation>,
     /// Build-check warnings reported before the error, located: the reference sends them as
     /// they happen, so a client sees them before the failure.
     pub warnings: Vec<crate::syntax::Diagnostic>,
@@ -336,6 +434,7 @@ impl ConvertError {
         ConvertError {
             message: message.into(),
             location: None,
+            also_at: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -352,6 +451,7 @@ impl ConvertError {
                 end_line: lines.end,
                 span,
             }),
+            also_at: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -395,9 +495,15 @@ pub fn plan<'a>(
         .into_iter()
         .filter(|r| resolved.get(&r.reference, &r.platform).is_none())
         .collect();
+    let context_requests = build
+        .context_requests()?
+        .into_iter()
+        .filter(|r| resolved.context(&r.key, &r.platform).is_none())
+        .collect();
     Ok(Plan {
         build,
         requests,
+        context_requests,
         check,
     })
 }
@@ -406,6 +512,7 @@ pub fn plan<'a>(
 pub struct Plan<'a> {
     build: stages::Build<'a>,
     requests: Vec<ImageRequest>,
+    context_requests: Vec<ContextRequest>,
     check: CheckConfig,
 }
 
@@ -413,6 +520,11 @@ impl Plan<'_> {
     /// The images still to resolve before [`Plan::convert`].
     pub fn requests(&self) -> &[ImageRequest] {
         &self.requests
+    }
+
+    /// The named contexts still to load before [`Plan::convert`].
+    pub fn context_requests(&self) -> &[ContextRequest] {
+        &self.context_requests
     }
 
     /// The SOURCE_DATE_EPOCH source to resolve when [`ConvertOptions::stage_epoch`] has no

@@ -38,8 +38,19 @@ pub fn convert_offline(
     opts: &ConvertOptions,
     supplied: &BTreeMap<String, Vec<u8>>,
 ) -> Result<Converted, ConvertError> {
+    convert_offline_excluding(df, opts, supplied, &[])
+}
+
+/// [`convert_offline`] with the context's `.dockerignore` patterns (`excludes`), which the
+/// CopyIgnoredFile check reads.
+pub fn convert_offline_excluding(
+    df: &Dockerfile,
+    opts: &ConvertOptions,
+    supplied: &BTreeMap<String, Vec<u8>>,
+    excludes: &[String],
+) -> Result<Converted, ConvertError> {
     let (plan, images) = resolve_offline(df, opts, supplied)?;
-    plan.convert(&images, &[])
+    plan.convert(&images, excludes)
 }
 
 fn offline_image(request: &ImageRequest, supplied: &BTreeMap<String, Vec<u8>>) -> ResolvedImage {
@@ -56,9 +67,9 @@ fn offline_image(request: &ImageRequest, supplied: &BTreeMap<String, Vec<u8>>) -
 
 fn unresolved_image_config(platform: &Platform) -> Vec<u8> {
     let mut config = ImageConfig::empty(platform);
-    config.history = vec![History {
+    config.history = vec![std::sync::Arc::new(History {
         comment: "dockerfile-llb: base image not resolved (offline)".to_string(),
         ..History::default()
-    }];
+    })];
     config.to_json()
 }

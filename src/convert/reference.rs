@@ -74,6 +74,28 @@ impl ImageRef {
         Ok(self)
     }
 
+    /// `reference.FamiliarString`: without `docker.io/`, and without `library/` for an
+    /// official image.
+    pub(crate) fn familiar(&self) -> String {
+        let mut out = if self.domain == DEFAULT_DOMAIN {
+            match self.path.strip_prefix(OFFICIAL_REPO_PREFIX) {
+                Some(rest) if !rest.contains('/') => rest.to_string(),
+                _ => self.path.clone(),
+            }
+        } else {
+            self.name()
+        };
+        if let Some(tag) = &self.tag {
+            out.push(':');
+            out.push_str(tag);
+        }
+        if let Some(digest) = &self.digest {
+            out.push('@');
+            out.push_str(digest);
+        }
+        out
+    }
+
     /// `domain/path`.
     pub fn name(&self) -> String {
         format!("{}/{}", self.domain, self.path)

@@ -12,11 +12,12 @@ use crate::syntax::heredoc::parse_heredoc_word;
 use super::context::{location, report_undefined, step_error, uppercase_cmd, Context};
 use super::env::EnvList;
 use super::graph::{
-    CacheSharing, ExecSpec, FileAction, Fs, LineRange, MountKind, MountSpec, NetMode, Op, OpKind,
-    OpMeta, SecurityMode,
+    CacheSharing, ExecSpec, FileAction, LineRange, MountKind, MountSpec, NetMode, Op, OpKind,
+    OpMeta, SecurityMode, TakeOnce,
 };
+use super::named_context::insert_path;
 use super::platform::Platform;
-use super::state::{RunDefaults, StageState};
+use super::state::{RunDefaults, SourceStage, StageState};
 use super::ConvertError;
 use crate::go::path::{clean_path, join_path, system_is_abs};
 
@@ -42,10 +43,12 @@ pub(super) fn convert_run(
     st: &mut StageState,
     cmd: &Command,
     run: &ins::Run,
-    sources: &[(Fs, bool)],
+    sources: &[SourceStage],
     ctx: &Context,
 ) -> Result<(), ConvertError> {
     let err = |msg: String| step_error(cmd, msg);
+    // A command may read any file of the stage.
+    insert_path(&st.paths, "/".to_string());
     let mut display = cmd.source_code().to_string();
     let mut args = run.cmd.strings();
     let mut mounts = Vec::new();
@@ -119,8 +122,16 @@ pub(super) fn convert_run(
             })
             .map_err(|e| ConvertError::at(e.to_string(), cmd.lines, Some(raw.word.span)))?;
         report_undefined(st, cmd, &unset);
-        let source = sources.get(i).cloned().unwrap_or((None, true));
-        if let Some(spec) = run_mount(st, &m, source, ctx).map_err(err)? {
+        let source = sources.get(i).cloned().unwrap_or(SourceStage {
+            dispatched: true,
+            ..SourceStage::default()
+        });
+        if let Some(spec) = run_mount(st, &m, &source, ctx).map_err(err)? {
+            if !m.from.is_empty()
+                && !matches!(spec.kind, MountKind::Secret { .. } | MountKind::Ssh { .. })
+            {
+                source.read(join_path("/", &m.source));
+            }
             match &spec.kind {
                 MountKind::Secret { id, .. } => st.outline.secret(id, m.required, cmd.lines),
                 MountKind::Ssh { id, .. } => {
@@ -209,7 +220,7 @@ fn summarize_heredoc(doc: &str) -> String {
 fn run_mount(
     st: &mut StageState,
     m: &ins::Mount,
-    (source_fs, dispatched): (Fs, bool),
+    from_stage: &SourceStage,
     ctx: &Context,
 ) -> Result<Option<MountSpec>, String> {
     let mut from = m.from.clone();
@@ -224,13 +235,13 @@ fn run_mount(
     let mut source = if from.is_empty() {
         Some(Arc::clone(ctx.main_context))
     } else {
-        if !dispatched {
+        if !from_stage.dispatched {
             return Err(format!(
                 "cannot mount from stage {from:?} to {:?}, stage needs to be defined before current command",
                 m.target
             ));
         }
-        source_fs
+        from_stage.fs.clone()
     };
     let kind = match m.mount_type {
         MountType::Tmpfs => {
@@ -448,7 +459,7 @@ impl StageState {
         let spec = ExecSpec {
             root: self.fs.clone(),
             args: req.args.clone(),
-            env: self.env.to_array(),
+            env: TakeOnce::new(self.env.to_array()),
             cwd: self.dir.clone(),
             user: self.user.clone(),
             hostname: self.hostname.clone(),
@@ -506,8 +517,9 @@ mod tests {
         let OpKind::Exec(spec) = &op.kind else {
             panic!("not exec")
         };
+        let env = spec.env.take().unwrap();
         assert_eq!(
-            spec.env,
+            env.iter().map(|kv| &**kv).collect::<Vec<_>>(),
             vec![
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "V=1"

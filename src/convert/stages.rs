@@ -13,6 +13,7 @@ use super::args::default_args;
 use super::env::EnvList;
 use super::from_checks;
 use super::image::ImageConfig;
+use super::named_context::{self, ContextRequest, NamedUse};
 use super::outline::ArgInfo;
 use super::platform::Platform;
 use super::reference::{normalize_image_name, ImageRef};
@@ -61,6 +62,9 @@ pub(crate) struct StageDecl {
     pub source_code: String,
     /// Whether the stage's source op records its location (not for RUN mount stages).
     pub located: bool,
+    /// The named context that replaces this stage (`context:<stage name>`): its commands are
+    /// not converted.
+    pub named: Option<NamedUse>,
 }
 
 /// A prepared build: the stage table and everything the target needs.
@@ -80,6 +84,8 @@ pub(crate) struct Build<'a> {
     /// The source stage's op, when SOURCE_DATE_EPOCH names one and it is not answered yet.
     pub epoch_request: Option<super::EpochRequest>,
     pub decls: Vec<StageDecl>,
+    /// What source policies turned named contexts into, as the daemon said.
+    pub resolved: ResolvedImages,
     pub target: usize,
     pub reachable: Vec<bool>,
     /// Build-check warnings about the stages' FROM lines, not located yet.
@@ -135,6 +141,8 @@ impl<'a> Build<'a> {
             &expander,
             opts.build.git_advice,
             opts.stage_epoch,
+            opts.main_context.as_ref(),
+            opts.named_contexts.as_ref(),
         )
         .map_err(after)?;
 
@@ -150,6 +158,7 @@ impl<'a> Build<'a> {
             epoch,
             epoch_request,
             decls: Vec::with_capacity(df.stages.len()),
+            resolved: images.clone(),
             target: 0,
             reachable: Vec::new(),
             warnings: defaults_only,
@@ -262,7 +271,24 @@ impl<'a> Build<'a> {
                     Some(p)
                 }
             };
-            let base_stage = self.find_exact(&base);
+            // `context:<stage name>` replaces the stage, looked up for its platform.
+            let named = match (&self.opts.named_contexts, &st.name) {
+                (Some(contexts), Some(name)) => {
+                    let opt_platform = platform
+                        .clone()
+                        .or_else(|| self.opts.target_platform.clone());
+                    let key_platform = opt_platform.clone().unwrap_or_else(Platform::host);
+                    named_context::lookup(contexts, name, &key_platform)
+                        .map_err(ConvertError::new)?
+                        .map(|found| NamedUse {
+                            found,
+                            platform: opt_platform,
+                            redirects: 0,
+                        })
+                }
+                _ => None,
+            };
+            let base_stage = self.find_exact(&base).filter(|_| named.is_none());
             let mut cmd_total = usize::from(base != EMPTY_IMAGE_NAME && base_stage.is_none());
             cmd_total += st
                 .commands
@@ -288,7 +314,7 @@ impl<'a> Build<'a> {
                 deps: Vec::new(),
                 triggers: Vec::new(),
                 trigger_deps: Vec::new(),
-                triggers_linked: false,
+                triggers_linked: named.is_some(),
                 unreached_rounds: 0,
                 cmd_total,
                 ignore_cache: self
@@ -300,6 +326,7 @@ impl<'a> Build<'a> {
                 span: st.span,
                 source_code: st.original.trim().to_string(),
                 located: true,
+                named,
             });
         }
         Ok(())
@@ -379,7 +406,16 @@ impl<'a> Build<'a> {
                         .collect(),
                     None => Vec::new(),
                 },
-                None if decl.base_name == EMPTY_IMAGE_NAME => Vec::new(),
+                None if decl.base_name == EMPTY_IMAGE_NAME && decl.named.is_none() => Vec::new(),
+                None if self.named_of(decl).is_some() => {
+                    let Some(config) = self.named_config(decl, images) else {
+                        continue;
+                    };
+                    config
+                        .and_then(|c| ImageConfig::from_json(&c).ok())
+                        .map(|img| img.config.on_build)
+                        .unwrap_or_default()
+                }
                 None => {
                     let Ok(reference) = self.parse_base(decl) else {
                         continue;
@@ -446,6 +482,7 @@ impl<'a> Build<'a> {
             span: cmd.span,
             source_code: String::new(),
             located: matches!(cmd.instruction, Instruction::Copy(_)),
+            named: None,
         });
         Ok(self.decls.len() - 1)
     }
@@ -483,14 +520,34 @@ impl<'a> Build<'a> {
                                     .map(|d| &self.df.stages[d].commands[ci])
                             });
                             let lines = cmd.map(|c| c.lines).unwrap_or(stage.lines);
-                            return Err(ConvertError::at(
-                                format!(
-                                    "circular dependency detected on stage: {}",
-                                    decl.progress_name
-                                ),
-                                lines,
-                                cmd.map(|c| c.span),
-                            ));
+                            // The reference names every command along the path from the first
+                            // stage, the closing one first (its `validateCircularDependency`
+                            // wraps the error once per command, the last wrap printed first).
+                            let also_at = stack[..stack.len() - 1]
+                                .iter()
+                                .rev()
+                                .filter_map(|&(on_path, taken)| {
+                                    let decl = &self.decls[on_path];
+                                    let &(ci, _) = decl.deps.get(taken.checked_sub(1)?)?;
+                                    let c = &self.df.stages[decl.df_index?].commands[ci];
+                                    Some(super::ErrorLocation {
+                                        start_line: c.lines.start,
+                                        end_line: c.lines.end,
+                                        span: Some(c.span),
+                                    })
+                                })
+                                .collect();
+                            return Err(ConvertError {
+                                also_at,
+                                ..ConvertError::at(
+                                    format!(
+                                        "circular dependency detected on stage: {}",
+                                        decl.progress_name
+                                    ),
+                                    lines,
+                                    cmd.map(|c| c.span),
+                                )
+                            });
                         }
                         0 => {
                             state[dep] = 1;
@@ -571,12 +628,102 @@ impl<'a> Build<'a> {
         crate::syntax::suggest::search(name, &candidates, true)
     }
 
+    /// The named context that stands for this stage (`context:<stage>`) or for the image its
+    /// FROM or `--from` names (`context:<image>`, for the stage's platform).
+    pub(crate) fn named_of(&self, decl: &StageDecl) -> Option<NamedUse> {
+        let mut named = self.named_lookup(decl)?;
+        let redirects = self
+            .resolved
+            .redirects(&named.found.name_with_platform, &named.platform);
+        if let Some(value) = redirects.last() {
+            named.found.value = value.clone();
+            named.redirects = redirects.len();
+        }
+        Some(named)
+    }
+
+    fn named_lookup(&self, decl: &StageDecl) -> Option<NamedUse> {
+        if decl.named.is_some() {
+            return decl.named.clone();
+        }
+        let contexts = self.opts.named_contexts.as_ref()?;
+        if decl.base.is_some() || decl.base_name == EMPTY_IMAGE_NAME {
+            return None;
+        }
+        let reference = self.parse_base(decl).ok()?;
+        let platform = self.base_platform(decl);
+        let found = named_context::lookup(contexts, &reference.to_string(), &platform).ok()??;
+        Some(NamedUse {
+            found,
+            platform: Some(platform),
+            redirects: 0,
+        })
+    }
+
+    /// The image config a stage's named context gave: `Some(None)` for a context that has
+    /// none, `None` while the daemon has not answered.
+    pub(super) fn named_config(
+        &self,
+        decl: &StageDecl,
+        images: &ResolvedImages,
+    ) -> Option<Option<Vec<u8>>> {
+        let named = self.named_of(decl)?;
+        let location = ErrorLocation {
+            start_line: decl.lines.start,
+            end_line: decl.lines.end,
+            span: None,
+        };
+        // A value that does not parse fails the build when the context is loaded.
+        let Ok(Some(_)) = named.request(location) else {
+            return Some(None);
+        };
+        let answer = images.context(&named.found.name_with_platform, &named.platform)?;
+        Some(match answer {
+            named_context::LoadedContext::Image { config, .. }
+            | named_context::LoadedContext::OciLayout { config } => Some(config.clone()),
+            named_context::LoadedContext::Input { config, .. } => config.clone(),
+            named_context::LoadedContext::Local { .. } => None,
+        })
+    }
+
+    /// Named contexts of the reachable stages that the daemon must load, deduplicated, in
+    /// stage order; a value that does not parse fails here, at the stage that names it.
+    pub(crate) fn context_requests(&self) -> Result<Vec<ContextRequest>, ConvertError> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, decl) in self.decls.iter().enumerate() {
+            if !self.reachable[i] {
+                continue;
+            }
+            let Some(named) = self.named_of(decl) else {
+                continue;
+            };
+            let location = ErrorLocation {
+                start_line: decl.lines.start,
+                end_line: decl.lines.end,
+                span: None,
+            };
+            let request = named
+                .request(location)
+                .map_err(|e| ConvertError::at(e, decl.lines, Some(decl.span)))?;
+            if let Some(request) = request {
+                if seen.insert((request.key.clone(), request.platform.clone())) {
+                    out.push(request);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Base images of the reachable stages, deduplicated, in stage order.
     pub(crate) fn image_requests(&self) -> Vec<ImageRequest> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for (i, decl) in self.decls.iter().enumerate() {
             if !self.reachable[i] || decl.base.is_some() || decl.base_name == EMPTY_IMAGE_NAME {
+                continue;
+            }
+            if self.named_of(decl).is_some() {
                 continue;
             }
             let Ok(r) = self.parse_base(decl) else {

@@ -15,9 +15,26 @@ use crate::proto::pb;
 use super::env::{parse_key_value, EnvList};
 use super::graph::{Fs, NetMode};
 use super::image::ImageConfig;
+use super::named_context::{insert_path, PathSet};
 use super::outline::OutlineCapture;
 use super::platform::Platform;
-use crate::go::path::system_normalize_path;
+use crate::go::path::{system_normalize_workdir, to_slash_windows};
+
+/// A stage a command reads (`--from`): its result, whether it is converted yet, and where
+/// the paths read from it are recorded.
+#[derive(Clone, Default)]
+pub(crate) struct SourceStage {
+    pub fs: Fs,
+    pub dispatched: bool,
+    pub paths: PathSet,
+}
+
+impl SourceStage {
+    /// Records a path read from this stage (a local named context transfers only those).
+    pub(crate) fn read(&self, path: String) {
+        insert_path(&self.paths, path);
+    }
+}
 
 /// The build state of one stage while its instructions are dispatched (`dispatchState`).
 #[derive(Debug, Clone)]
@@ -55,6 +72,9 @@ pub(crate) struct StageState {
     pub workdir_set: bool,
     /// Paths of the build context this stage reads (`ctxPaths`).
     pub context_paths: BTreeSet<String>,
+    /// Paths of this stage's result that commands read (`paths`), shared with the stages
+    /// built on it.
+    pub paths: PathSet,
     /// Prefix progress names with the platform (multi-platform builds).
     pub prefix_platform: bool,
     /// SOURCE_DATE_EPOCH as UnixNano for created files, RFC 3339 for history.
@@ -121,6 +141,7 @@ impl StageState {
             healthcheck_at: None,
             workdir_set: false,
             context_paths: BTreeSet::new(),
+            paths: PathSet::default(),
             prefix_platform: false,
             epoch: None,
             onbuild: false,
@@ -227,7 +248,8 @@ impl StageState {
     }
 
     /// Apply the base image's config to the state, as toDispatchState does before dispatching.
-    pub(crate) fn apply_base_config(&mut self) {
+    /// The error is a working directory the stage's OS refuses (`normalizing workdir: …`).
+    pub(crate) fn apply_base_config(&mut self) -> Result<(), String> {
         if self.image.env_value("PATH").is_none() && self.platform.os != "windows" {
             let path = format!("PATH={}", super::image::default_path_env(&self.platform.os));
             self.image.config.env.push(path);
@@ -238,19 +260,28 @@ impl StageState {
         }
         if !self.image.config.working_dir.is_empty() {
             let wd = self.image.config.working_dir.clone();
-            self.set_workdir(&wd);
+            self.set_workdir(&wd)?;
         }
         if !self.image.config.user.is_empty() {
             self.user = self.image.config.user.clone();
         }
+        Ok(())
     }
 
     /// `dispatchWorkdir` without the commit: update the config and state dir.
-    pub(super) fn set_workdir(&mut self, path: &str) -> String {
-        let wd = system_normalize_path(&self.image.config.working_dir, path, false);
-        self.image.config.working_dir = wd.clone();
+    /// The config keeps the OS's separators (backslashes on Windows), the state slashes.
+    pub(super) fn set_workdir(&mut self, path: &str) -> Result<String, String> {
+        let config =
+            system_normalize_workdir(&self.image.config.working_dir, path, &self.platform.os)
+                .map_err(|e| format!("normalizing workdir: {e}"))?;
+        let wd = if self.platform.os == "windows" {
+            to_slash_windows(&config)
+        } else {
+            config.clone()
+        };
+        self.image.config.working_dir = config;
         self.dir = wd.clone();
-        wd
+        Ok(wd)
     }
 
     /// `withShell`: the stage's SHELL (or the OS default) plus the command line joined by spaces.
@@ -285,7 +316,7 @@ pub(super) fn test_stage() -> StageState {
         None,
         ImageConfig::empty(&p),
     );
-    s.apply_base_config();
+    s.apply_base_config().expect("a linux stage's workdir");
     s
 }
 
@@ -307,5 +338,22 @@ mod tests {
         assert_eq!(s.progress_name_for("COPY a b", None), "[2/3] COPY a b");
         s.cmd_total = 0;
         assert_eq!(s.progress_name_for("FROM x", None), "FROM x");
+    }
+
+    /// Issue 11: COPY --link named its merge by decrementing `cmd_index` and counting again.
+    /// The second op of a step now borrows the state immutably, so it cannot move the count.
+    #[test]
+    fn cmd_index_is_not_decremented_for_the_second_op_of_a_step() {
+        let mut s = test_stage();
+        s.cmd_total = 3;
+        assert_eq!(
+            s.progress_name_for("COPY a b", None),
+            "[build 1/3] COPY a b"
+        );
+        assert_eq!(
+            s.progress_name_again("LINK COPY a b", None),
+            "[build 1/3] LINK COPY a b"
+        );
+        assert_eq!(s.progress_name_for("RUN x", None), "[build 2/3] RUN x");
     }
 }

@@ -15,16 +15,18 @@ use crate::syntax::Diagnostic;
 use super::bridge::{Bridge, BridgeError};
 use super::error::FrontendError;
 use super::local_source::DockerfileSource;
+use super::main_context::MainContext;
 use super::opts::{BuildOpts, ResolveMode};
 use super::status::{line_ranges, ErrorSource};
 
 /// The converter's options for one platform of this build. `llb_caps` are the daemon's (Ping), which
-/// decide some of the LLB the reference emits.
+/// decide some of the LLB the reference emits; `main` is the build context.
 pub(crate) fn convert_options(
     opts: &BuildOpts,
     target_platform: Option<Platform>,
     dockerfile: &DockerfileSource,
     llb_caps: Option<BTreeSet<String>>,
+    main: &MainContext,
 ) -> ConvertOptions {
     ConvertOptions {
         build: opts.build.clone(),
@@ -37,6 +39,8 @@ pub(crate) fn convert_options(
         llb_caps,
         stage_epoch: None,
         all_stages: false,
+        main_context: main.context.clone(),
+        named_contexts: Some(opts.named_contexts.clone()),
     }
 }
 
@@ -47,10 +51,11 @@ pub(crate) fn convert_options(
 pub(crate) async fn resolve_all<'a>(
     bridge: &Bridge,
     caps: &super::Caps,
+    build_opts: &BuildOpts,
     parsed: &'a Dockerfile,
     options: &'a mut ConvertOptions,
-    resolve_mode: ResolveMode,
 ) -> Result<(convert::Plan<'a>, ResolvedImages), PlanError> {
+    let resolve_mode = build_opts.build.image_resolve_mode;
     let request = convert::plan(parsed, options, &ResolvedImages::new())
         .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
         .epoch_request()
@@ -66,17 +71,37 @@ pub(crate) async fn resolve_all<'a>(
     loop {
         let plan = convert::plan(parsed, options, &images)
             .map_err(|e| PlanError::Dockerfile(Box::new(e)))?;
-        if plan.requests().is_empty() {
+        if plan.requests().is_empty() && plan.context_requests().is_empty() {
             return Ok((plan, images));
         }
-        resolve_images(bridge, plan.requests().to_vec(), resolve_mode, &mut images)
+        let contexts = plan.context_requests().to_vec();
+        let requests = plan.requests().to_vec();
+        // Named contexts are loaded in the same round as the base images, as the reference
+        // loads them (resolveReachableStages).
+        let loaded = async {
+            super::named_context::load_contexts(
+                bridge,
+                build_opts,
+                contexts,
+                resolve_mode,
+                &mut images,
+            )
             .await
-            .map_err(|e| match e {
-                ResolveError::Image(request, why) => {
-                    PlanError::Dockerfile(Box::new(request.resolve_error(&why)))
-                }
-                ResolveError::Bridge(e) => PlanError::Frontend(FrontendError::Bridge(e)),
-            })?;
+            .map_err(ResolveError::from)?;
+            resolve_images(bridge, requests, resolve_mode, &mut images).await
+        };
+        loaded.await.map_err(|e| match e {
+            ResolveError::Image(request, why) => {
+                PlanError::Dockerfile(Box::new(request.resolve_error(&why)))
+            }
+            ResolveError::Context(request, why) => PlanError::Dockerfile(Box::new(ConvertError {
+                message: why,
+                location: Some(request.location),
+                also_at: Vec::new(),
+                warnings: Vec::new(),
+            })),
+            ResolveError::Bridge(e) => PlanError::Frontend(FrontendError::Bridge(e)),
+        })?;
     }
 }
 
@@ -92,6 +117,8 @@ pub(crate) enum PlanError {
 pub(crate) enum ResolveError {
     /// BuildKit could not resolve this image (e.g. not found): the Dockerfile's fault.
     Image(Box<ImageRequest>, String),
+    /// A named context could not be loaded: located at the stage that names it.
+    Context(Box<convert::ContextRequest>, String),
     /// The connection to BuildKit failed.
     Bridge(BridgeError),
 }
@@ -151,9 +178,23 @@ pub(crate) async fn resolve_images(
 }
 
 /// A converter error: located in the Dockerfile when the converter knows the instruction.
+/// Further locations (a dependency cycle's commands) become snippets of their own after it.
 pub(crate) fn convert_error(err: ConvertError, dockerfile: &DockerfileSource) -> FrontendError {
     match err.diagnostic(&dockerfile.filename, &dockerfile.data) {
-        Some(diagnostic) => parse_error(diagnostic, dockerfile),
+        Some(diagnostic) => match parse_error(diagnostic, dockerfile) {
+            FrontendError::Dockerfile {
+                message,
+                mut location,
+            } => {
+                location.also = err
+                    .also_at
+                    .iter()
+                    .map(|l| line_ranges(l.start_line, l.end_line))
+                    .collect();
+                FrontendError::Dockerfile { message, location }
+            }
+            other => other,
+        },
         None => FrontendError::Convert(err.message),
     }
 }
@@ -178,6 +219,7 @@ pub fn parse_error(diagnostic: Diagnostic, dockerfile: &DockerfileSource) -> Fro
             data: dockerfile.data.clone(),
             definition: Some(dockerfile.definition.clone()),
             ranges,
+            also: Vec::new(),
         }),
     }
 }
@@ -225,7 +267,7 @@ mod tests {
         use prost::Message;
         def.def
             .iter()
-            .filter_map(|bytes| match pb::Op::decode(bytes.as_slice()).ok()?.op? {
+            .filter_map(|bytes| match pb::Op::decode(&bytes[..]).ok()?.op? {
                 pb::op::Op::Source(s) if s.identifier.starts_with("docker-image://") => {
                     Some(s.identifier)
                 }
@@ -268,6 +310,52 @@ mod tests {
                 assert_eq!(location.ranges[0].start.unwrap().line, 2);
             }
             other => panic!("not located: {other:?}"),
+        }
+    }
+
+    /// Regression (scripts/bad-input.sh, copy-from-cycle-three): the reference shows one snippet
+    /// per command along the cycle, the closing command first; we showed only that one.
+    #[test]
+    fn a_cycle_names_every_command_along_it() {
+        let text =
+            "FROM busybox AS a\nCOPY --from=c /x /x\nFROM busybox AS b\nCOPY --from=a /x /y\n\
+                    FROM busybox AS c\nCOPY --from=b /x /z\n";
+        let err = convert_offline(text, &BTreeMap::new()).unwrap_err();
+        let lines = |ranges: &[pb::Range]| -> Vec<i32> {
+            ranges.iter().map(|r| r.start.unwrap().line).collect()
+        };
+        match convert_error(err, &dockerfile(text)) {
+            FrontendError::Dockerfile { message, location } => {
+                assert_eq!(message, "circular dependency detected on stage: a");
+                assert_eq!(lines(&location.ranges), [4]);
+                let also: Vec<Vec<i32>> = location.also.iter().map(|r| lines(r)).collect();
+                assert_eq!(also, [vec![6], vec![2]]);
+            }
+            other => panic!("not located: {other:?}"),
+        }
+    }
+
+    /// Regression (scripts/bad-input.sh, add-checksum-bad-digest): a malformed ADD --checksum
+    /// reached the daemon and failed unlocated at solve time; the reference parses it first.
+    #[test]
+    fn a_bad_add_checksum_is_a_located_error() {
+        for (checksum, want) in [
+            ("sha256:xyz", "invalid checksum digest length"),
+            (
+                "md5:d41d8cd98f00b204e9800998ecf8427e",
+                "unsupported digest algorithm",
+            ),
+            ("nocolon", "invalid checksum digest format"),
+        ] {
+            let text = format!("FROM scratch\nADD --checksum={checksum} http://127.0.0.1/x /x\n");
+            let err = convert_offline(&text, &BTreeMap::new()).unwrap_err();
+            match convert_error(err, &dockerfile(&text)) {
+                FrontendError::Dockerfile { message, location } => {
+                    assert_eq!(message, want);
+                    assert_eq!(location.ranges[0].start.unwrap().line, 2);
+                }
+                other => panic!("{checksum}: not located: {other:?}"),
+            }
         }
     }
 
@@ -462,5 +550,26 @@ mod tests {
             status.message,
             "dockerfile parse error on line 2: unknown instruction: RUNN (did you mean RUN?)"
         );
+    }
+
+    /// The reference's text comes first, verbatim; our hint follows it in parentheses.
+    #[test]
+    fn parse_error_messages_are_the_reference_text_then_our_hint() {
+        for (text, reference) in [
+            (
+                "FROM scratch\nCOPY --nosuch=1 a /\n",
+                "dockerfile parse error on line 2: unknown flag: --nosuch",
+            ),
+            (
+                "FROM scratch\nBADCMD\n",
+                "dockerfile parse error on line 2: unknown instruction: BADCMD",
+            ),
+        ] {
+            let diagnostic =
+                crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap_err();
+            let hint = diagnostic.hint.clone().expect("a hint");
+            let status = parse_error(diagnostic, &dockerfile(text)).to_status();
+            assert_eq!(status.message, format!("{reference} ({hint})"));
+        }
     }
 }

@@ -212,6 +212,47 @@ fn newest_regular_file(mut r: impl Read) -> Option<i64> {
     }
 }
 
+/// `tar.NewReader(header).Next()` succeeds: the first entry's header (after any PAX or GNU
+/// long-name records, which must fit) reads, with a valid checksum and numeric fields.
+pub(super) fn starts_with_tar_entry(mut r: &[u8]) -> bool {
+    let mut block = [0u8; 512];
+    loop {
+        if read_block(&mut r, &mut block) != Some(true) || block.iter().all(|&b| b == 0) {
+            return false;
+        }
+        if !checksum_ok(&block) {
+            return false;
+        }
+        let fields = [
+            &block[100..108],
+            &block[108..116],
+            &block[116..124],
+            &block[124..136],
+            &block[136..148],
+        ];
+        let Some(size) = fields
+            .iter()
+            .map(|f| numeric(f))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v[3])
+        else {
+            return false;
+        };
+        match block[156] {
+            b'x' => match read_data(&mut r, size) {
+                Some(data) if pax_records(&data).is_some() => continue,
+                _ => return false,
+            },
+            b'L' | b'K' => {
+                if read_data(&mut r, size).is_none() {
+                    return false;
+                }
+            }
+            _ => return size >= 0,
+        }
+    }
+}
+
 /// One whole block; `false` at a clean end of the stream, none when it ends inside one.
 fn read_block(r: &mut impl Read, block: &mut [u8; 512]) -> Option<bool> {
     let mut filled = 0;
@@ -410,6 +451,32 @@ mod tests {
         entry(&mut only_dirs, "d/", b'5', 0o755, b"", 5);
         assert_eq!(archive_time(&only_dirs), None);
         assert_eq!(archive_time(b"BZh91AY&SY"), None);
+    }
+
+    #[test]
+    fn a_first_tar_header_is_found_as_archive_tar_finds_it() {
+        let tar = sample();
+        assert!(starts_with_tar_entry(&tar[..1024]));
+        assert!(starts_with_tar_entry(&tar[..512]), "the header alone");
+        assert!(!starts_with_tar_entry(&tar[..511]));
+        assert!(!starts_with_tar_entry(&[0u8; 1024]), "end blocks only");
+        let mut bad = tar.clone();
+        bad[10] ^= 1;
+        assert!(!starts_with_tar_entry(&bad[..1024]), "a bad checksum");
+        // A PAX header is read through to the entry it describes.
+        let mut pax = Vec::new();
+        entry(
+            &mut pax,
+            "PaxHeaders/c",
+            b'x',
+            0o644,
+            b"20 mtime=1750000000\n",
+            0,
+        );
+        assert!(!starts_with_tar_entry(&pax), "nothing after the PAX header");
+        entry(&mut pax, "c", b'0', 0o644, b"c", 1);
+        assert!(starts_with_tar_entry(&pax[..1536]));
+        assert!(!starts_with_tar_entry(b"FROM busybox\nRUN true\n"));
     }
 
     #[test]

@@ -20,6 +20,13 @@ pub enum FrontendError {
     ReadDockerignore(BridgeError),
     #[error(transparent)]
     Bridge(#[from] BridgeError),
+    /// A daemon call made to find the main build context failed, in the reference's words
+    /// (`failed to resolve httpcontext`, `failed to read downloaded context`).
+    #[error("{what}: {source}")]
+    MainContext {
+        what: &'static str,
+        source: BridgeError,
+    },
     /// A conversion error the converter could not locate in the Dockerfile.
     #[error("{0}")]
     Convert(String),
@@ -29,8 +36,6 @@ pub enum FrontendError {
         message: String,
         location: Box<ErrorSource>,
     },
-    #[error("{0} is not supported by the dockerfile-llb frontend")]
-    Unsupported(String),
     #[error("unsupported request {0}")]
     UnsupportedSubrequest(String),
     /// A `frontend.caps` entry we do not have (`errdefs.UnsupportedFrontendCapError`).
@@ -65,9 +70,6 @@ impl FrontendError {
                 out.details.extend(forwarded_details(status));
                 out
             }
-            FrontendError::Unsupported(_) => {
-                error_status(tonic::Code::Unknown, self.to_string(), None)
-            }
             FrontendError::Convert(message) => {
                 error_status(tonic::Code::Unknown, message.clone(), None)
             }
@@ -81,7 +83,8 @@ impl FrontendError {
             }
             FrontendError::ReadDockerfile(e)
             | FrontendError::ReadDockerignore(e)
-            | FrontendError::Bridge(e) => {
+            | FrontendError::Bridge(e)
+            | FrontendError::MainContext { source: e, .. } => {
                 let mut status = error_status(tonic::Code::Unknown, self.to_string(), None);
                 if let BridgeError::Rpc { status: rpc, .. } = e {
                     status.code = match rpc.code() {

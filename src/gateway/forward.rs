@@ -115,6 +115,7 @@ pub(crate) async fn forward(
                 data: dockerfile.data.clone(),
                 definition: Some(dockerfile.definition.clone()),
                 ranges: line_ranges(line, line),
+                also: Vec::new(),
             })),
         },
     })

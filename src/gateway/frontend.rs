@@ -1,5 +1,6 @@
-//! The frontend flow BuildKit drives (`dockerfile-llb frontend`): Ping, resolve options, read the
-//! Dockerfile from the client's `dockerfile` local, convert it (resolving base images between the two
+//! The frontend flow BuildKit drives (`dockerfile-llb frontend`): Ping, resolve options, find the
+//! build context (`main_context`), read the Dockerfile from the client's `dockerfile` local (or
+//! the git or HTTP context, or the `dockerfile` input), convert it (resolving base images between the two
 //! conversion phases), Solve, and Return the result or a located error. Exactly one Return per run.
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use super::conversion::{self, convert_options, parse_error, PlanError};
 use super::error::FrontendError;
 use super::forward;
 use super::local_source::{lowercase_dockerfile, DockerfileSource, LocalRead};
+use super::main_context::{self, MainContext};
 use super::opts::{BuildOpts, FrontendOpts};
 use super::sbom::{self, Scanner};
 use super::status::line_ranges;
@@ -54,9 +56,17 @@ pub async fn build(
         return Err(FrontendError::UnsupportedFrontendCap(unsupported.clone()));
     }
     let inputs = frontend_inputs(bridge, &caps).await?;
+    let main = main_context::init(bridge, opts, build_opts.build.git_advice, &inputs).await?;
+    let mut build_opts = build_opts;
+    if let Some(filename) = &main.filename {
+        build_opts.filename = filename.clone();
+    }
+    // A git or HTTP context holds the Dockerfile, else the `dockerfile` input does;
     // `dockerfilekey` forces the local, as in the reference.
-    let dockerfile_input = inputs
-        .get("dockerfile")
+    let dockerfile_input = main
+        .dockerfile
+        .as_ref()
+        .or_else(|| inputs.get("dockerfile"))
         .filter(|_| opts.get("dockerfilekey").is_none());
     let dockerfile = read_dockerfile(bridge, &build_opts, dockerfile_input).await?;
     // Before subrequests, as in the reference: the frontend forwarded to answers those too.
@@ -66,7 +76,6 @@ pub async fn build(
     if let Some(unsupported) = caps_error {
         return Err(FrontendError::UnsupportedFrontendCap(unsupported));
     }
-    refuse_unsupported(opts, &inputs)?;
     let parse = || {
         instructions::parse_dockerfile(&dockerfile.data, &dockerfile.filename)
             .map_err(|d| parse_error(d, &dockerfile))
@@ -74,11 +83,11 @@ pub async fn build(
     // Like the reference, subrequests are answered after the Dockerfile is read; the outline
     // is a conversion, which reports its build checks as a build does.
     match build_opts.request_id.as_deref() {
-        None | Some(subrequests::OUTLINE) => {}
+        None | Some(subrequests::OUTLINE) | Some(subrequests::CONVERT_LLB) => {}
         Some(subrequests::DESCRIBE) => return Ok(subrequests::describe()),
         Some(subrequests::TARGETS) => return Ok(subrequests::targets(&parse()?, &dockerfile.data)),
         Some(subrequests::LINT) => {
-            let found = lint(bridge, &build_opts, &dockerfile, &caps).await?;
+            let found = lint(bridge, &build_opts, &dockerfile, &caps, &main).await?;
             return Ok(subrequests::lint(&dockerfile, &found));
         }
         Some(other) => return Err(FrontendError::UnsupportedSubrequest(other.to_string())),
@@ -90,16 +99,32 @@ pub async fn build(
         warnings: early,
         directives,
     } = instructions::parse_dockerfile_report(&dockerfile.data, &dockerfile.filename);
-    let check = convert::check_config(&directives, &build_opts.build)
-        .map_err(|e| conversion::convert_error(e, &dockerfile))?;
+    let check = convert::check_config(&directives, &build_opts.build).map_err(|e| {
+        let e = convert::check_config_error_hinted(e, &directives, &dockerfile.data);
+        conversion::convert_error(e, &dockerfile)
+    })?;
     if caps.has_frontend("gateway.warnings") {
         send_warnings(bridge, &dockerfile, &check.filter(early)).await;
     }
     let parsed = parsed.map_err(|d| parse_error(d, &dockerfile))?;
-    if build_opts.request_id.as_deref() == Some(subrequests::OUTLINE) {
-        return outline(bridge, &build_opts, &dockerfile, &parsed, &caps).await;
+    match build_opts.request_id.as_deref() {
+        Some(subrequests::OUTLINE) => {
+            let converted =
+                convert_for_subrequest(bridge, &build_opts, &dockerfile, &parsed, &caps, &main);
+            return Ok(subrequests::outline(
+                &converted.await?.outline,
+                &dockerfile.data,
+            ));
+        }
+        Some(subrequests::CONVERT_LLB) => {
+            let converted =
+                convert_for_subrequest(bridge, &build_opts, &dockerfile, &parsed, &caps, &main);
+            return subrequests::convert_llb(&converted.await?.definition)
+                .map_err(FrontendError::Convert);
+        }
+        _ => {}
     }
-    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps).await
+    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps, &main).await
 }
 
 /// `frontend.lint`: the checks are collected, not sent, and the conversion's error is a
@@ -109,6 +134,7 @@ async fn lint(
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
     caps: &Caps,
+    main: &MainContext,
 ) -> Result<subrequests::Lint, FrontendError> {
     let (parsed, found) = match subrequests::Lint::parse(dockerfile, &opts.build) {
         Ok(parsed) => parsed,
@@ -119,34 +145,30 @@ async fn lint(
         None,
         dockerfile,
         Some(caps.llb.clone()),
+        main,
     ));
-    let planned = conversion::resolve_all(
-        bridge,
-        caps,
-        &parsed,
-        &mut options,
-        opts.build.image_resolve_mode,
-    )
-    .await;
+    let planned = conversion::resolve_all(bridge, caps, opts, &parsed, &mut options).await;
     let (plan, images) = match planned {
         Ok(planned) => planned,
         Err(PlanError::Frontend(e)) => return Err(e),
         Err(PlanError::Dockerfile(e)) => return Ok(found.ended(*e)),
     };
-    let excludes = context_excludes(bridge, opts, dockerfile).await?;
+    let excludes = context_excludes(bridge, opts, dockerfile, main).await?;
     Ok(found.converted(plan.convert(&images, &excludes)))
 }
 
-/// `frontend.outline`: the reference converts the target without a target platform (so for
-/// the build platform, one platform only) and outlines what the conversion used.
-async fn outline(
+/// `frontend.outline` and `frontend.convertllb`: the reference converts the target without a
+/// target platform (so for the build platform, one platform only), reporting its build checks
+/// as a build does, and outlines what the conversion used or writes out its definition.
+async fn convert_for_subrequest(
     bridge: &Bridge,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
     parsed: &Dockerfile,
     caps: &Caps,
-) -> Result<gw::Result, FrontendError> {
-    let mut options = convert_options(opts, None, dockerfile, Some(caps.llb.clone()));
+    main: &MainContext,
+) -> Result<convert::Converted, FrontendError> {
+    let mut options = convert_options(opts, None, dockerfile, Some(caps.llb.clone()), main);
     options.build.multi_platform = false;
     let report = caps.has_frontend("gateway.warnings");
     let converted = convert_platform(
@@ -156,11 +178,12 @@ async fn outline(
         dockerfile,
         parsed,
         &mut options,
+        main,
         &mut None,
         report,
     )
     .await?;
-    Ok(subrequests::outline(&converted.outline, &dockerfile.data))
+    Ok(converted)
 }
 
 /// One platform's conversion: its base images resolved, then the context's `.dockerignore`
@@ -175,11 +198,11 @@ async fn convert_platform(
     dockerfile: &DockerfileSource,
     parsed: &Dockerfile,
     options: &mut convert::ConvertOptions,
+    main: &MainContext,
     excludes: &mut Option<Vec<String>>,
     report: bool,
 ) -> Result<convert::Converted, FrontendError> {
-    let planned =
-        conversion::resolve_all(bridge, caps, parsed, options, opts.build.image_resolve_mode).await;
+    let planned = conversion::resolve_all(bridge, caps, opts, parsed, options).await;
     let (plan, images) = match planned {
         Ok(planned) => planned,
         Err(PlanError::Frontend(e)) => return Err(e),
@@ -191,7 +214,7 @@ async fn convert_platform(
         }
     };
     if excludes.is_none() {
-        *excludes = Some(context_excludes(bridge, opts, dockerfile).await?);
+        *excludes = Some(context_excludes(bridge, opts, dockerfile, main).await?);
     }
     match plan.convert(&images, excludes.as_deref().unwrap_or_default()) {
         Ok(converted) => {
@@ -210,8 +233,8 @@ async fn convert_platform(
 }
 
 /// Reads the Dockerfile the way the reference does (frontend/dockerui/config.go `ReadEntrypoint`):
-/// solve a `local://dockerfile` source that follows only the needed paths (or the `dockerfile`
-/// frontend input, when the caller passed one), then ReadFile it, falling back to the lower-case
+/// solve a `local://dockerfile` source that follows only the needed paths (or `input`: a git or
+/// HTTP context, or the `dockerfile` frontend input), then ReadFile it, falling back to the lower-case
 /// `dockerfile`. The source map keeps the requested name either way, as the reference does.
 pub(crate) async fn read_dockerfile(
     bridge: &Bridge,
@@ -328,36 +351,18 @@ fn check_frontend_caps(requested: Option<&str>) -> (bool, Option<String>) {
     (forward, first)
 }
 
-/// Options this frontend refuses rather than silently ignoring them.
-fn refuse_unsupported(
-    opts: &FrontendOpts,
-    inputs: &BTreeMap<String, pb::Definition>,
-) -> Result<(), FrontendError> {
-    if let Some(key) = opts.0.keys().find(|k| k.starts_with("context:")) {
-        return Err(FrontendError::Unsupported(format!("named context {key:?}")));
-    }
-    // The converter has no place for these yet; ignoring them would build something else.
-    for key in ["contextsubdir"] {
-        if opts.get(key).is_some_and(|v| !v.is_empty()) {
-            return Err(FrontendError::Unsupported(format!("the {key} option")));
-        }
-    }
-    if inputs.contains_key("context") {
-        return Err(FrontendError::Unsupported(
-            "a build context passed as a frontend input".to_string(),
-        ));
-    }
-    Ok(())
-}
-
 /// The exclude patterns for the main context: `<Dockerfile>.dockerignore` if present, otherwise the
 /// context's own `.dockerignore`, read with a source that transfers only that file. A missing file
-/// means no patterns.
+/// means no patterns, and so does a context that is not the local one (`DockerIgnorePatterns`).
 pub(crate) async fn context_excludes(
     bridge: &Bridge,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
+    main: &MainContext,
 ) -> Result<Vec<String>, FrontendError> {
+    if !main.is_local() {
+        return Ok(Vec::new());
+    }
     if let Some(data) = &dockerfile.dockerignore {
         return Ok(dockerignore::exclude_patterns(data));
     }
@@ -384,6 +389,7 @@ async fn convert_and_solve(
     dockerfile: &DockerfileSource,
     parsed: &Dockerfile,
     caps: &Caps,
+    main: &MainContext,
 ) -> Result<gw::Result, FrontendError> {
     let mut excludes: Option<Vec<String>> = None;
     let scanner = match &opts.sbom {
@@ -400,8 +406,13 @@ async fn convert_and_solve(
     };
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
-        let mut options =
-            convert_options(opts, platform.clone(), dockerfile, Some(caps.llb.clone()));
+        let mut options = convert_options(
+            opts,
+            platform.clone(),
+            dockerfile,
+            Some(caps.llb.clone()),
+            main,
+        );
         // Like the reference, only the first platform's conversion reports warnings.
         let report = solved.is_empty() && caps.has_frontend("gateway.warnings");
         let converted = convert_platform(
@@ -411,6 +422,7 @@ async fn convert_and_solve(
             dockerfile,
             parsed,
             &mut options,
+            main,
             &mut excludes,
             report,
         )
@@ -577,10 +589,6 @@ fn oci_platform_json(p: &Platform) -> serde_json::Value {
 mod tests {
     use super::*;
 
-    fn opts(pairs: &[(&str, &str)]) -> FrontendOpts {
-        FrontendOpts::from_pairs(pairs)
-    }
-
     #[test]
     fn frontend_caps_are_checked_like_the_reference() {
         assert_eq!(check_frontend_caps(None), (false, None));
@@ -630,30 +638,5 @@ mod tests {
         let located = request(Diagnostic::warning("m", at).with_rule(rule, at));
         assert_eq!(located.short, b"InvalidBaseImagePlatform: m (line 2)");
         assert_eq!(located.ranges, line_ranges(2, 2));
-    }
-
-    #[test]
-    fn options_the_converter_cannot_honour_are_refused() {
-        let none = BTreeMap::new();
-        let honoured = [
-            ("target", "x"),
-            ("ulimit", "nofile=1024:1024"),
-            ("cgroup-parent", "/custom"),
-            ("contextsubdir", ""),
-        ];
-        assert!(refuse_unsupported(&opts(&honoured), &none).is_ok());
-        for (key, value) in [
-            ("context:base", "docker-image://alpine"),
-            ("contextsubdir", "sub"),
-        ] {
-            let err = refuse_unsupported(&opts(&[(key, value)]), &none).unwrap_err();
-            assert!(
-                err.to_string()
-                    .ends_with("is not supported by the dockerfile-llb frontend"),
-                "{err}"
-            );
-        }
-        let with_context = BTreeMap::from([("context".to_string(), pb::Definition::default())]);
-        assert!(refuse_unsupported(&opts(&[]), &with_context).is_err());
     }
 }

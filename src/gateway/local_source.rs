@@ -15,8 +15,8 @@ pub struct LocalRead {
     /// The only paths transferred (`local.followpaths`).
     pub follow_paths: Vec<String>,
     pub shared_key_hint: String,
-    /// Progress name, shown as `[internal] <name>`.
-    pub internal_name: String,
+    /// Progress name (`[internal] load .dockerignore`).
+    pub progress_name: String,
 }
 
 impl LocalRead {
@@ -32,7 +32,7 @@ impl LocalRead {
             session_id: session_id.to_string(),
             follow_paths,
             shared_key_hint: local_name.to_string(),
-            internal_name: format!("load build definition from {filename}"),
+            progress_name: format!("[internal] load build definition from {filename}"),
         }
     }
 
@@ -43,7 +43,22 @@ impl LocalRead {
             session_id: session_id.to_string(),
             follow_paths: vec![".dockerignore".to_string()],
             shared_key_hint: format!("{local_name}-.dockerignore"),
-            internal_name: "load .dockerignore".to_string(),
+            progress_name: "[internal] load .dockerignore".to_string(),
+        }
+    }
+
+    /// Reading the `.dockerignore` of a local named context (`context:<key>=local:<name>`).
+    pub(crate) fn named_context_dockerignore(
+        local_name: &str,
+        session_id: &str,
+        key: &str,
+    ) -> LocalRead {
+        LocalRead {
+            local_name: local_name.to_string(),
+            session_id: session_id.to_string(),
+            follow_paths: vec![".dockerignore".to_string()],
+            shared_key_hint: format!("context:{key}-.dockerignore"),
+            progress_name: format!("[context {key}] load .dockerignore"),
         }
     }
 
@@ -53,7 +68,7 @@ impl LocalRead {
             .follow_paths(&self.follow_paths)
             .shared_key_hint(&self.shared_key_hint)
             .differ("none", false)
-            .custom_name(format!("[internal] {}", self.internal_name));
+            .custom_name(self.progress_name.clone());
         if !self.session_id.is_empty() {
             source = source.session(&self.session_id);
         }
@@ -92,7 +107,7 @@ mod tests {
     use prost::Message;
 
     fn source_op(def: &pb::Definition) -> pb::SourceOp {
-        let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
+        let op = pb::Op::decode(&def.def[0][..]).unwrap();
         match op.op {
             Some(pb::op::Op::Source(s)) => s,
             other => panic!("not a source op: {other:?}"),
@@ -116,7 +131,7 @@ mod tests {
             def.metadata[&digest].description["llb.customname"],
             "[internal] load build definition from Dockerfile"
         );
-        let terminal = pb::Op::decode(def.def[1].as_slice()).unwrap();
+        let terminal = pb::Op::decode(&def.def[1][..]).unwrap();
         assert_eq!(terminal.inputs, vec![pb::Input { digest, index: 0 }]);
         assert_eq!(terminal.op, None);
     }

@@ -145,6 +145,12 @@ pub struct BuildOpts {
     pub local_session_ids: BTreeMap<String, String>,
     /// `attest:sbom`: scan the result with this scanner image.
     pub(crate) sbom: Option<SbomOpts>,
+    /// `context:<name>`: named contexts, by name (`NAME` or `NAME::PLATFORM`).
+    pub named_contexts: BTreeMap<String, String>,
+    /// `sharedkey:localdir:<name>`: the shared key of a local named context.
+    pub local_shared_keys: BTreeMap<String, String>,
+    /// `input-metadata:<input>`: JSON metadata (the image config) of a frontend input.
+    pub input_metadata: BTreeMap<String, String>,
 }
 
 /// The SBOM scanner asked for (dockerui `SBOM`).
@@ -274,6 +280,9 @@ impl BuildOpts {
             session_id: session_id.to_string(),
             local_session_ids: opts.with_prefix("local-sessionid:"),
             sbom: parse_sbom(opts)?,
+            named_contexts: opts.with_prefix("context:"),
+            local_shared_keys: opts.with_prefix("sharedkey:localdir:"),
+            input_metadata: opts.with_prefix("input-metadata:"),
         })
     }
 

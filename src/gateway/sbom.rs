@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::convert::SbomTargets;
-use crate::llb::{self, Exec, Mount, OpOptions, Platform, Source};
+use crate::llb::{self, Exec, FileOp, Mkdir, Mount, OpOptions, Platform, Source};
 use crate::proto::moby::buildkit::v1::frontend as gw;
 
 use super::bridge::Bridge;
@@ -131,6 +131,18 @@ impl Scanner {
         }
         let reference = llb::normalize_image_ref(&self.image).unwrap_or_else(|| self.image.clone());
         let image = Source::image(reference).platform(platform.clone()).build();
+        let tmp = if platform.os == "windows" {
+            // `scannerTmpMount`: Windows has no tmpfs, so the image's own /tmp (made when
+            // missing), with the scan's changes thrown away.
+            let made = FileOp::new(image.clone())
+                .mkdir(Mkdir::new("/tmp", 0o777).make_parents(true))
+                .platform(platform.clone())
+                .build()
+                .map_err(|e| FrontendError::Convert(format!("sbom scanner: {e}")))?;
+            Mount::bind("/tmp", made).selector("/tmp").no_output()
+        } else {
+            Mount::tmpfs("/tmp")
+        };
         let mut exec = Exec::new(self.args.clone())
             .root(image)
             .cwd(crate::go::path::clean_path(&format!("/{}", self.workdir)))
@@ -139,7 +151,7 @@ impl Scanner {
                 "[{platform_id}] generating sbom using {}",
                 self.image
             ))
-            .mount(Mount::tmpfs("/tmp"))
+            .mount(tmp)
             .mount(
                 Mount::bind(format!("{SRC_DIR}core/{CORE_NAME}"), targets.core.clone()).readonly(),
             );
@@ -237,5 +249,75 @@ mod tests {
             .to_json()
             .to_string();
         assert!(!json.contains("BUILDKIT_SCAN_SOURCE_EXTRAS"), "{json}");
+    }
+
+    #[test]
+    fn a_windows_scanner_mounts_its_own_tmp_not_a_tmpfs() {
+        let scan = |platform: &str| {
+            let scanner = Scanner {
+                image: "docker.io/library/scanner:latest".into(),
+                args: vec!["scan".into()],
+                env: Vec::new(),
+                workdir: String::new(),
+                params: Vec::new(),
+                platform: Platform::parse(platform).unwrap(),
+            };
+            let targets = SbomTargets {
+                core: Some(Source::image("docker.io/library/busybox:latest").build()),
+                extras: BTreeMap::new(),
+                ignore_cache: false,
+            };
+            scanner.scan("p", &targets).unwrap().into_pb()
+        };
+        let ops = |def: &crate::proto::pb::Definition| -> Vec<crate::proto::pb::Op> {
+            use prost::Message;
+            def.def
+                .iter()
+                .map(|b| crate::proto::pb::Op::decode(&b[..]).unwrap())
+                .collect()
+        };
+        let exec_of = |ops: &[crate::proto::pb::Op]| {
+            ops.iter()
+                .find_map(|op| match &op.op {
+                    Some(crate::proto::pb::op::Op::Exec(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let linux = ops(&scan("linux/amd64"));
+        let tmp = exec_of(&linux)
+            .mounts
+            .into_iter()
+            .find(|m| m.dest == "/tmp")
+            .unwrap();
+        assert_eq!(tmp.mount_type, crate::proto::pb::MountType::Tmpfs as i32);
+
+        let windows = ops(&scan("windows/amd64"));
+        let mkdir = windows
+            .iter()
+            .find_map(|op| match &op.op {
+                Some(crate::proto::pb::op::Op::File(f)) => Some(f.clone()),
+                _ => None,
+            })
+            .expect("a file op makes /tmp");
+        let Some(crate::proto::pb::file_action::Action::Mkdir(made)) = &mkdir.actions[0].action
+        else {
+            panic!("not a mkdir: {mkdir:?}");
+        };
+        assert_eq!(
+            (made.path.as_str(), made.mode, made.make_parents),
+            ("/tmp", 0o777, true)
+        );
+        let tmp = exec_of(&windows)
+            .mounts
+            .into_iter()
+            .find(|m| m.dest == "/tmp")
+            .unwrap();
+        assert_eq!(tmp.mount_type, crate::proto::pb::MountType::Bind as i32);
+        assert_eq!(
+            (tmp.selector.as_str(), tmp.output, tmp.readonly),
+            ("/tmp", -1, false)
+        );
+        assert!(tmp.input >= 0, "the made /tmp is the mount's input");
     }
 }

@@ -23,6 +23,9 @@ pub struct ErrorSource {
     /// The LLB the Dockerfile was read with (the reference's source map carries it).
     pub definition: Option<pb::Definition>,
     pub ranges: Vec<pb::Range>,
+    /// Further places in the same file, each sent as a source detail of its own after the first,
+    /// as the reference wraps an error with several locations (clients print one snippet each).
+    pub also: Vec<Vec<pb::Range>>,
 }
 
 /// A Status with code `code` (never 0: BuildKit reads 0 as success) and optional source details.
@@ -38,7 +41,7 @@ pub(crate) fn error_status(
     Status {
         code: code as i32,
         message,
-        details: source.map(source_detail).into_iter().collect(),
+        details: source.map(source_details).unwrap_or_default(),
     }
 }
 
@@ -308,7 +311,15 @@ fn source_info_json(info: &pb::SourceInfo) -> SourceInfoJson<'_> {
     }
 }
 
-fn source_detail(source: &ErrorSource) -> prost_types::Any {
+/// One `errdefs.Source` detail per place the error is at, the first place first.
+fn source_details(source: &ErrorSource) -> Vec<prost_types::Any> {
+    std::iter::once(&source.ranges)
+        .chain(&source.also)
+        .map(|ranges| source_detail(source, ranges))
+        .collect()
+}
+
+fn source_detail(source: &ErrorSource, ranges: &[pb::Range]) -> prost_types::Any {
     let json = SourceJson {
         info: SourceInfoJson {
             filename: &source.filename,
@@ -316,7 +327,7 @@ fn source_detail(source: &ErrorSource) -> prost_types::Any {
             definition: source.definition.as_ref().map(definition_json),
             language: "Dockerfile",
         },
-        ranges: ranges_json(&source.ranges),
+        ranges: ranges_json(ranges),
     };
     prost_types::Any {
         type_url: SOURCE_TYPE_URL.to_string(),
@@ -336,7 +347,7 @@ mod tests {
             filename: "Dockerfile".to_string(),
             data: b"FROM busybox\nRUNN x\n".to_vec(),
             definition: Some(pb::Definition {
-                def: vec![b"op".to_vec()],
+                def: vec![b"op".to_vec().into()],
                 metadata: BTreeMap::from([(
                     "sha256:aa".to_string(),
                     pb::OpMetadata {
@@ -356,6 +367,7 @@ mod tests {
                     character: 6,
                 }),
             }],
+            also: Vec::new(),
         };
         let status = error_status(
             tonic::Code::InvalidArgument,

@@ -1,8 +1,9 @@
 //! Subrequests (`requestid` opt): answers that are metadata, not a build (frontend/dockerui/requests.go,
 //! frontend/subrequests). buildx re-parses `result.json` with Go structs, so field names, `null`s and
 //! empty lists follow the Go encoding exactly; `result.txt` is the table Go's tabwriter prints.
-//! Served: `frontend.subrequests.describe`, `frontend.outline`, `frontend.targets` and
-//! `frontend.lint` (which, as in the reference, describe does not list); any other id is
+//! Served: `frontend.subrequests.describe`, `frontend.outline`, `frontend.targets`,
+//! `frontend.lint` and `frontend.convertllb` (the last two, as in the reference, not listed by
+//! describe: dockerui's describe names only outline, targets and itself); any other id is
 //! "unsupported".
 
 use std::io::Write as _;
@@ -19,11 +20,14 @@ use crate::syntax::Diagnostic;
 
 use super::local_source::DockerfileSource;
 
+pub(crate) const CONVERT_LLB: &str = "frontend.convertllb";
 pub(crate) const DESCRIBE: &str = "frontend.subrequests.describe";
 pub(crate) const LINT: &str = "frontend.lint";
 pub(crate) const OUTLINE: &str = "frontend.outline";
 pub(crate) const TARGETS: &str = "frontend.targets";
 const VERSION: &str = "1.0.0";
+/// `convertllb.SubrequestConvertLLBDefinition.Version`.
+const CONVERT_LLB_VERSION: &str = "0.1.0";
 
 /// `subrequests.Request`.
 #[derive(Serialize)]
@@ -445,7 +449,9 @@ pub fn lint(dockerfile: &DockerfileSource, found: &Lint) -> gw::Result {
         json!([source_info_json(&pb::SourceInfo {
             filename: dockerfile.filename.clone(),
             data: dockerfile.data.clone(),
-            definition: Some(dockerfile.definition.clone()),
+            // None offline (`dockerfile-llb check`), where no LLB read the Dockerfile.
+            definition: (dockerfile.definition != pb::Definition::default())
+                .then(|| dockerfile.definition.clone()),
             language: "Dockerfile".to_string(),
         })]),
     );
@@ -542,6 +548,41 @@ fn print_source(out: &mut Vec<u8>, filename: &str, data: &[u8], lines: LineRange
         out.push(b'\n');
     }
     out.extend_from_slice(b"--------------------\n");
+}
+
+/// `frontend.convertllb` (`convertllb.Result.ToResult`): the target's definition, each op
+/// through protojson under its digest, the metadata as llb.OpMetadata's encoding/json, the
+/// source map through protojson; `json.MarshalIndent` of that, and the version. No result.txt.
+pub fn convert_llb(definition: &pb::Definition) -> Result<gw::Result, String> {
+    let mut ops = std::collections::BTreeMap::new();
+    for op in &definition.def {
+        let digest = crate::llb::Digest::of(op).to_string();
+        ops.insert(digest, crate::proto::protojson::marshal("pb.Op", op)?);
+    }
+    let source = match &definition.source {
+        Some(source) => {
+            use prost::Message as _;
+            crate::proto::protojson::marshal("pb.Source", &source.encode_to_vec())?
+        }
+        None => Value::Object(Map::new()),
+    };
+    let result = json!({
+        "def": ops.into_iter().collect::<Map<_, _>>(),
+        "metadata": definition
+            .metadata
+            .iter()
+            .map(|(k, m)| (k.clone(), op_metadata_json(m)))
+            .collect::<Map<_, _>>(),
+        "source": source,
+    });
+    let mut out = gw::Result::default();
+    out.metadata
+        .insert("result.json".to_string(), to_json_indented(&result));
+    out.metadata.insert(
+        "version".to_string(),
+        CONVERT_LLB_VERSION.as_bytes().to_vec(),
+    );
+    Ok(out)
 }
 
 /// `pb.SourceInfo` as encoding/json writes the generated struct: zero fields left out, bytes in

@@ -109,6 +109,95 @@ pub(crate) fn system_normalize_path(parent: &str, new_path: &str, keep_slash: bo
     p
 }
 
+/// util/system `NormalizePath` for the stage's OS: on Windows a backslash is a separator and
+/// a `C:` drive is removed (any other drive, `C:` alone and UNC paths are refused, with the
+/// reference's text); elsewhere [`system_normalize_path`]. The result has slashes.
+pub(crate) fn system_normalize_path_os(
+    parent: &str,
+    new_path: &str,
+    os: &str,
+    keep_slash: bool,
+) -> Result<String, String> {
+    if os != "windows" {
+        return Ok(system_normalize_path(parent, new_path, keep_slash));
+    }
+    let new_path = to_slash_windows(new_path);
+    let orig = new_path.clone();
+    let parent = if parent.is_empty() {
+        "/".to_string()
+    } else {
+        to_slash_windows(parent)
+    };
+    let drive = |p: &str| {
+        remove_system_drive(p, keep_slash).map_err(|e| format!("removing drive letter: {e}"))
+    };
+    let mut parent = drive(&parent)?;
+    if !parent.starts_with('/') {
+        parent = join_path("/", &parent);
+    }
+    let new_path = if new_path.is_empty() {
+        parent.clone()
+    } else {
+        new_path
+    };
+    let mut p = drive(&new_path)?;
+    if !p.starts_with('/') {
+        p = join_path(&parent, &p);
+    }
+    if keep_slash {
+        p = keep_trailing(&orig, p);
+    }
+    Ok(p)
+}
+
+/// util/system `NormalizeWorkdir`: the working directory as the image config keeps it, with
+/// the OS's separator (`\app` on Windows); the LLB state's dir is its slash form.
+pub(crate) fn system_normalize_workdir(
+    current: &str,
+    wd: &str,
+    os: &str,
+) -> Result<String, String> {
+    let wd = system_normalize_path_os(current, wd, os, false)
+        .map_err(|e| format!("normalizing working directory: {e}"))?;
+    Ok(if os == "windows" {
+        wd.replace('/', "\\")
+    } else {
+        wd
+    })
+}
+
+/// util/system `ToSlash` for Windows.
+pub(crate) fn to_slash_windows(p: &str) -> String {
+    p.replace('\\', "/")
+}
+
+/// `CheckSystemDriveAndRemoveDriveLetter` on Windows, the path already in slashes.
+pub(crate) fn remove_system_drive(path: &str, keep_slash: bool) -> Result<String, String> {
+    let b = path.as_bytes();
+    if b.len() == 2 && b[1] == b':' {
+        return Err(format!(
+            "No relative path specified in {}",
+            super::quote(path)
+        ));
+    }
+    if path.starts_with("//") {
+        return Err("UNC paths are not supported".to_string());
+    }
+    let clean = |p: &str| {
+        let cleaned = clean_path(p);
+        if keep_slash && cleaned.len() > 1 && p.ends_with('/') {
+            cleaned + "/"
+        } else {
+            cleaned
+        }
+    };
+    match path.split_once(':') {
+        None => Ok(clean(path)),
+        Some((drive, rest)) if drive.eq_ignore_ascii_case("c") => Ok(clean(rest)),
+        Some(_) => Err("The specified path is not on the system drive (C:)".to_string()),
+    }
+}
+
 /// A trailing `/` or `/.` of `orig` put back on the cleaned `p`.
 pub(crate) fn keep_trailing(orig: &str, mut p: String) -> String {
     if orig.ends_with('/') && !p.ends_with('/') {

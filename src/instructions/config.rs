@@ -310,11 +310,13 @@ impl NodeParser<'_> {
             if w.text.is_empty() {
                 return Ok(Duration::ZERO);
             }
+            // The reference reports time.ParseDuration's error as it is.
             let ns = parse_duration(&w.text).map_err(|e| {
-                let why = e.strip_prefix("time: ").unwrap_or(&e);
-                Diagnostic::error(format!("invalid --{name} duration: {why}"), w.span)
+                Diagnostic::error(e, w.span)
                     .with_label("expected a duration")
-                    .with_hint("durations look like `30s`, `1m30s`, `500ms`")
+                    .with_hint(format!(
+                        "--{name} takes a duration such as `30s`, `1m30s`, `500ms`"
+                    ))
             })?;
             if ns == 0 {
                 return Ok(Duration::ZERO);

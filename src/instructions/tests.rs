@@ -49,7 +49,7 @@ fn errors_with_locations() {
         ("FROM a\nSHELL /bin/sh -c\n", "2:7: SHELL requires the arguments to be in JSON form"),
         ("FROM a\nONBUILD ONBUILD RUN x\n", "2:9: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"),
         ("FROM a\nONBUILD FROM b\n", "2:9: FROM isn't allowed as an ONBUILD trigger"),
-        ("FROM a\nHEALTHCHECK --interval=10 CMD x\n", "2:24: invalid --interval duration: missing unit in duration \"10\""),
+        ("FROM a\nHEALTHCHECK --interval=10 CMD x\n", "2:24: time: missing unit in duration \"10\""),
         ("FROM a\nHEALTHCHECK --timeout=1us CMD x\n", "2:23: Interval \"timeout\" cannot be less than 1ms"),
         ("FROM a\nHEALTHCHECK --retries=-1 CMD x\n", "2:23: --retries cannot be negative (-1)"),
         ("FROM a\nHEALTHCHECK CMD\n", "2:16: Missing command after HEALTHCHECK CMD"),
@@ -386,6 +386,19 @@ fn a_trigger_must_be_one_instruction() {
             .contains(&d.message.as_str()),
             "{two:?}: {}",
             d.message
+        );
+    }
+}
+
+/// Issue 11: `parse_trigger` indexed `nodes[0]`, relying on the parser refusing empty input.
+/// It now takes the one node by pattern: an expression with no instruction, or two, is an
+/// error (not a panic), whatever the parser makes of it.
+#[test]
+fn parse_trigger_takes_exactly_one_node_without_indexing() {
+    for expression in ["", " ", "\n", "\\\n", "# c\n", "RUN a\nRUN b", "\u{feff}"] {
+        assert!(
+            parse_trigger(expression, "Dockerfile").is_err(),
+            "{expression:?}"
         );
     }
 }

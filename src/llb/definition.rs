@@ -99,7 +99,7 @@ fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
 
 #[derive(Default)]
 struct Collector {
-    def: Vec<Vec<u8>>,
+    def: Vec<prost::bytes::Bytes>,
     emitted: HashSet<Digest>,
     metadata: BTreeMap<String, OpMetadata>,
     source_maps: Vec<Arc<SourceMap>>,
@@ -109,11 +109,15 @@ struct Collector {
 
 impl Collector {
     fn add(&mut self, node: &Node) {
-        let digest = node.digest().to_string();
-        self.metadata
-            .entry(digest.clone())
-            .or_default()
-            .merge(node.metadata());
+        let digest = node.digest().as_str().to_owned();
+        match self.metadata.entry(digest.clone()) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(node.metadata().clone());
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                e.get_mut().merge(node.metadata())
+            }
+        }
         // Every op walked has an entry, empty when it has no location (sourcemap.go `Add`).
         self.locations.entry(digest.clone()).or_default();
         for location in node.locations() {
@@ -127,7 +131,7 @@ impl Collector {
                 });
         }
         if self.emitted.insert(node.digest().clone()) {
-            self.def.push(node.bytes().to_vec());
+            self.def.push(node.shared_bytes());
         }
     }
 
@@ -171,7 +175,7 @@ impl Collector {
         }
         let terminal_metadata = self.metadata.entry(terminal_digest).or_default();
         terminal_metadata.caps = terminal_caps.into_iter().map(String::from).collect();
-        self.def.push(terminal);
+        self.def.push(terminal.into());
 
         let source = pb::Source {
             locations: self
@@ -195,8 +199,8 @@ impl Collector {
                 def: self.def,
                 metadata: self
                     .metadata
-                    .iter()
-                    .map(|(digest, metadata)| (digest.clone(), metadata.to_pb()))
+                    .into_iter()
+                    .map(|(digest, metadata)| (digest, metadata.into_pb()))
                     .collect(),
                 source: Some(source),
             },

@@ -355,10 +355,12 @@ impl Exec {
         Ok(ExecOutputs { node, outputs })
     }
 
-    fn meta(&self) -> pb::Meta {
+    /// The meta of the op being sealed: args and env move into it (they can be a whole long
+    /// stage's environment, on every RUN).
+    fn meta(&mut self) -> pb::Meta {
         pb::Meta {
-            args: self.args.clone(),
-            env: self.env.clone(),
+            args: std::mem::take(&mut self.args),
+            env: std::mem::take(&mut self.env),
             cwd: self.cwd.clone(),
             user: self.user.clone(),
             proxy_env: self.proxy_env.as_ref().map(|p| pb::ProxyEnv {

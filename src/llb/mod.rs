@@ -43,6 +43,7 @@ mod definition;
 mod exec;
 mod file;
 pub(crate) mod git_url;
+mod import;
 mod json;
 mod merge;
 mod mount;
@@ -53,6 +54,7 @@ mod wire;
 pub use definition::Definition;
 pub use exec::{Exec, ExecOutputs, NetMode, ProxyEnv, SecurityMode};
 pub use file::{Chown, Copy, CopyMode, CopySource, FileOp, Mkdir, Mkfile, Rm, Symlink, UserRef};
+pub use import::import;
 pub use merge::{Diff, Merge};
 pub use mount::{CacheSharing, ContentCache, Mount, SecretMount, SshMount};
 pub use node::{
@@ -79,6 +81,9 @@ pub enum LlbError {
     InvalidPlatform(String),
     #[error("merge op: expected at least two inputs, got {0}")]
     MergeNeedsTwoInputs(usize),
+    /// A definition [`import`] refuses, in the Go client's words.
+    #[error("{0}")]
+    InvalidDefinition(String),
 }
 
 #[cfg(test)]

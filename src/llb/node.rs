@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use prost::bytes::Bytes;
+
 use crate::proto::pb;
 
 use super::wire::{encode_op, Digest};
@@ -16,8 +18,9 @@ use super::LlbError;
 /// One op of the graph, with its bytes and digest computed once at construction.
 #[derive(Debug)]
 pub struct Node {
-    op: pb::Op,
-    bytes: Vec<u8>,
+    /// The op's bytes only: the message itself (a RUN's whole env, say) is dropped once
+    /// encoded, and decoded again on the rare [`Node::op`].
+    bytes: Bytes,
     digest: Digest,
     inputs: Vec<Output>,
     /// What the Go client's `Vertex.Inputs()` lists: every output read, once per output
@@ -43,10 +46,10 @@ impl Node {
             filter: common.worker_constraints,
         });
         let bytes = encode_op(&op);
+        drop(op);
         let digest = Digest::of(&bytes);
         Arc::new(Node {
-            op,
-            bytes,
+            bytes: Bytes::from(bytes),
             digest,
             inputs,
             reads,
@@ -55,14 +58,40 @@ impl Node {
         })
     }
 
-    /// The op as sent.
-    pub fn op(&self) -> &pb::Op {
-        &self.op
+    /// An op from a definition made elsewhere ([`super::import`]), with its bytes as sent: its
+    /// digest is the one that definition names it by.
+    pub(crate) fn imported(
+        bytes: Vec<u8>,
+        inputs: Vec<Output>,
+        metadata: OpMetadata,
+        locations: Vec<SourceLocation>,
+    ) -> Arc<Node> {
+        let digest = Digest::of(&bytes);
+        Arc::new(Node {
+            bytes: Bytes::from(bytes),
+            digest,
+            reads: inputs.clone(),
+            inputs,
+            metadata,
+            locations,
+        })
+    }
+
+    /// The op as sent, decoded from its bytes.
+    pub fn op(&self) -> pb::Op {
+        use prost::Message;
+        pb::Op::decode(&self.bytes[..])
+            .expect("a node's bytes are an op this crate encoded or received decoded")
     }
 
     /// The exact bytes sent in `Definition.def`.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// [`Node::bytes`], shared: for the definition, without a copy.
+    pub(crate) fn shared_bytes(&self) -> Bytes {
+        self.bytes.clone()
     }
 
     /// The digest of [`Node::bytes`].
@@ -514,18 +543,40 @@ impl OpMetadata {
         }
     }
 
-    pub(crate) fn to_pb(&self) -> pb::OpMetadata {
+    /// Metadata received in a definition; caps it marks `false` are not claimed.
+    pub(crate) fn from_pb(m: &pb::OpMetadata) -> OpMetadata {
+        OpMetadata {
+            ignore_cache: m.ignore_cache,
+            description: m.description.clone(),
+            export_cache: m.export_cache.as_ref().map(|e| e.value),
+            caps: m
+                .caps
+                .iter()
+                .filter(|(_, on)| **on)
+                .map(|(cap, _)| cap.clone())
+                .collect(),
+            progress_group: m.progress_group.as_ref().map(|g| ProgressGroup {
+                id: g.id.clone(),
+                name: g.name.clone(),
+                weak: g.weak,
+            }),
+            linux_resources: m.linux_resources.clone(),
+        }
+    }
+
+    /// The wire form, moving the strings (marshal owns the merged metadata by then).
+    pub(crate) fn into_pb(self) -> pb::OpMetadata {
         pb::OpMetadata {
             ignore_cache: self.ignore_cache,
-            description: self.description.clone(),
+            description: self.description,
             export_cache: self.export_cache.map(|value| pb::ExportCache { value }),
-            caps: self.caps.iter().map(|cap| (cap.clone(), true)).collect(),
-            progress_group: self.progress_group.as_ref().map(|group| pb::ProgressGroup {
-                id: group.id.clone(),
-                name: group.name.clone(),
+            caps: self.caps.into_iter().map(|cap| (cap, true)).collect(),
+            progress_group: self.progress_group.map(|group| pb::ProgressGroup {
+                id: group.id,
+                name: group.name,
                 weak: group.weak,
             }),
-            linux_resources: self.linux_resources.clone(),
+            linux_resources: self.linux_resources,
         }
     }
 }

@@ -335,10 +335,15 @@ impl GitSource {
         self
     }
 
-    /// File times are the commit's, not the checkout's (`GitMTimeCommit`, `git.mtime=commit`).
-    pub fn mtime_commit(mut self) -> GitSource {
-        self.mtime = "commit".to_string();
+    /// `git.mtime` as a URL's `mtime=` gives it (`GitMTime`): `checkout` or `commit`.
+    pub fn mtime(mut self, mtime: impl Into<String>) -> GitSource {
+        self.mtime = mtime.into();
         self
+    }
+
+    /// File times are the commit's, not the checkout's (`GitMTimeCommit`, `git.mtime=commit`).
+    pub fn mtime_commit(self) -> GitSource {
+        self.mtime("commit")
     }
 
     /// Asks git for its advice messages (`GitAdvice`, `git.advice`).

@@ -10,17 +10,18 @@
 
 use std::collections::BTreeMap;
 
-use prost::bytes::{Buf, BufMut};
+use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{self, encode_key, encode_varint, encoded_len_varint, key_len, WireType};
 use prost::{DecodeError, Message};
 
 use super::pb;
 
 /// A marshaled LLB graph: each `def` entry is one serialized Op, the terminal op last; metadata is
-/// keyed by op digest.
+/// keyed by op digest. The ops are shared with the graph's nodes, not copied (a long stage's
+/// RUNs each carry the whole env).
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Definition {
-    pub def: Vec<Vec<u8>>,
+    pub def: Vec<Bytes>,
     pub metadata: BTreeMap<String, pb::OpMetadata>,
     pub source: Option<pb::Source>,
 }
@@ -198,7 +199,7 @@ mod tests {
 
     fn sample() -> Definition {
         Definition {
-            def: vec![b"op".to_vec(), Vec::new()],
+            def: vec![b"op".to_vec().into(), Default::default()],
             metadata: BTreeMap::from([
                 ("sha256:empty".to_string(), pb::OpMetadata::default()),
                 (

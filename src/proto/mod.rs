@@ -10,6 +10,7 @@ pub mod pb {
 }
 
 pub mod definition;
+pub mod protojson;
 
 /// File stats (package `fsutil.types`).
 pub(crate) mod fsutil {

@@ -6,13 +6,42 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::pattern::{self, PatternError};
+use super::pattern::{self, PatternFailure};
 use super::{Env, ExpandErrorKind, Expander};
 use crate::go::{is_digit, is_letter};
 
 /// How deep `${...}` may nest. Go's growable stacks have no practical limit; ours are fixed, so
 /// absurd nesting is an error instead of a stack overflow. Real Dockerfiles nest two or three.
 pub const MAX_NESTING: usize = 64;
+
+/// How much work expanding one word may do, in bytes that substitutions produce plus steps of
+/// the pattern matcher. Nested `${v//p/r}` multiply lengths (`${a//?/${a//?/$a}}`), so a short
+/// word could otherwise ask for gigabytes and hang the frontend where the reference would run
+/// out of memory. 16 MiB is the gRPC message limit: no op or config bigger than that reaches the
+/// daemon. Each nesting level counts what it produces, so a word whose value alone comes near
+/// the limit can be refused where the reference would expand it; no real Dockerfile does that.
+/// At this size a word that spends it all takes about 40 ms.
+pub const MAX_WORK: usize = 16 << 20;
+
+/// The work left for one word; see [`MAX_WORK`].
+pub(super) struct Budget {
+    left: usize,
+}
+
+/// [`Budget::spend`] found the budget used up.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct OverBudget;
+
+impl Budget {
+    pub(super) fn new() -> Self {
+        Budget { left: MAX_WORK }
+    }
+
+    pub(super) fn spend(&mut self, work: usize) -> Result<(), OverBudget> {
+        self.left = self.left.checked_sub(work).ok_or(OverBudget)?;
+        Ok(())
+    }
+}
 
 /// An error before it is tied to the whole word.
 pub(super) struct Fault {
@@ -47,6 +76,7 @@ pub(super) fn scan<E: Env + ?Sized>(
         env,
         words_buffer: String::new(),
         depth: 0,
+        budget: Budget::new(),
         used: BTreeSet::new(),
         unset: BTreeSet::new(),
     };
@@ -74,6 +104,7 @@ struct ShellWord<'w, 'e, E: Env + ?Sized> {
     /// Kept for identical results.
     words_buffer: String,
     depth: usize,
+    budget: Budget,
     used: BTreeSet<String>,
     unset: BTreeSet<String>,
 }
@@ -382,7 +413,17 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
         }
     }
 
+    /// A substitution; what it produces is charged to the budget.
     fn process_dollar(&mut self) -> Result<String, Fault> {
+        let start = self.pos;
+        let value = self.substitute()?;
+        self.budget.spend(value.len()).map_err(|OverBudget| {
+            self.fault(start, ExpandErrorKind::TooMuchWork(MAX_WORK >> 20))
+        })?;
+        Ok(value)
+    }
+
+    fn substitute(&mut self) -> Result<String, Fault> {
         let start = self.pos;
         self.next();
         if self.peek() != Some('{') {
@@ -491,9 +532,9 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                 };
                 let value = value.unwrap_or_default();
                 let trimmed = if op == '%' {
-                    pattern::trim_suffix(pattern, &value, greedy)
+                    pattern::trim_suffix(pattern, &value, greedy, &mut self.budget)
                 } else {
-                    pattern::trim_prefix(pattern, &value, greedy)
+                    pattern::trim_prefix(pattern, &value, greedy, &mut self.budget)
                 };
                 trimmed.map_err(|err| self.pattern_fault(start, err))
             }
@@ -520,20 +561,21 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
         }
         let value = value.unwrap_or_default();
         let replaced = if all {
-            pattern::replace_all(&pattern, &value, &replacement)
+            pattern::replace_all(&pattern, &value, &replacement, &mut self.budget)
         } else {
-            pattern::replace_first(&pattern, &value, &replacement)
+            pattern::replace_first(&pattern, &value, &replacement, &mut self.budget)
         };
         replaced.map_err(|err| self.pattern_fault(start, err))
     }
 
-    fn pattern_fault(&self, start: usize, err: PatternError) -> Fault {
-        self.fault(
-            start,
-            ExpandErrorKind::InvalidPattern {
+    fn pattern_fault(&self, start: usize, failure: PatternFailure) -> Fault {
+        let kind = match failure {
+            PatternFailure::Invalid(err) => ExpandErrorKind::InvalidPattern {
                 pattern: err.pattern,
                 reason: err.reason,
             },
-        )
+            PatternFailure::OverBudget => ExpandErrorKind::TooMuchWork(MAX_WORK >> 20),
+        };
+        self.fault(start, kind)
     }
 }

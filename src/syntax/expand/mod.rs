@@ -43,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::ops::Range;
 
-pub use lexer::MAX_NESTING;
+pub use lexer::{MAX_NESTING, MAX_WORK};
 
 /// The escape character of a Dockerfile without an `# escape=` directive.
 pub const DEFAULT_ESCAPE: char = '\\';
@@ -188,6 +188,10 @@ pub enum ExpandErrorKind {
     /// More than [`MAX_NESTING`] nested `${...}` (our limit; the reference has none).
     #[error("substitutions nested more than {0} deep")]
     TooDeep(usize),
+    /// More than [`MAX_WORK`] bytes produced or matched (our limit; the reference has none and
+    /// runs out of memory instead); holds the limit in MiB.
+    #[error("expanding the word takes more than {0} MiB of work")]
+    TooMuchWork(usize),
 }
 
 /// The reference's `shell.Lex`: an escape character and switches, reusable for many words.

@@ -8,6 +8,7 @@
 //! both pattern and value, and `${v//p/r}` expands `$0`/`${0}`/`$$` in `r` like Go's
 //! `Regexp.ReplaceAllString` (while `${v/p/r}` inserts `r` as is).
 
+use super::lexer::{Budget, OverBudget};
 use crate::go::{is_digit, is_letter};
 
 /// A pattern the reference's regexp compiler refused; `pattern` is the text it was given (for
@@ -16,6 +17,25 @@ use crate::go::{is_digit, is_letter};
 pub(super) struct PatternError {
     pub(super) pattern: String,
     pub(super) reason: String,
+}
+
+/// Why a pattern operation gave no result.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum PatternFailure {
+    Invalid(PatternError),
+    OverBudget,
+}
+
+impl From<PatternError> for PatternFailure {
+    fn from(err: PatternError) -> Self {
+        PatternFailure::Invalid(err)
+    }
+}
+
+impl From<OverBudget> for PatternFailure {
+    fn from(OverBudget: OverBudget) -> Self {
+        PatternFailure::OverBudget
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +97,14 @@ impl Pattern {
     }
 
     /// Leftmost-first match in `text[from..]` as (start, end) character indexes; with
-    /// `anchored` the match must start at `from`.
-    fn find(&self, text: &[char], from: usize, anchored: bool) -> Option<(usize, usize)> {
+    /// `anchored` the match must start at `from`. Each thread step is charged to `budget`.
+    fn find(
+        &self,
+        text: &[char],
+        from: usize,
+        anchored: bool,
+        budget: &mut Budget,
+    ) -> Result<Option<(usize, usize)>, OverBudget> {
         let accept = self.tokens.len();
         // Threads in priority order: (state, start of their match).
         let mut current: Vec<(usize, usize)> = Vec::new();
@@ -95,6 +121,7 @@ impl Pattern {
             if current.is_empty() {
                 break;
             }
+            budget.spend(current.len())?;
             let c = text.get(pos).copied();
             for &(state, start) in &current {
                 if state == accept {
@@ -118,7 +145,7 @@ impl Pattern {
             next.clear();
             pos += 1;
         }
-        matched
+        Ok(matched)
     }
 
     /// Adds `state` and what it reaches without consuming input, in priority order, skipping
@@ -163,10 +190,11 @@ pub(super) fn trim_prefix(
     pattern: &str,
     value: &str,
     greedy: bool,
-) -> Result<String, PatternError> {
+    budget: &mut Budget,
+) -> Result<String, PatternFailure> {
     let pattern = Pattern::compile(pattern, greedy)?;
     let chars: Vec<char> = value.chars().collect();
-    Ok(match pattern.find(&chars, 0, true) {
+    Ok(match pattern.find(&chars, 0, true, budget)? {
         Some((_, end)) => chars[end..].iter().collect(),
         None => value.to_string(),
     })
@@ -178,9 +206,10 @@ pub(super) fn trim_suffix(
     pattern: &str,
     value: &str,
     greedy: bool,
-) -> Result<String, PatternError> {
+    budget: &mut Budget,
+) -> Result<String, PatternFailure> {
     let reversed_value: String = value.chars().rev().collect();
-    let trimmed = trim_prefix(&reverse_pattern(pattern), &reversed_value, greedy)?;
+    let trimmed = trim_prefix(&reverse_pattern(pattern), &reversed_value, greedy, budget)?;
     Ok(trimmed.chars().rev().collect())
 }
 
@@ -209,10 +238,11 @@ pub(super) fn replace_first(
     pattern: &str,
     value: &str,
     replacement: &str,
-) -> Result<String, PatternError> {
+    budget: &mut Budget,
+) -> Result<String, PatternFailure> {
     let pattern = Pattern::compile(pattern, true)?;
     let chars: Vec<char> = value.chars().collect();
-    Ok(match pattern.find(&chars, 0, false) {
+    Ok(match pattern.find(&chars, 0, false, budget)? {
         Some((start, end)) => {
             let mut out: String = chars[..start].iter().collect();
             out.push_str(replacement);
@@ -230,20 +260,24 @@ pub(super) fn replace_all(
     pattern: &str,
     value: &str,
     replacement: &str,
-) -> Result<String, PatternError> {
+    budget: &mut Budget,
+) -> Result<String, PatternFailure> {
     let pattern = Pattern::compile(pattern, true)?;
     let chars: Vec<char> = value.chars().collect();
     let mut out = String::new();
     let mut last_end = 0;
     let mut search = 0;
     while search <= chars.len() {
-        let Some((start, end)) = pattern.find(&chars, search, false) else {
+        let Some((start, end)) = pattern.find(&chars, search, false, budget)? else {
             break;
         };
         out.extend(&chars[last_end..start]);
         if end > last_end || start == 0 {
             let matched: String = chars[start..end].iter().collect();
+            let before = out.len();
             expand_template(replacement, &matched, &mut out);
+            // The replacements are what multiplies lengths: charged as they are made.
+            budget.spend(out.len() - before)?;
         }
         last_end = end;
         search = if end > search { end } else { search + 1 };
@@ -300,7 +334,25 @@ fn template_reference(text: &str) -> Option<(&str, &str)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::lexer::MAX_WORK;
     use super::*;
+
+    // The operations with a fresh budget each, shadowing the glob import.
+    fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Result<String, PatternFailure> {
+        super::trim_prefix(pattern, value, greedy, &mut Budget::new())
+    }
+
+    fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Result<String, PatternFailure> {
+        super::trim_suffix(pattern, value, greedy, &mut Budget::new())
+    }
+
+    fn replace_first(pattern: &str, value: &str, with: &str) -> Result<String, PatternFailure> {
+        super::replace_first(pattern, value, with, &mut Budget::new())
+    }
+
+    fn replace_all(pattern: &str, value: &str, with: &str) -> Result<String, PatternFailure> {
+        super::replace_all(pattern, value, with, &mut Budget::new())
+    }
 
     #[test]
     fn compile_rejects_bad_escapes_like_the_reference() {
@@ -388,7 +440,9 @@ mod tests {
     #[test]
     fn suffix_trim_reports_the_reversed_pattern() {
         // `\\\ab` reversed is `b\a\\`, whose `\a` is not a valid escape.
-        let err = trim_suffix("\\\\\\ab", "x", false).unwrap_err();
+        let Err(PatternFailure::Invalid(err)) = trim_suffix("\\\\\\ab", "x", false) else {
+            panic!("the pattern is invalid");
+        };
         assert_eq!(err.pattern, "b\\a\\\\");
         assert!(trim_prefix("\\\\\\ab", "x", false).is_err());
     }
@@ -481,7 +535,7 @@ mod tests {
             let chars: Vec<char> = text.chars().collect();
             let from = from_seed % (chars.len() + 1);
             proptest::prop_assert_eq!(
-                p.find(&chars, from, anchored),
+                p.find(&chars, from, anchored, &mut Budget::new()).unwrap(),
                 naive_find(&p, &chars, from, anchored),
                 "pattern {:?} text {:?} from {}", pattern, text, from
             );
@@ -495,5 +549,21 @@ mod tests {
         assert_eq!(trim_prefix(&pattern, &value, true).unwrap(), value);
         assert_eq!(trim_suffix(&pattern, &value, false).unwrap(), value);
         assert_eq!(replace_all(&pattern, &value, "x").unwrap(), value);
+    }
+
+    #[test]
+    fn replacements_stop_at_the_budget() {
+        // An empty pattern puts the replacement between all characters: 1 MiB x 1 KiB.
+        let value = "v".repeat(1 << 20);
+        let replacement = "r".repeat(1 << 10);
+        assert_eq!(
+            replace_all("", &value, &replacement),
+            Err(PatternFailure::OverBudget)
+        );
+        let mut budget = Budget::new();
+        let small = super::replace_all("", "ab", "-", &mut budget).unwrap();
+        assert_eq!(small, "-a-b-");
+        // Matcher steps and the three replacements were charged.
+        assert!(budget.spend(MAX_WORK - 3).is_err());
     }
 }

@@ -564,6 +564,33 @@ fn deep_nesting_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn multiplying_substitutions_stop_at_the_work_limit() {
+    // Each level puts the next one between all 16 characters of `a`: 16^8 bytes at the top.
+    let env = env_of(&[("a", "0123456789abcdef")]);
+    let word = "${a//?/".repeat(8) + "$a" + &"}".repeat(8);
+    let err = expand_word(&word, &env, '\\').unwrap_err();
+    assert_eq!(err.kind, ExpandErrorKind::TooMuchWork(MAX_WORK >> 20));
+    // The error names the substitution that went over.
+    assert!(word[err.span.start..].starts_with("${a//?/"));
+    // Copies of a long value count too: one more 1 MiB copy than the limit holds.
+    let big = "x".repeat(1 << 20);
+    let env = env_of(&[("b", big.as_str())]);
+    let copies = MAX_WORK >> 20;
+    let err = expand_words(&"$b ".repeat(copies + 1), &env, '\\').unwrap_err();
+    assert_eq!(err.kind, ExpandErrorKind::TooMuchWork(MAX_WORK >> 20));
+    assert_eq!(err.span.start, copies * 3);
+    // Four levels (1 MiB) are well inside.
+    let word = "${a//?/".repeat(4) + "$a" + &"}".repeat(4);
+    assert_eq!(
+        expand_word(&word, &env_of(&[("a", "0123456789abcdef")]), '\\')
+            .unwrap()
+            .value
+            .len(),
+        16usize.pow(5)
+    );
+}
+
+#[test]
 fn deepest_allowed_nesting_fits_a_small_stack() {
     // Each level goes through a double quote as well as `${...}`: the most frames per level.
     let levels = MAX_NESTING - 1;

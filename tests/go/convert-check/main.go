@@ -24,12 +24,15 @@
 // serves that file: the Client reads it as in a build (ignorefile.ReadAll), the converter
 // builds its ignore matcher from it (CopyIgnoredFile), and the Client makes the context source
 // itself, with the patterns as local.excludepatterns. All LLB caps of the pinned release but
-// disabledCaps are enabled, as on a current daemon.
+// disabledCaps are enabled, as on a current daemon. With "mainContext" ({"url": ..., "archive":
+// bool, "keepGitDir": bool or null, "subdir": string or null}) the context is the one dockerui's
+// initContext makes for that `context` option (DetectGitContext, DetectHTTPContext and the
+// unpacking copy when the download is an archive, scopeToSubDir for `contextsubdir`).
 //
 // With "subrequest" it answers that subrequest instead, as builder/build.go does
 // ("frontend.outline": Dockerfile2Outline, then Outline.ToResult; "frontend.lint":
 // DockerfileLint with the Dockerfile read as dockerui reads it, then LintResults.ToResult;
-// "frontend.targets":
+// "frontend.convertllb": DockerfileConvertLLB, then Result.ToResult; "frontend.targets":
 // ListTargets, then List.ToResult; "frontend.subrequests.describe": dockerui's describe of
 // the handlers the builder gives):
 // {"result": {"result.json": <base64>, "result.txt": <base64>, "version": <base64>},
@@ -43,7 +46,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -54,6 +59,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/frontend/subrequests"
+	"github.com/moby/buildkit/frontend/subrequests/convertllb"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
@@ -85,9 +91,65 @@ type request struct {
 	Images     map[string]image   `json:"images"`
 	// The context's .dockerignore; nil: no dockerui.Client (and so no ignore matcher).
 	Dockerignore *string `json:"dockerignore"`
+	// Frontend options the dockerui.Client reads (context:NAME, sharedkey:localdir:NAME,
+	// input-metadata:NAME); any given means a Client, as with dockerignore.
+	Opts map[string]string `json:"opts"`
+	// The .dockerignore of other client directories (local named contexts), by local name.
+	Dockerignores map[string]string `json:"dockerignores"`
+	// Frontend inputs: base64 pb.Definition by name.
+	Inputs map[string][]byte `json:"inputs"`
 	// A subrequest to answer instead of converting: "frontend.outline", "frontend.lint",
-	// "frontend.targets" or "frontend.subrequests.describe".
+	// "frontend.convertllb", "frontend.targets" or "frontend.subrequests.describe".
 	Subrequest string `json:"subrequest"`
+	// A main context that is not the local one, made as dockerui's initContext makes it.
+	MainContext *mainContextRequest `json:"mainContext"`
+}
+
+// mainContextRequest is the `context` option of a build: a git URL, or an http(s) URL whose
+// download is an archive ("archive": true) or the Dockerfile itself; with the
+// BUILDKIT_CONTEXT_KEEP_GIT_DIR build arg as given and, when SubDir is set, `contextsubdir`.
+type mainContextRequest struct {
+	URL        string  `json:"url"`
+	Archive    bool    `json:"archive"`
+	KeepGitDir *bool   `json:"keepGitDir"`
+	SubDir     *string `json:"subdir"`
+}
+
+// initContext is dockerui's initContext for req's main context, without the download: the
+// request says whether the download is an archive.
+func initContext(req request) (*llb.State, error) {
+	mc := req.MainContext
+	var extra []llb.GitOption
+	if req.BuildArgs["SOURCE_DATE_EPOCH"] != "" {
+		extra = append(extra, llb.GitMTimeCommit())
+	}
+	if req.GitAdvice {
+		extra = append(extra, llb.GitAdvice(true))
+	}
+	var ctx *llb.State
+	if st, ok, err := dockerui.DetectGitContext(mc.URL, mc.KeepGitDir, extra...); ok {
+		if err != nil {
+			return nil, err
+		}
+		ctx = st
+	} else if st, filename, ok := dockerui.DetectHTTPContext(mc.URL); ok {
+		ctx = st
+		if mc.Archive {
+			unpacked := llb.Scratch().File(llb.Copy(*st, filepath.Join("/", filename), "/", &llb.CopyInfo{
+				AttemptUnpack: true,
+			}))
+			ctx = &unpacked
+		}
+	} else {
+		return nil, fmt.Errorf("not a git or http context: %s", mc.URL)
+	}
+	if mc.SubDir != nil {
+		scoped := llb.Scratch().File(llb.Copy(*ctx, *mc.SubDir, "/", &llb.CopyInfo{
+			CopyDirContentsOnly: true,
+		}))
+		ctx = &scoped
+	}
+	return ctx, nil
 }
 
 type resolver struct{ images map[string]image }
@@ -107,11 +169,16 @@ type gateway struct {
 	resolver
 	sessionID    string
 	dockerignore []byte
+	opts         map[string]string
+	ignores      map[string]string
+	inputs       map[string][]byte
 }
 
 func (g gateway) BuildOpts() client.BuildOpts {
+	opts := map[string]string{}
+	maps.Copy(opts, g.opts)
 	return client.BuildOpts{
-		Opts:      map[string]string{},
+		Opts:      opts,
 		SessionID: g.sessionID,
 		Workers:   []client.WorkerInfo{{Platforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}}}},
 		LLBCaps:   pb.Caps.CapSet(pb.Caps.All()),
@@ -120,9 +187,24 @@ func (g gateway) BuildOpts() client.BuildOpts {
 	}
 }
 
+// Solve answers the reads of a .dockerignore: the main context's, or a named local's.
 func (g gateway) Solve(ctx context.Context, req client.SolveRequest) (*client.Result, error) {
+	ignore := g.dockerignore
+	for _, dt := range req.Definition.GetDef() {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			continue
+		}
+		if src := op.GetSource(); src != nil && src.Identifier != "local://context" {
+			if v, ok := g.ignores[strings.TrimPrefix(src.Identifier, "local://")]; ok {
+				ignore = []byte(v)
+			} else {
+				ignore = nil
+			}
+		}
+	}
 	res := client.NewResult()
-	res.SetRef(contextRef{g.dockerignore})
+	res.SetRef(contextRef{ignore})
 	return res, nil
 }
 
@@ -131,7 +213,19 @@ func (g gateway) ResolveSourceMetadata(ctx context.Context, op *pb.SourceOp, opt
 }
 
 func (g gateway) Inputs(ctx context.Context) (map[string]llb.State, error) {
-	return map[string]llb.State{}, nil
+	out := map[string]llb.State{}
+	for name, dt := range g.inputs {
+		var def pb.Definition
+		if err := def.UnmarshalVT(dt); err != nil {
+			return nil, err
+		}
+		op, err := llb.NewDefinitionOp(&def)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = llb.NewState(op)
+	}
+	return out, nil
 }
 
 func (g gateway) NewContainer(ctx context.Context, req client.NewContainerRequest) (client.Container, error) {
@@ -215,8 +309,20 @@ func convertOpt(req request, mainContext *llb.State, warnings *[]warning) (docke
 			*warnings = append(*warnings, w)
 		},
 	}
-	if req.Dockerignore != nil {
-		c, err := dockerui.NewClient(gateway{resolver{req.Images}, req.SessionID, []byte(*req.Dockerignore)})
+	if req.Dockerignore != nil || len(req.Opts) > 0 {
+		var ignore []byte
+		if req.Dockerignore != nil {
+			ignore = []byte(*req.Dockerignore)
+		}
+		opts := maps.Clone(req.Opts)
+		if req.GitAdvice {
+			// What the client sends that makes both Config.GitAdvice and the Client's.
+			if opts == nil {
+				opts = map[string]string{}
+			}
+			opts["build-arg:BUILDKIT_GIT_ADVICE"] = "true"
+		}
+		c, err := dockerui.NewClient(gateway{resolver{req.Images}, req.SessionID, ignore, opts, req.Dockerignores, req.Inputs})
 		if err != nil {
 			return opt, err
 		}
@@ -270,6 +376,33 @@ func convert(req request, mainContext *llb.State, warnings *[]warning) (*convert
 	return out, nil
 }
 
+// mainContextOf is the context a build gives the converter: the main context of the request
+// when it is not the local one (initContext); otherwise, without a .dockerignore or
+// options, a local with the session and the paths a first conversion follows, as the
+// gateway's context source is; otherwise nil (the converter's own, made by the Client).
+func mainContextOf(req request, warnings *[]warning) (*llb.State, error) {
+	if req.MainContext != nil {
+		return initContext(req)
+	}
+	if req.Dockerignore != nil || len(req.Opts) != 0 {
+		return nil, nil
+	}
+	first, err := convert(req, nil, warnings)
+	if err != nil {
+		return nil, err
+	}
+	opts := []llb.LocalOption{
+		llb.SessionID(req.SessionID),
+		llb.SharedKeyHint("context"),
+		dockerui.WithInternalName("load build context"),
+	}
+	if paths := followPaths(first.def); len(paths) > 0 {
+		opts = append(opts, llb.FollowPaths(paths))
+	}
+	st := llb.Local("context", opts...)
+	return &st, nil
+}
+
 // subrequest answers req.Subrequest as builder/build.go and dockerui's HandleSubrequest do,
 // with the metadata of the result.
 func subrequest(req request, warnings *[]warning) (map[string][]byte, error) {
@@ -315,6 +448,28 @@ func subrequest(req request, warnings *[]warning) (map[string][]byte, error) {
 			return nil, err
 		}
 		res, err := results.ToResult(nil)
+		if err != nil {
+			return nil, err
+		}
+		return res.Metadata, nil
+	case convertllb.RequestConvertLLB:
+		// No target platform, as for the outline; the build's context, whose source the
+		// result shows (a conversion that fails fails the same way without it, after the
+		// same warnings).
+		var first []warning
+		mainContext, err := mainContextOf(req, &first)
+		if err != nil {
+			mainContext = nil
+		}
+		opt, err := convertOpt(req, mainContext, warnings)
+		if err != nil {
+			return nil, err
+		}
+		r, err := dockerfile2llb.DockerfileConvertLLB(context.Background(), []byte(req.Dockerfile), opt)
+		if err != nil {
+			return nil, err
+		}
+		res, err := r.ToResult()
 		if err != nil {
 			return nil, err
 		}
@@ -395,22 +550,10 @@ func main() {
 		fmt.Println(string(out))
 		return
 	}
-	var mainContext *llb.State
-	if req.Dockerignore == nil {
-		first, err := convert(req, nil, &warnings)
-		if err != nil {
-			failed(err)
-		}
-		opts := []llb.LocalOption{
-			llb.SessionID(req.SessionID),
-			llb.SharedKeyHint("context"),
-			dockerui.WithInternalName("load build context"),
-		}
-		if paths := followPaths(first.def); len(paths) > 0 {
-			opts = append(opts, llb.FollowPaths(paths))
-		}
-		st := llb.Local("context", opts...)
-		mainContext = &st
+	// A failed first conversion fails with the warnings it gave.
+	mainContext, err := mainContextOf(req, &warnings)
+	if err != nil {
+		failed(err)
 	}
 	warnings = []warning{}
 	res, err := convert(req, mainContext, &warnings)
