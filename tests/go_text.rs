@@ -82,6 +82,35 @@ fn quote_matches_strconv_on_every_code_point() {
 }
 
 #[test]
+fn unix_time_json_matches_go() {
+    // Days around the leap rules (1900, 2000, 2100), the ends of Go's range, and a walk of
+    // uneven steps over years 0..=9999; outside that range Go refuses and we give the date.
+    let mut secs: Vec<i64> = vec![
+        -62_167_219_200,
+        253_402_300_799,
+        -2_203_977_600,
+        -2_203_891_201,
+        951_782_400,
+        951_868_800,
+        4_107_456_000,
+        4_107_542_400,
+        0,
+        -1,
+        86_399,
+    ];
+    let mut s = -62_167_219_200i64;
+    while s < 253_402_300_799 {
+        secs.push(s);
+        s += 7_777_777_777 + s.rem_euclid(86_413);
+    }
+    let theirs = go_answers("unixjson", &secs.iter().map(i64::to_string).collect::<Vec<_>>());
+    assert_eq!(theirs.len(), secs.len());
+    for (n, want) in secs.iter().zip(&theirs) {
+        assert_eq!(&go::rfc3339_utc(*n), want, "time.Unix({n}, 0).UTC().MarshalJSON()");
+    }
+}
+
+#[test]
 fn duration_and_parse_bool_match_go() {
     let durations: Vec<i64> = vec![
         0,

@@ -11,8 +11,6 @@
 use std::cmp::Ordering;
 use std::fmt::{self, Write};
 
-use jiff::tz::Offset;
-use jiff::Timestamp;
 
 pub(crate) mod json;
 pub mod path;
@@ -261,17 +259,29 @@ pub fn duration(d: i64) -> String {
 }
 
 /// `time.Time` JSON of a UTC instant with whole seconds (`time.Unix(secs, 0).UTC()`):
-/// `2006-01-02T15:04:05Z`. Go's JSON stops at years 0..=9999 and jiff at ±9999; further out,
-/// 400 Gregorian years being a whole number of days (146 097), the instant is dated by the one
-/// 400·k years away in 1970..2370 and its year moved back, so any `secs` gives the proleptic
-/// Gregorian date rather than a panic.
-pub(crate) fn rfc3339_utc(secs: i64) -> String {
-    const CYCLE: i64 = 146_097 * 86_400;
-    let (cycles, rest) = (secs.div_euclid(CYCLE), secs.rem_euclid(CYCLE));
-    // `rest` is within 1970..2370, well inside jiff's range.
-    let time = Offset::UTC.to_datetime(Timestamp::from_second(rest).unwrap_or_default());
-    let year = i64::from(time.year()) + 400 * cycles;
-    format!("{year:04}{}", time.strftime("-%m-%dT%H:%M:%SZ"))
+/// `2006-01-02T15:04:05Z`, in the proleptic Gregorian calendar for any `secs` (Go's JSON stops
+/// at years 0..=9999; we give the date rather than fail).
+pub fn rfc3339_utc(secs: i64) -> String {
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s) = (rest / 3600, rest / 60 % 60, rest % 60);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// The Gregorian (year, month, day) of a day count from 1970-01-01, by eras of 400 years
+/// (146 097 days, the calendar's period) counted from 0000-03-01 so the leap day ends a year.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Go `fmtFrac`: the whole part of `v / 10^prec` and `.digits` without trailing zeros.

@@ -41,7 +41,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher|gitref|sort")
+		fmt.Fprintln(os.Stderr, "usage: text-check tables|quote|duration|unixjson|parsebool|parseint|parseuint|platform|isabs-windows|patternmatcher|gitref|sort")
 		os.Exit(2)
 	}
 	if os.Args[1] == "tables" {
@@ -65,6 +65,14 @@ func main() {
 		case "duration":
 			n, _ := strconv.ParseInt(line, 10, 64)
 			fmt.Fprintln(out, time.Duration(n).String())
+		case "unixjson":
+			n, _ := strconv.ParseInt(line, 10, 64)
+			dt, err := time.Unix(n, 0).UTC().MarshalJSON()
+			if err != nil {
+				fmt.Fprintln(out, "error")
+			} else {
+				fmt.Fprintln(out, strings.Trim(string(dt), `"`))
+			}
 		case "platform":
 			var s string
 			if err := json.Unmarshal([]byte(line), &s); err != nil {
