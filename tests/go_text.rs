@@ -103,10 +103,17 @@ fn unix_time_json_matches_go() {
         secs.push(s);
         s += 7_777_777_777 + s.rem_euclid(86_413);
     }
-    let theirs = go_answers("unixjson", &secs.iter().map(i64::to_string).collect::<Vec<_>>());
+    let theirs = go_answers(
+        "unixjson",
+        &secs.iter().map(i64::to_string).collect::<Vec<_>>(),
+    );
     assert_eq!(theirs.len(), secs.len());
     for (n, want) in secs.iter().zip(&theirs) {
-        assert_eq!(&go::rfc3339_utc(*n), want, "time.Unix({n}, 0).UTC().MarshalJSON()");
+        assert_eq!(
+            &go::rfc3339_utc(*n),
+            want,
+            "time.Unix({n}, 0).UTC().MarshalJSON()"
+        );
     }
 }
 

@@ -17,11 +17,12 @@ pub const MAX_NESTING: usize = 64;
 /// How much work expanding one word may do, in bytes that substitutions produce plus steps of
 /// the pattern matcher. Nested `${v//p/r}` multiply lengths (`${a//?/${a//?/$a}}`), so a short
 /// word could otherwise ask for gigabytes and hang the frontend where the reference would run
-/// out of memory. 16 MiB is the gRPC message limit: no op or config bigger than that reaches the
-/// daemon. Each nesting level counts what it produces, so a word whose value alone comes near
-/// the limit can be refused where the reference would expand it; no real Dockerfile does that.
-/// At this size a word that spends it all takes about 40 ms.
-pub const MAX_WORK: usize = 16 << 20;
+/// out of memory. Each nesting level counts what it produces, so a word whose value comes near
+/// the limit can be refused where the reference would expand it; no real Dockerfile expands one
+/// word to megabytes. The cost of a unit depends on the word: fuzzed words that spend it all
+/// took 200-370 ms at 16 MiB (release build; 6-11 s under ASan, which a busy machine turned into
+/// a 60 s fuzzing timeout); at 4 MiB the same words end in 9-16 ms.
+pub const MAX_WORK: usize = 4 << 20;
 
 /// The work left for one word; see [`MAX_WORK`].
 pub(super) struct Budget {
