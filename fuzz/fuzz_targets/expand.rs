@@ -9,29 +9,20 @@
 use dockerfile_llb::syntax::expand::{ExpandError, Expander};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../common/expand_input.rs"]
+mod expand_input;
+
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else {
+    let Some((expander, word, mut env)) = expand_input::decode(data) else {
         return;
     };
-    let Ok(text) = std::str::from_utf8(rest) else {
-        return;
-    };
-    let mut parts = text.split('\0');
-    let word = parts.next().unwrap_or_default();
-    let mut env: Vec<String> = parts.map(str::to_string).collect();
+    let escape = expander.escape();
     // Values with pattern and quoting characters, so substitutions have something to chew on.
     env.extend([
         "P=*a?\\*".to_string(),
         "V=a*b\nab/c".to_string(),
         "E=".to_string(),
     ]);
-
-    let escape = if flags & 1 == 0 { '\\' } else { '`' };
-    let expander = Expander::new(escape)
-        .raw_quotes(flags & 2 != 0)
-        .raw_escapes(flags & 4 != 0)
-        .skip_unset(flags & 8 != 0)
-        .skip_quotes(flags & 16 != 0);
 
     let single = expander.expand_word(word, &env);
     let split = expander.expand_words(word, &env);

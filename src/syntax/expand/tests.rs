@@ -707,6 +707,9 @@ proptest! {
     }
 }
 
+#[path = "../../../fuzz/common/expand_input.rs"]
+mod expand_input;
+
 #[test]
 fn fuzzed_words_that_ran_for_seconds_stop_at_the_work_limit() {
     // From the 1-hour fuzzing run (fuzz/fuzz_targets/expand.rs layout: a flags byte, then the
@@ -715,17 +718,7 @@ fn fuzzed_words_that_ran_for_seconds_stop_at_the_work_limit() {
         &include_bytes!("../../../tests/fixtures/expand-work/timeout-1h-run")[..],
         &include_bytes!("../../../tests/fixtures/expand-work/slow-unit-1h-run")[..],
     ] {
-        let (&flags, rest) = data.split_first().unwrap();
-        let text = std::str::from_utf8(rest).unwrap();
-        let mut parts = text.split('\0');
-        let word = parts.next().unwrap();
-        let env: Vec<String> = parts.map(str::to_string).collect();
-        let escape = if flags & 1 == 0 { '\\' } else { '`' };
-        let expander = Expander::new(escape)
-            .raw_quotes(flags & 2 != 0)
-            .raw_escapes(flags & 4 != 0)
-            .skip_unset(flags & 8 != 0)
-            .skip_quotes(flags & 16 != 0);
+        let (expander, word, env) = expand_input::decode(data).unwrap();
         let err = expander.expand_word(word, &env).unwrap_err();
         assert_eq!(err.kind, ExpandErrorKind::TooMuchWork(MAX_WORK >> 20));
     }
