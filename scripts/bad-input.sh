@@ -80,7 +80,9 @@ run_case() {
     "${common[@]}" >"$out/ours.log" 2>&1 </dev/null || rc=$?
   echo "$rc $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')" > "$out/ours.rc"
   after=$(stat -c %s "$daemon_log")
-  tail -c +"$((before + 1))" "$daemon_log" | head -c "$((after - before))" > "$out/ours.daemon.log"
+  # head first: the log keeps growing while the other job builds, and a head after tail would
+  # close the pipe on it (SIGPIPE, which pipefail and set -e turn into a lost case).
+  head -c "$after" "$daemon_log" | tail -c +"$((before + 1))" > "$out/ours.daemon.log"
   # The big generated Dockerfiles are not kept.
   if [ -f "$dir/generate" ]; then rm -f "$out/ctx/Dockerfile"; fi
   echo "$name: reference $(cut -d' ' -f1 "$out/reference.rc"), ours $(cut -d' ' -f1 "$out/ours.rc")" >&2
@@ -109,7 +111,9 @@ fi
 export WORK TIMEOUT BAD_INPUT_ONE=1
 
 started=$SECONDS
-printf '%s\n' "${CASES[@]}" | xargs -P "$JOBS" -I{} bash "$0" {}
+# A case whose runner fails is reported by the summary below (its .rc files are missing), so
+# xargs' status does not end the script before the summary.
+printf '%s\n' "${CASES[@]}" | xargs -P "$JOBS" -I{} bash "$0" {} || true
 elapsed=$((SECONDS - started))
 
 python3 - "$CASES_DIR" "$WORK" "${WRITE_DOC:+$DOC}" "$elapsed" "$JOBS" "$TIMEOUT" "${CASES[@]}" <<'PY'
@@ -212,6 +216,9 @@ for name in cases:
     for o in opts:
         if o.startswith("--opt=filename="):
             filename = o[len("--opt=filename="):]
+    if not all(os.path.exists(os.path.join(out, side + ".rc")) for side in ("reference", "ours")):
+        problems.append("%s: the case's runner failed before both sides finished (see the lines above)" % name)
+        continue
     ref = Side(out, "reference", filename)
     ours = Side(out, "ours", filename)
     daemon = read(os.path.join(out, "ours.daemon.log"))
