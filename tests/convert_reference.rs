@@ -591,32 +591,43 @@ fn check_outline_ties(case: Case) {
     outline_case(case, true)
 }
 
-fn outline_case(case: Case, ties: bool) {
+/// Asks the oracle for `subrequest` on the case and checks the build-check warnings and, when
+/// either side fails, that both fail with the same text: then `None`. Otherwise our conversion and
+/// the reference's reply.
+fn subrequest_case(case: &Case, subrequest: &str) -> Option<(Converted, serde_json::Value)> {
     assert!(case.platform.is_none() && !case.multi_platform);
-    let (ours, our_warnings, mut request) = convert_case(&case);
-    request["subrequest"] = json!("frontend.outline");
+    let (ours, our_warnings, mut request) = convert_case(case);
+    request["subrequest"] = json!(subrequest);
     let (reply, out) = ask_oracle(&request);
     assert_eq!(
         in_resolve_order(our_warnings),
         in_resolve_order(warnings_in(&reply)),
         "build-check warnings"
     );
-    let ours = match ours {
-        Ok(converted) => converted,
+    match ours {
+        Ok(converted) => {
+            assert!(
+                out.status.success(),
+                "oracle failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some((converted, reply))
+        }
         Err(e) => {
-            assert!(!out.status.success(), "the reference outlines it");
+            assert!(!out.status.success(), "the reference answers {subrequest}");
             assert_eq!(
                 String::from_utf8_lossy(&out.stderr),
                 format!("convert: {}\n", e.message)
             );
-            return;
+            None
         }
+    }
+}
+
+fn outline_case(case: Case, ties: bool) {
+    let Some((ours, reply)) = subrequest_case(&case, "frontend.outline") else {
+        return;
     };
-    assert!(
-        out.status.success(),
-        "oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let result = subrequests::outline(&ours.outline, case.dockerfile.as_bytes());
     for key in ["result.json", "result.txt", "version"] {
         // An empty text is a nil []byte to Go's JSON: null.
@@ -1661,31 +1672,9 @@ fn outline_errors_and_warnings_match_reference() {
 /// result.json (every op through protojson, the metadata, the source map) and version byte
 /// for byte, or the error.
 fn check_convertllb(case: Case) {
-    assert!(case.platform.is_none() && !case.multi_platform);
-    let (ours, our_warnings, mut request) = convert_case(&case);
-    request["subrequest"] = json!("frontend.convertllb");
-    let (reply, out) = ask_oracle(&request);
-    assert_eq!(
-        in_resolve_order(our_warnings),
-        in_resolve_order(warnings_in(&reply)),
-        "build-check warnings"
-    );
-    let ours = match ours {
-        Ok(converted) => converted,
-        Err(e) => {
-            assert!(!out.status.success(), "the reference converts it");
-            assert_eq!(
-                String::from_utf8_lossy(&out.stderr),
-                format!("convert: {}\n", e.message)
-            );
-            return;
-        }
+    let Some((ours, reply)) = subrequest_case(&case, "frontend.convertllb") else {
+        return;
     };
-    assert!(
-        out.status.success(),
-        "oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let result = subrequests::convert_llb(&ours.definition).expect("our ops decode");
     let keys: BTreeSet<&String> = result.metadata.keys().collect();
     assert_eq!(
