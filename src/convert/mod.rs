@@ -279,17 +279,34 @@ pub struct ImageRequest {
     pub name: String,
     /// The FROM, COPY or RUN that first needs the image.
     pub location: ErrorLocation,
-    /// The stage or common image name `name` is a likely typo of.
-    pub suggestion: Option<String>,
+    /// The Dockerfile's stage names, for the "did you mean" of a failed resolve: searched only
+    /// then, as the reference does, and shared by every request of one plan.
+    pub(crate) stage_names: std::sync::Arc<[String]>,
 }
 
 impl ImageRequest {
+    /// `suggest.Search` over the stage names and common image names (convert.go
+    /// `commonImageNames`, whose missing `/` after `docker.io/library` we keep): the first
+    /// candidate closest to `name`, under 3 edits; none when `name` is one of them.
+    fn suggestion(&self) -> Option<String> {
+        let mut candidates: Vec<String> = self.stage_names.to_vec();
+        for repo in [
+            "alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora",
+        ] {
+            candidates.push(repo.to_string());
+            candidates.push(format!("docker.io/library{repo}"));
+            candidates.push(format!("{repo}:latest"));
+            candidates.push(format!("docker.io/library{repo}:latest"));
+        }
+        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+        crate::syntax::suggest::search(&self.name, &candidates, true)
+    }
+
     /// A failed resolve as the reference reports it: `NAME: <why>`, located at the instruction
     /// that needs the image, with a "did you mean" for a misspelt stage name.
     pub(crate) fn resolve_error(&self, why: &str) -> ConvertError {
         let hint = self
-            .suggestion
-            .as_ref()
+            .suggestion()
             .map(|s| format!(" (did you mean {s}?)"))
             .unwrap_or_default();
         ConvertError {
@@ -490,11 +507,7 @@ pub fn plan<'a>(
             .collect();
         e
     })?;
-    let requests = build
-        .image_requests()
-        .into_iter()
-        .filter(|r| resolved.get(&r.reference, &r.platform).is_none())
-        .collect();
+    let requests = build.image_requests(resolved);
     let context_requests = build
         .context_requests()?
         .into_iter()

@@ -5,6 +5,7 @@
 //! in order.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::instructions::{Command, Dockerfile, Instruction, LineRange, Span};
 use crate::syntax::expand::Expander;
@@ -610,24 +611,6 @@ impl<'a> Build<'a> {
         format!("{prefix}internal] load metadata for {reference}")
     }
 
-    /// `suggest.Search` over the stage names and common image names (convert.go
-    /// `commonImageNames`, whose missing `/` after `docker.io/library` we keep): the first
-    /// candidate closest to `name`, under 3 edits; none when `name` is one of them.
-    fn suggest_name(&self, name: &str) -> Option<String> {
-        let mut candidates: Vec<String> =
-            self.decls.iter().filter_map(|d| d.name.clone()).collect();
-        for repo in [
-            "alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora",
-        ] {
-            candidates.push(repo.to_string());
-            candidates.push(format!("docker.io/library{repo}"));
-            candidates.push(format!("{repo}:latest"));
-            candidates.push(format!("docker.io/library{repo}:latest"));
-        }
-        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
-        crate::syntax::suggest::search(name, &candidates, true)
-    }
-
     /// The named context that stands for this stage (`context:<stage>`) or for the image its
     /// FROM or `--from` names (`context:<image>`, for the stage's platform).
     pub(crate) fn named_of(&self, decl: &StageDecl) -> Option<NamedUse> {
@@ -715,10 +698,11 @@ impl<'a> Build<'a> {
         Ok(out)
     }
 
-    /// Base images of the reachable stages, deduplicated, in stage order.
-    pub(crate) fn image_requests(&self) -> Vec<ImageRequest> {
+    /// Base images of the reachable stages not yet in `resolved`, deduplicated, in stage order.
+    pub(crate) fn image_requests(&self, resolved: &ResolvedImages) -> Vec<ImageRequest> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
+        let mut stage_names: Option<Arc<[String]>> = None;
         for (i, decl) in self.decls.iter().enumerate() {
             if !self.reachable[i] || decl.base.is_some() || decl.base_name == EMPTY_IMAGE_NAME {
                 continue;
@@ -731,7 +715,15 @@ impl<'a> Build<'a> {
             };
             let platform = self.base_platform(decl);
             let reference = r.to_string();
+            if resolved.get(&reference, &platform).is_some() {
+                continue;
+            }
             if seen.insert((reference.clone(), platform.clone())) {
+                let stage_names = stage_names
+                    .get_or_insert_with(|| {
+                        self.decls.iter().filter_map(|d| d.name.clone()).collect()
+                    })
+                    .clone();
                 out.push(ImageRequest {
                     log_name: self.log_name(&reference, &platform),
                     reference,
@@ -742,7 +734,7 @@ impl<'a> Build<'a> {
                         end_line: decl.lines.end,
                         span: None,
                     },
-                    suggestion: self.suggest_name(&decl.base_name),
+                    stage_names,
                 });
             }
         }
@@ -872,14 +864,18 @@ mod tests {
         let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
         let opts = ConvertOptions::default();
         let build = Build::prepare(&df, &opts, &ResolvedImages::new()).unwrap();
-        let requests = build.image_requests();
+        let requests = build.image_requests(&ResolvedImages::new());
         // `builder` is unreachable (the COPY names `bulider`): busybox is needed by line 4.
         let busybox = &requests[0];
         assert_eq!(
             (busybox.name.as_str(), busybox.location.start_line),
             ("busybox", 4)
         );
-        assert_eq!(busybox.suggestion, None, "an exact common name is no typo");
+        assert_eq!(
+            busybox.suggestion(),
+            None,
+            "an exact common name is no typo"
+        );
         let typo = &requests[1];
         assert_eq!(typo.reference, "docker.io/library/bulider:latest");
         assert_eq!(typo.location.start_line, 5);
