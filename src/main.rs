@@ -11,7 +11,6 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
-use prost::Message;
 
 use dockerfile_llb::convert::{self, reference, BuildOptions, ConvertOptions, Platform};
 use dockerfile_llb::instructions::{self, Dockerfile};
@@ -253,16 +252,19 @@ fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let bytes = if args.json {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if args.json {
         let json = llb::Definition::from_pb(converted.definition).to_json();
         let mut text = serde_json::to_vec_pretty(&json)?;
         text.push(b'\n');
-        text
+        stdout.write_all(&text)
     } else {
-        converted.definition.encode_to_vec()
+        // The graph itself is no longer needed: only the ops' bytes, written as they go.
+        let definition = converted.definition;
+        drop(converted.sbom);
+        llb::write_definition(definition, &mut stdout)
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+    match written.and_then(|()| stdout.flush()) {
         // `dockerfile-llb llb --json | head` closing the pipe early is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(ExitCode::SUCCESS),

@@ -74,6 +74,23 @@ impl Definition {
     }
 }
 
+/// Writes `def` exactly as `encode_to_vec` encodes it, op by op, dropping each op's bytes once
+/// written: a large graph is then not held twice at its peak, once as ops and once encoded
+/// (`dockerfile-llb llb`, the benchmark). The ops are field 1, which prost encodes first.
+pub fn write_definition(
+    mut def: pb::Definition,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use prost::Message;
+    let mut buf = Vec::new();
+    for op in std::mem::take(&mut def.def) {
+        buf.clear();
+        prost::encoding::bytes::encode(1, &op, &mut buf);
+        out.write_all(&buf)?;
+    }
+    out.write_all(&def.encode_to_vec())
+}
+
 /// Nodes reachable from `head`, what each reads first, each node (by identity) once, in the
 /// order the Go client marshals them.
 fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {

@@ -51,7 +51,7 @@ mod node;
 mod source;
 mod wire;
 
-pub use definition::Definition;
+pub use definition::{write_definition, Definition};
 pub use exec::{Exec, ExecOutputs, NetMode, ProxyEnv, SecurityMode};
 pub use file::{Chown, Copy, CopyMode, CopySource, FileOp, Mkdir, Mkfile, Rm, Symlink, UserRef};
 pub use import::import;

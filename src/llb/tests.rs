@@ -380,6 +380,23 @@ fn source_locations_are_grouped_by_digest_and_file() {
 }
 
 #[test]
+fn a_definition_written_op_by_op_is_its_encoding() {
+    use prost::Message;
+    let dockerfile = SourceMap::new("Dockerfile", "Dockerfile", "FROM alpine\nRUN true\n");
+    let run = Exec::shell("true")
+        .root(image())
+        .location(&dockerfile, vec![Range::lines(2, 2)])
+        .ignore_cache(true)
+        .build()
+        .unwrap();
+    let def = Definition::marshal(&run.root().unwrap()).into_pb();
+    assert!(def.def.len() > 1 && !def.metadata.is_empty() && def.source.is_some());
+    let mut written = Vec::new();
+    write_definition(def.clone(), &mut written).unwrap();
+    assert_eq!(written, def.encode_to_vec());
+}
+
+#[test]
 fn graphs_can_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Output>();
