@@ -294,7 +294,7 @@ impl Build<'_> {
             return Ok((st, None));
         }
         let located = |msg: String| ConvertError::at(msg, decl.lines, Some(decl.span));
-        let mut reference = self.parse_base(decl)?;
+        let mut reference = decl.parse_base()?.clone();
         // The reference normalises the name of a stage it did not resolve in the first round,
         // and a later round's check names it so.
         let name = match (decl.unreached_rounds, decl.df_index) {

@@ -37,6 +37,8 @@ pub(crate) struct StageDecl {
     pub base_name: String,
     /// Base stage, for `FROM <earlier stage>`.
     pub base: Option<usize>,
+    /// `base_name` normalised as an image reference, once asked for ([`Build::parse_base`]).
+    base_ref: std::cell::OnceCell<Result<ImageRef, ConvertError>>,
     /// `FROM --platform`, expanded and parsed.
     pub platform: Option<Platform>,
     /// The global ARGs the FROM line read (for the outline).
@@ -66,6 +68,24 @@ pub(crate) struct StageDecl {
     /// The named context that replaces this stage (`context:<stage name>`): its commands are
     /// not converted.
     pub named: Option<NamedUse>,
+}
+
+impl StageDecl {
+    /// The stage's base as an image reference; parsed once, however many plan steps ask.
+    pub(super) fn parse_base(&self) -> Result<&ImageRef, ConvertError> {
+        self.base_ref
+            .get_or_init(|| {
+                normalize_image_name(&self.base_name).map_err(|e| {
+                    ConvertError::at(
+                        format!("failed to parse stage name {:?}: {e}", self.base_name),
+                        self.lines,
+                        Some(self.span),
+                    )
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// A prepared build: the stage table and everything the target needs.
@@ -310,6 +330,7 @@ impl<'a> Build<'a> {
                 progress_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
                 base_name: base,
                 base: base_stage,
+                base_ref: Default::default(),
                 platform,
                 from_args,
                 deps: Vec::new(),
@@ -418,7 +439,7 @@ impl<'a> Build<'a> {
                         .unwrap_or_default()
                 }
                 None => {
-                    let Ok(reference) = self.parse_base(decl) else {
+                    let Ok(reference) = decl.parse_base() else {
                         continue;
                     };
                     let platform = self.base_platform(decl);
@@ -470,6 +491,7 @@ impl<'a> Build<'a> {
             progress_name: String::new(),
             base_name: from.to_string(),
             base: None,
+            base_ref: Default::default(),
             platform: None,
             from_args: BTreeSet::new(),
             deps: Vec::new(),
@@ -592,16 +614,6 @@ impl<'a> Build<'a> {
             .unwrap_or_else(|| self.target_platform.clone())
     }
 
-    pub(super) fn parse_base(&self, decl: &StageDecl) -> Result<ImageRef, ConvertError> {
-        normalize_image_name(&decl.base_name).map_err(|e| {
-            ConvertError::at(
-                format!("failed to parse stage name {:?}: {e}", decl.base_name),
-                decl.lines,
-                Some(decl.span),
-            )
-        })
-    }
-
     fn log_name(&self, reference: &str, platform: &Platform) -> String {
         let mut prefix = String::from("[");
         if self.opts.build.multi_platform {
@@ -633,7 +645,7 @@ impl<'a> Build<'a> {
         if decl.base.is_some() || decl.base_name == EMPTY_IMAGE_NAME {
             return None;
         }
-        let reference = self.parse_base(decl).ok()?;
+        let reference = decl.parse_base().ok()?;
         let platform = self.base_platform(decl);
         let found = named_context::lookup(contexts, &reference.to_string(), &platform).ok()??;
         Some(NamedUse {
@@ -710,7 +722,7 @@ impl<'a> Build<'a> {
             if self.named_of(decl).is_some() {
                 continue;
             }
-            let Ok(r) = self.parse_base(decl) else {
+            let Ok(r) = decl.parse_base() else {
                 continue;
             };
             let platform = self.base_platform(decl);

@@ -8,6 +8,15 @@ pub(crate) fn clean_path(path: &str) -> String {
     if path.is_empty() {
         return ".".to_string();
     }
+    // Most paths a Dockerfile names are clean already: one copy, no element list.
+    if is_clean(path) {
+        return path.to_string();
+    }
+    clean_elements(path)
+}
+
+/// `path.Clean` by its elements, for any non-empty path.
+fn clean_elements(path: &str) -> String {
     let rooted = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -29,6 +38,25 @@ pub(crate) fn clean_path(path: &str) -> String {
         (false, true) => ".".to_string(),
         (false, false) => joined,
     }
+}
+
+/// Whether `clean_path` would return `path` itself: `/` or `.`, or elements that are neither
+/// empty nor `.`, with `..` only leading a relative path.
+fn is_clean(path: &str) -> bool {
+    if path == "/" || path == "." {
+        return true;
+    }
+    let rooted = path.starts_with('/');
+    let rest = if rooted { &path[1..] } else { path };
+    let mut leading = !rooted;
+    rest.split('/').all(|part| match part {
+        "" | "." => false,
+        ".." => leading,
+        _ => {
+            leading = false;
+            true
+        }
+    })
 }
 
 /// Go's `path.Dir` (`filepath.Dir` on Linux): all but the last element, cleaned.
@@ -396,6 +424,28 @@ mod tests {
         assert_eq!(llb_normalize_path("/app", "./", true), "/app/");
         assert_eq!(llb_normalize_path("/", "/.", true), "/.");
         assert_eq!(llb_normalize_path("/app", "x/.", true), "/app/x/.");
+    }
+
+    #[test]
+    fn a_clean_path_is_seen_as_clean_exactly_when_cleaning_keeps_it() {
+        let parts = ["", ".", "..", "a", "bc"];
+        let mut paths = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| parts.iter().map(move |part| format!("{p}/{part}")))
+                .collect();
+            paths.extend(longer);
+        }
+        for rooted in &paths {
+            for path in [rooted.as_str(), rooted.trim_start_matches('/')] {
+                if path.is_empty() {
+                    continue;
+                }
+                assert_eq!(is_clean(path), clean_elements(path) == path, "{path:?}");
+                assert_eq!(clean_path(path), clean_elements(path), "{path:?}");
+            }
+        }
     }
 
     #[test]

@@ -117,7 +117,6 @@ fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
 #[derive(Default)]
 struct Collector {
     def: Vec<prost::bytes::Bytes>,
-    emitted: HashSet<Digest>,
     metadata: BTreeMap<String, OpMetadata>,
     source_maps: Vec<Arc<SourceMap>>,
     source_index: HashMap<*const SourceMap, i32>,
@@ -127,29 +126,26 @@ struct Collector {
 impl Collector {
     fn add(&mut self, node: &Node) {
         let digest = node.digest().as_str().to_owned();
+        // Equal ops (one digest) are emitted once, with their metadata merged.
         match self.metadata.entry(digest.clone()) {
             std::collections::btree_map::Entry::Vacant(e) => {
                 e.insert(node.metadata().clone());
+                self.def.push(node.shared_bytes());
             }
             std::collections::btree_map::Entry::Occupied(mut e) => {
                 e.get_mut().merge(node.metadata())
             }
         }
         // Every op walked has an entry, empty when it has no location (sourcemap.go `Add`).
-        self.locations.entry(digest.clone()).or_default();
-        for location in node.locations() {
-            let source_index = self.source_index_of(&location.source);
-            self.locations
-                .entry(digest.clone())
-                .or_default()
-                .push(pb::Location {
-                    source_index,
-                    ranges: location.ranges.iter().map(|r| r.to_pb()).collect(),
-                });
-        }
-        if self.emitted.insert(node.digest().clone()) {
-            self.def.push(node.shared_bytes());
-        }
+        let added: Vec<pb::Location> = node
+            .locations()
+            .iter()
+            .map(|location| pb::Location {
+                source_index: self.source_index_of(&location.source),
+                ranges: location.ranges.iter().map(|r| r.to_pb()).collect(),
+            })
+            .collect();
+        self.locations.entry(digest).or_default().extend(added);
     }
 
     /// Source files are numbered in order of first use; equal files share a number.
