@@ -37,7 +37,7 @@ pub(crate) struct StageDecl {
     pub base_name: String,
     /// Base stage, for `FROM <earlier stage>`.
     pub base: Option<usize>,
-    /// `base_name` normalised as an image reference, once asked for ([`Build::parse_base`]).
+    /// `base_name` normalised as an image reference, once asked for ([`StageDecl::parse_base`]).
     base_ref: std::cell::OnceCell<Result<ImageRef, ConvertError>>,
     /// `FROM --platform`, expanded and parsed.
     pub platform: Option<Platform>,
