@@ -137,16 +137,13 @@ fn convert_once(
         filename: path.to_string(),
         source: source.to_vec(),
         // Every cap, as tests/go/bench-convert gives the reference (a current daemon).
-        llb_caps: Some(dockerfile_llb::llb::caps::all_caps().into_iter().collect()),
+        llb_caps: Some(dockerfile_llb::llb::caps::CapSet::all()),
         ..ConvertOptions::default()
     };
     let mut images = ResolvedImages::new();
-    // As the gateway does: plan until nothing is left to resolve, then convert that last plan.
-    let plan = loop {
-        let plan = convert::plan(df, &opts, &images)?;
-        if plan.requests().is_empty() {
-            break plan;
-        }
+    // As the gateway does: plan, answer its requests until none is left, then convert.
+    let mut plan = convert::plan(df, &opts, &images)?;
+    while !plan.requests().is_empty() {
         for r in plan.requests() {
             let config = format!(
                 r#"{{"architecture":"{}","os":"{}","config":{{"Env":["PATH=/usr/bin:/bin"]}},"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
@@ -163,7 +160,8 @@ fn convert_once(
                 },
             );
         }
-    };
+        plan = plan.answered(&images)?;
+    }
     Ok(plan.convert(&images, &[])?)
 }
 

@@ -174,7 +174,7 @@ impl OfflineBuild {
             filename: filename.clone(),
             source: source.clone(),
             // The LLB a current daemon (the pinned BuildKit) would get through the gateway.
-            llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
+            llb_caps: Some(dockerfile_llb::llb::caps::CapSet::all()),
             ..ConvertOptions::default()
         };
         Ok(OfflineBuild {

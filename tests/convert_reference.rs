@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use dockerfile_llb::convert::{
-    self, BuildOptions, ConvertError, ConvertOptions, Converted, ImageRequest, Platform,
-    ResolvedImage, ResolvedImages,
+    self, BuildOptions, ConvertError, ConvertOptions, Converted, Platform, ResolvedImage,
+    ResolvedImages,
 };
 use dockerfile_llb::gateway::local_source::{DockerfileSource, LocalRead};
 use dockerfile_llb::gateway::subrequests;
@@ -280,9 +280,9 @@ fn case_options(case: &Case) -> ConvertOptions {
         session_id: "oracle-session".to_string(),
         source: case.dockerfile.as_bytes().to_vec(),
         llb_caps: Some(
-            dockerfile_llb::llb::caps::all_caps()
-                .into_iter()
-                .filter(|c| !case.disabled_caps.contains(&c.as_str()))
+            dockerfile_llb::llb::caps::CapSet::all()
+                .iter()
+                .filter(|c| !case.disabled_caps.contains(c))
                 .collect(),
         ),
         target_platform: case
@@ -376,16 +376,10 @@ fn convert_from_table(
 ) {
     let mut images = ResolvedImages::new();
     let mut table = BTreeMap::new();
-    let mut planned = Ok(());
-    loop {
-        let (requests, contexts): (Vec<ImageRequest>, Vec<convert::ContextRequest>) =
-            match convert::plan(df, opts, &images) {
-                Ok(plan) => (plan.requests().to_vec(), plan.context_requests().to_vec()),
-                Err(e) => {
-                    planned = Err(e);
-                    break;
-                }
-            };
+    // As the gateway does: one plan, given each round's answers (`Plan::answered`).
+    let mut plan = convert::plan(df, opts, &images);
+    while let Ok(p) = &plan {
+        let (requests, contexts) = (p.requests().to_vec(), p.context_requests().to_vec());
         if requests.is_empty() && contexts.is_empty() {
             break;
         }
@@ -412,12 +406,35 @@ fn convert_from_table(
                 json!({ "digest": digest, "config": config }),
             );
         }
+        plan = plan.and_then(|p| p.answered(&images));
     }
     let excludes = case
         .dockerignore
         .map(|d| convert::dockerignore::exclude_patterns(d.as_bytes()))
         .unwrap_or_default();
-    let ours = planned.and_then(|()| convert::plan(df, opts, &images)?.convert(&images, &excludes));
+    let ours = plan.and_then(|p| p.convert(&images, &excludes));
+    // A plan given its answers converts as one made from the start with them all.
+    let again = convert::plan(df, opts, &images).and_then(|p| p.convert(&images, &excludes));
+    match (&ours, &again) {
+        (Ok(ours), Ok(again)) => {
+            assert_eq!(
+                ours.definition, again.definition,
+                "answered plan, definition"
+            );
+            assert_eq!(
+                ours.image_config.to_json(),
+                again.image_config.to_json(),
+                "answered plan, image config"
+            );
+            assert_eq!(
+                format!("{:?}", ours.warnings),
+                format!("{:?}", again.warnings),
+                "answered plan, warnings"
+            );
+        }
+        (Err(ours), Err(again)) => assert_eq!(format!("{ours:?}"), format!("{again:?}")),
+        _ => panic!("an answered plan and a new plan disagree: {ours:?} / {again:?}"),
+    }
     (ours, table)
 }
 

@@ -68,7 +68,7 @@ fn converted(text: &str, platform: &Platform) -> convert::Converted {
         },
         target_platform: Some(platform.clone()),
         source: text.as_bytes().to_vec(),
-        llb_caps: Some(dockerfile_llb::llb::caps::all_caps()),
+        llb_caps: Some(dockerfile_llb::llb::caps::CapSet::all()),
         ..ConvertOptions::default()
     };
     convert::offline::convert_offline(&parsed, &options, &BTreeMap::new()).unwrap()

@@ -9,8 +9,6 @@
 
 #![no_main]
 
-use std::collections::BTreeSet;
-
 #[path = "../common/resolve.rs"]
 mod resolve;
 
@@ -52,7 +50,7 @@ impl<'a> Case<'a> {
             ..BuildOptions::default()
         };
         let mut target_platform = None;
-        let mut llb_caps = Some(llb::caps::all_caps());
+        let mut llb_caps = Some(llb::caps::CapSet::all());
         let mut excludes = Vec::new();
         for entry in options.split('\0').filter(|e| !e.is_empty()) {
             let (key, value) = entry.split_once('=').unwrap_or((entry, ""));
@@ -61,7 +59,7 @@ impl<'a> Case<'a> {
                 "platform" => target_platform = Some(Platform::parse(value).ok()?.normalize()),
                 "caps" if value == "none" => llb_caps = None,
                 // A daemon of the first LLB caps: no MergeOp, no setsdefaultpath, no CDI.
-                "caps" => llb_caps = Some(BTreeSet::from(["source.image".to_string()])),
+                "caps" => llb_caps = Some(["source.image"].into_iter().collect()),
                 "ignore" => excludes.push(value.to_string()),
                 "multi" => build.multi_platform = true,
                 _ => {

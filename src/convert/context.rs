@@ -28,7 +28,7 @@ pub(crate) struct Context<'a> {
     pub stage_name: &'a str,
     pub cache_mount_ns: &'a str,
     /// LLB caps of the daemon; `None` when unknown.
-    pub llb_caps: Option<&'a std::collections::BTreeSet<String>>,
+    pub llb_caps: Option<crate::llb::caps::CapSet>,
     /// The context's `.dockerignore` patterns, when it has any (CopyIgnoredFile).
     pub dockerignore: Option<&'a PatternMatcher>,
     /// `BUILDKIT_GIT_ADVICE`.

@@ -19,6 +19,16 @@ use crate::syntax::expand::Expander;
 
 const KEY: &str = "SOURCE_DATE_EPOCH";
 
+/// Whether a plan of `df` can ask for a source's time ([`EpochRequest`]): only when
+/// SOURCE_DATE_EPOCH is given, as a build argument or as a global ARG.
+pub(crate) fn may_be_requested(df: &Dockerfile, build_args: &BTreeMap<String, String>) -> bool {
+    build_args.contains_key(KEY)
+        || df
+            .meta_args
+            .iter()
+            .any(|meta| meta.arg.args.iter().any(|def| def.key.text == KEY))
+}
+
 /// The epoch in unix seconds, if any, and the source stage's op when its time is still to be
 /// asked for; `build_args` and `global_args` are rewritten as the reference does
 /// (`getBuildArgValue`, `resolveSourceDateEpochValue`, `setBuildArgValue`). `stage_epoch` is

@@ -161,7 +161,7 @@ impl Build<'_> {
                     main_context: &main_context,
                     stage_name: &decl.progress_name,
                     cache_mount_ns: &opts.build.cache_mount_ns,
-                    llb_caps: opts.llb_caps.as_ref(),
+                    llb_caps: opts.llb_caps,
                     dockerignore,
                     git_advice: opts.build.git_advice,
                 };

@@ -207,7 +207,7 @@ pub struct ConvertOptions {
     /// decides by cap: `exec.meta.setsdefaultpath` on every RUN, MergeOp for `COPY --link`,
     /// no-output read-write bind mounts, the resource limits of RUN. `None`: unknown, as the
     /// reference without caps.
-    pub llb_caps: Option<BTreeSet<String>>,
+    pub llb_caps: Option<crate::llb::caps::CapSet>,
     /// The answer to the plan's [`Plan::epoch_request`] (`SOURCE_DATE_EPOCH=<stage>`, or
     /// `context` on a context that is not local): the source's time in unix seconds, or `Some(None)` when it has none. `None` is no answer,
     /// and the stage then gives no epoch, as in the reference without a gateway client.
@@ -521,6 +521,12 @@ pub fn plan<'a>(
     })
 }
 
+/// Whether a plan of `df` can have an [`Plan::epoch_request`]: false when SOURCE_DATE_EPOCH is
+/// neither a build argument nor a global ARG, and the gateway need not plan before it answers one.
+pub fn epoch_may_be_requested(df: &Dockerfile, opts: &ConvertOptions) -> bool {
+    epoch::may_be_requested(df, &opts.build.build_args)
+}
+
 /// A prepared build: the stage table of one target on one platform.
 pub struct Plan<'a> {
     build: stages::Build<'a>,
@@ -529,7 +535,7 @@ pub struct Plan<'a> {
     check: CheckConfig,
 }
 
-impl Plan<'_> {
+impl<'a> Plan<'a> {
     /// The images still to resolve before [`Plan::convert`].
     pub fn requests(&self) -> &[ImageRequest] {
         &self.requests
@@ -538,6 +544,37 @@ impl Plan<'_> {
     /// The named contexts still to load before [`Plan::convert`].
     pub fn context_requests(&self) -> &[ContextRequest] {
         &self.context_requests
+    }
+
+    /// This plan given the answers to its requests (`images` holds the earlier answers too),
+    /// as [`plan`] would make it with them. Planning again from the start gives the same stage
+    /// table unless an answer can change it: a named context (its answer may redirect a stage)
+    /// or a base image whose ONBUILD triggers name a stage or an image (more stages, another
+    /// round of reachability). Only then, or when linking the triggers fails, is the plan made
+    /// again, so that its errors and warnings are the ones [`plan`] gives.
+    pub fn answered(self, images: &ResolvedImages) -> Result<Plan<'a>, ConvertError> {
+        let Plan {
+            mut build,
+            context_requests,
+            check,
+            ..
+        } = self;
+        if !context_requests.is_empty() || !matches!(build.link_triggers(images), Ok(false)) {
+            return plan(build.df, build.opts, images);
+        }
+        build.resolved = images.clone();
+        let requests = build.image_requests(images);
+        let context_requests = build
+            .context_requests()?
+            .into_iter()
+            .filter(|r| images.context(&r.key, &r.platform).is_none())
+            .collect();
+        Ok(Plan {
+            build,
+            requests,
+            context_requests,
+            check,
+        })
     }
 
     /// The SOURCE_DATE_EPOCH source to resolve when [`ConvertOptions::stage_epoch`] has no

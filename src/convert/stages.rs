@@ -409,7 +409,7 @@ impl<'a> Build<'a> {
     /// `initOnBuildTriggers` for every reachable stage whose triggers are known now: the base
     /// stage's ONBUILD lines, or the resolved base image's `OnBuild`. Their `--from` stages become
     /// dependencies. True when that added any (reachability must then be computed again).
-    fn link_triggers(&mut self, images: &ResolvedImages) -> Result<bool, ConvertError> {
+    pub(crate) fn link_triggers(&mut self, images: &ResolvedImages) -> Result<bool, ConvertError> {
         let mut added = false;
         for s in 0..self.decls.len() {
             let decl = &self.decls[s];

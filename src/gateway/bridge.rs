@@ -74,7 +74,7 @@ impl BridgeError {
 #[derive(Debug, Clone, Default)]
 pub struct Caps {
     pub frontend: BTreeSet<String>,
-    pub llb: BTreeSet<String>,
+    pub llb: crate::llb::caps::CapSet,
     pub workers: Vec<WorkerRecord>,
 }
 
@@ -97,7 +97,7 @@ impl Caps {
         }
         Caps {
             frontend,
-            llb: enabled(pong.llb_caps),
+            llb: enabled(pong.llb_caps).iter().collect(),
             workers: pong.workers,
         }
     }

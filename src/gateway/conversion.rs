@@ -2,14 +2,13 @@
 //! `ConvertOptions`, plan the external images the target needs, resolve them all concurrently with
 //! ResolveImageConfig, then convert. Converter and parser errors become located Dockerfile errors.
 
-use std::collections::BTreeSet;
-
 use tokio::task::JoinSet;
 
 use crate::convert::{
     self, ConvertError, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
 };
 use crate::instructions::Dockerfile;
+use crate::llb::caps::CapSet;
 use crate::syntax::Diagnostic;
 
 use super::bridge::{Bridge, BridgeError};
@@ -25,7 +24,7 @@ pub(crate) fn convert_options(
     opts: &BuildOpts,
     target_platform: Option<Platform>,
     dockerfile: &DockerfileSource,
-    llb_caps: Option<BTreeSet<String>>,
+    llb_caps: Option<CapSet>,
     main: &MainContext,
 ) -> ConvertOptions {
     ConvertOptions {
@@ -56,21 +55,25 @@ pub(crate) async fn resolve_all<'a>(
     options: &'a mut ConvertOptions,
 ) -> Result<(convert::Plan<'a>, ResolvedImages), PlanError> {
     let resolve_mode = build_opts.build.image_resolve_mode;
-    let request = convert::plan(parsed, options, &ResolvedImages::new())
-        .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
-        .epoch_request()
-        .cloned();
-    if let Some(request) = request {
-        let epoch = super::epoch::resolve(bridge, caps, &request)
-            .await
-            .map_err(PlanError::Frontend)?;
-        options.stage_epoch = Some(epoch);
+    let planned = |plan: Result<convert::Plan<'a>, ConvertError>| {
+        plan.map_err(|e| PlanError::Dockerfile(Box::new(e)))
+    };
+    if convert::epoch_may_be_requested(parsed, options) {
+        let request = convert::plan(parsed, options, &ResolvedImages::new())
+            .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
+            .epoch_request()
+            .cloned();
+        if let Some(request) = request {
+            let epoch = super::epoch::resolve(bridge, caps, &request)
+                .await
+                .map_err(PlanError::Frontend)?;
+            options.stage_epoch = Some(epoch);
+        }
     }
     let options: &'a ConvertOptions = options;
     let mut images = ResolvedImages::new();
+    let mut plan = planned(convert::plan(parsed, options, &images))?;
     loop {
-        let plan = convert::plan(parsed, options, &images)
-            .map_err(|e| PlanError::Dockerfile(Box::new(e)))?;
         if plan.requests().is_empty() && plan.context_requests().is_empty() {
             return Ok((plan, images));
         }
@@ -102,6 +105,7 @@ pub(crate) async fn resolve_all<'a>(
             })),
             ResolveError::Bridge(e) => PlanError::Frontend(FrontendError::Bridge(e)),
         })?;
+        plan = planned(plan.answered(&images))?;
     }
 }
 
@@ -473,7 +477,7 @@ mod tests {
         let text =
             "FROM busybox\nRUN --device=vendor.com/gpu=all,required --device=x.org/y=z true\n";
         let parsed = crate::instructions::parse_dockerfile(text.as_bytes(), "Dockerfile").unwrap();
-        let devices = |caps: BTreeSet<String>| -> Vec<(String, bool)> {
+        let devices = |caps: CapSet| -> Vec<(String, bool)> {
             let options = ConvertOptions {
                 llb_caps: Some(caps),
                 ..ConvertOptions::default()
@@ -492,9 +496,9 @@ mod tests {
                 .map(|d| (d.name, d.optional))
                 .collect()
         };
-        let all = crate::llb::caps::all_caps();
+        let all = CapSet::all();
         assert_eq!(
-            devices(all.clone()),
+            devices(all),
             [
                 ("vendor.com/gpu=all".to_string(), false),
                 ("x.org/y=z".to_string(), true)

@@ -144,7 +144,7 @@ async fn lint(
         opts,
         None,
         dockerfile,
-        Some(caps.llb.clone()),
+        Some(caps.llb),
         main,
     ));
     let planned = conversion::resolve_all(bridge, caps, opts, &parsed, &mut options).await;
@@ -168,7 +168,7 @@ async fn convert_for_subrequest(
     caps: &Caps,
     main: &MainContext,
 ) -> Result<convert::Converted, FrontendError> {
-    let mut options = convert_options(opts, None, dockerfile, Some(caps.llb.clone()), main);
+    let mut options = convert_options(opts, None, dockerfile, Some(caps.llb), main);
     options.build.multi_platform = false;
     let report = caps.has_frontend("gateway.warnings");
     let converted = convert_platform(
@@ -406,13 +406,7 @@ async fn convert_and_solve(
     };
     let mut solved = Vec::new();
     for platform in opts.platforms_to_build() {
-        let mut options = convert_options(
-            opts,
-            platform.clone(),
-            dockerfile,
-            Some(caps.llb.clone()),
-            main,
-        );
+        let mut options = convert_options(opts, platform.clone(), dockerfile, Some(caps.llb), main);
         // Like the reference, only the first platform's conversion reports warnings.
         let report = solved.is_empty() && caps.has_frontend("gateway.warnings");
         let converted = convert_platform(

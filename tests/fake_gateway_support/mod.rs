@@ -405,10 +405,10 @@ impl State {
                     "sourcemeta.resolver",
                 ];
                 let mut pong = pong(&frontend, 0);
-                let llb = dockerfile_llb::llb::caps::all_caps();
+                let llb: Vec<_> = dockerfile_llb::llb::caps::CapSet::all().iter().collect();
                 pong.llb_caps.resize_with(llb.len(), Default::default);
                 for (cap, id) in pong.llb_caps.iter_mut().zip(llb) {
-                    cap.id = id;
+                    cap.id = id.to_string();
                     cap.enabled = true;
                 }
                 Ok(pong.encode_to_vec())
