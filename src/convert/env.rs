@@ -7,15 +7,19 @@
 //! (quadratic over a long stage). Here a stage owns one list it mutates in place: assignment is
 //! O(1) amortised (a tombstone plus a push), and forking a stage (`FROM <stage>`) clones once.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EnvList {
     /// Assignments in order; `None` marks one superseded by a later assignment of its key.
     slots: Vec<Option<Entry>>,
-    /// Key -> index of its live slot.
-    index: HashMap<String, usize>,
+    /// Key -> index of its live slot. The key is the slot's own string, shared.
+    index: HashMap<Entry, usize>,
+    /// Where the next `K=V` is written before it is shared: one allocation per assignment.
+    scratch: String,
 }
 
 /// One assignment, kept as the `K=V` string every RUN's env lists, shared: a long stage's RUNs
@@ -37,6 +41,27 @@ impl Entry {
     }
 }
 
+/// As an index key an entry is its key: hashed and compared as the `str` lookups borrow.
+impl Borrow<str> for Entry {
+    fn borrow(&self) -> &str {
+        self.key()
+    }
+}
+
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Entry {}
+
 impl EnvList {
     pub fn new() -> EnvList {
         EnvList::default()
@@ -44,18 +69,21 @@ impl EnvList {
 
     /// `EnvList.AddOrReplace`: set K, moving it to the end of the order.
     pub(crate) fn add_or_replace(&mut self, key: &str, value: &str) {
-        if let Some(old) = self.index.get(key).copied() {
+        self.scratch.push_str(key);
+        self.scratch.push('=');
+        self.scratch.push_str(value);
+        let entry = Entry {
+            kv: Arc::from(self.scratch.as_str()),
+            key_len: key.len(),
+        };
+        // Empty, a clone of the list (a stage forked) copies nothing of it.
+        self.scratch.clear();
+        // `insert` keeps the old key of an equal one: the key of the new slot replaces it.
+        if let Some(old) = self.index.remove(key) {
             self.slots[old] = None;
         }
-        self.index.insert(key.to_string(), self.slots.len());
-        let mut kv = String::with_capacity(key.len() + 1 + value.len());
-        kv.push_str(key);
-        kv.push('=');
-        kv.push_str(value);
-        self.slots.push(Some(Entry {
-            kv: kv.into(),
-            key_len: key.len(),
-        }));
+        self.index.insert(entry.clone(), self.slots.len());
+        self.slots.push(Some(entry));
         // Keep dead slots from dominating long stages that re-set the same keys.
         if self.slots.len() > 32 && self.slots.len() > 2 * self.index.len() {
             self.compact();
@@ -105,7 +133,7 @@ impl EnvList {
         self.slots.retain(Option::is_some);
         for (i, slot) in self.slots.iter().enumerate() {
             if let Some(e) = slot {
-                self.index.insert(e.key().to_string(), i);
+                self.index.insert(e.clone(), i);
             }
         }
     }
