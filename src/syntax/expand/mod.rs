@@ -256,12 +256,29 @@ impl Expander {
         word: &str,
         env: &E,
     ) -> Result<Expansion, ExpandError> {
+        if self.is_literal(word) {
+            return Ok(Expansion {
+                value: word.to_string(),
+                used: BTreeSet::new(),
+                unset: BTreeSet::new(),
+            });
+        }
         let scanned = lexer::scan(word, env, self).map_err(|fault| error(word, fault))?;
         Ok(Expansion {
             value: scanned.value,
             used: scanned.used,
             unset: scanned.unset,
         })
+    }
+
+    /// Whether `word` expands to itself: nothing in it that the lexer treats specially (a
+    /// variable, a quote, an escape, a heredoc's `<`, a leading byte order mark), the case of
+    /// most words of a Dockerfile, which then cost one copy.
+    fn is_literal(&self, word: &str) -> bool {
+        !word.starts_with('\u{feff}')
+            && !word
+                .chars()
+                .any(|c| matches!(c, '$' | '\'' | '"' | '<') || c == self.escape)
     }
 
     /// Expands `word` and splits the result into words (`ProcessWords`): unquoted whitespace,

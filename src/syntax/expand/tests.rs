@@ -723,3 +723,41 @@ fn fuzzed_words_that_ran_for_seconds_stop_at_the_work_limit() {
         assert_eq!(err.kind, ExpandErrorKind::TooMuchWork(MAX_WORK >> 20));
     }
 }
+
+#[test]
+fn a_literal_word_expands_as_the_lexer_expands_it() {
+    // Every word of up to four characters over an alphabet of each kind of character the
+    // lexer knows: the shortcut must take only words the lexer leaves as they are.
+    let alphabet = [
+        'a', ' ', '$', '{', '}', '\\', '`', '\'', '"', '<', '\t', '\u{e9}', '\u{feff}', ':', '-',
+    ];
+    let env = env_of(&[("a", "x y")]);
+    let mut words = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..4 {
+        last = last
+            .iter()
+            .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+            .collect();
+        words.extend(last.iter().cloned());
+    }
+    let mut literal = 0;
+    for escape in ['\\', '`'] {
+        for skip_quotes in [false, true] {
+            let expander = Expander::new(escape).skip_quotes(skip_quotes);
+            for word in &words {
+                let slow = lexer::scan(word, &env, &expander).map(|s| (s.value, s.used, s.unset));
+                if expander.is_literal(word) {
+                    literal += 1;
+                    let fast = expander.expand_word(word, &env).unwrap();
+                    assert_eq!(
+                        slow.ok(),
+                        Some((fast.value, fast.used, fast.unset)),
+                        "{word:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(literal > 10_000, "the shortcut was taken {literal} times");
+}
