@@ -54,11 +54,15 @@ pub(crate) fn lower(
         };
         extras.insert(name.clone(), out);
     }
-    let index = crate::syntax::LineIndex::new(&opts.source);
+    // Lines are counted only for a conversion with warnings to locate.
+    let index = std::cell::OnceCell::new();
     let warnings = d
         .warnings
         .into_iter()
-        .map(|w| w.locate(&opts.filename, &opts.source, &index))
+        .map(|w| {
+            let index = index.get_or_init(|| crate::syntax::LineIndex::new(&opts.source));
+            w.locate(&opts.filename, &opts.source, index)
+        })
         .collect();
     Ok(Converted {
         warnings,

@@ -89,13 +89,15 @@ pub fn parse_dockerfile_reporting(
             directives: Directives::default(),
         })
     })?;
-    let index = LineIndex::new(source);
+    // Lines are counted only for a file with a finding to locate.
+    let index = std::cell::OnceCell::new();
+    let index = || index.get_or_init(|| LineIndex::new(source));
     let locate = |warnings: Vec<Diagnostic>| -> Vec<Diagnostic> {
         warnings
             .into_iter()
             .map(|w| {
                 if w.filename.is_empty() {
-                    w.locate(filename, source, &index)
+                    w.locate(filename, source, index())
                 } else {
                     w
                 }
@@ -107,7 +109,7 @@ pub fn parse_dockerfile_reporting(
         Ok(parts) => parts,
         Err(d) => {
             return Err(Box::new(ParseFailure {
-                error: d.locate(filename, source, &index),
+                error: d.locate(filename, source, index()),
                 warnings: locate(warnings),
                 directives: parsed.directives,
             }))

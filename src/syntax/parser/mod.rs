@@ -147,8 +147,15 @@ impl ParsedDockerfile {
 
 /// Parses the file format. Errors carry `filename` and positions.
 pub fn parse(source: &[u8], filename: &str) -> Result<ParsedDockerfile, Diagnostic> {
-    let index = LineIndex::new(source);
-    let locate = |d: Diagnostic| d.locate(filename, source, &index);
+    // Lines are counted only for a file with a finding to locate.
+    let index = std::cell::OnceCell::new();
+    let locate = |d: Diagnostic| {
+        d.locate(
+            filename,
+            source,
+            index.get_or_init(|| LineIndex::new(source)),
+        )
+    };
     let text = utf8_text(source).map_err(locate)?;
     let mut parsed = LineParser::new(&text).run().map_err(locate)?;
     parsed.warnings = parsed.warnings.into_iter().map(locate).collect();
@@ -381,7 +388,14 @@ impl<'a> LineParser<'a> {
                 "split the line with the escape character, or move long content to a file",
             ));
         }
-        let mut nodes = Vec::new();
+        // At most one node per line that is neither blank nor a comment: reserved at once, as
+        // a node is large and growing the vector would copy them all again.
+        let mut nodes = Vec::with_capacity(
+            self.lines
+                .iter()
+                .filter(|l| !matches!(l.text.trim_start().bytes().next(), None | Some(b'#')))
+                .count(),
+        );
         let mut comments: Vec<String> = Vec::new();
         while self.next < self.lines.len() {
             let first_index = self.next;
