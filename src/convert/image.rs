@@ -319,6 +319,13 @@ impl ImageConfig {
     }
 
     /// Parse a base image's config as the reference does: unknown fields dropped, `null` as zero.
+    /// False when the config JSON cannot hold ONBUILD triggers: the key `OnBuild` appears
+    /// neither as written nor escaped (`\u`), so the config need not be parsed to find them.
+    pub(crate) fn may_have_triggers(bytes: &[u8]) -> bool {
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        has(b"OnBuild") || has(b"\\u")
+    }
+
     pub(crate) fn from_json(bytes: &[u8]) -> Result<ImageConfig, serde_json::Error> {
         serde_json::from_slice(bytes)
     }
@@ -395,6 +402,22 @@ mod tests {
 
     fn amd64() -> Platform {
         Platform::new("linux", "amd64")
+    }
+
+    #[test]
+    fn a_config_without_the_onbuild_key_is_known_to_have_no_triggers() {
+        for (json, triggers) in [
+            (r#"{"config":{"Env":["A=1"]}}"#, false),
+            (r#"{"config":{"OnBuild":["RUN true"]}}"#, true),
+            (r#"{"config":{"\u004fnBuild":["RUN true"]}}"#, true),
+            (r#"{"config":{"onbuild":["RUN true"]}}"#, false),
+        ] {
+            let parsed = ImageConfig::from_json(json.as_bytes()).unwrap();
+            assert_eq!(!parsed.config.on_build.is_empty(), triggers, "{json}");
+            // Never false where the config has triggers.
+            assert!(ImageConfig::may_have_triggers(json.as_bytes()) || !triggers, "{json}");
+        }
+        assert!(!ImageConfig::may_have_triggers(br#"{"config":{"Env":["A=1"]}}"#));
     }
 
     #[test]

@@ -447,9 +447,13 @@ impl<'a> Build<'a> {
                         continue;
                     };
                     // A config that does not parse is reported when the stage is dispatched.
-                    ImageConfig::from_json(&resolved.config)
-                        .map(|img| img.config.on_build)
-                        .unwrap_or_default()
+                    if ImageConfig::may_have_triggers(&resolved.config) {
+                        ImageConfig::from_json(&resolved.config)
+                            .map(|img| img.config.on_build)
+                            .unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    }
                 }
             };
             let triggers = self.trigger_commands(decl, expressions)?;
