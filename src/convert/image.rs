@@ -415,9 +415,14 @@ mod tests {
             let parsed = ImageConfig::from_json(json.as_bytes()).unwrap();
             assert_eq!(!parsed.config.on_build.is_empty(), triggers, "{json}");
             // Never false where the config has triggers.
-            assert!(ImageConfig::may_have_triggers(json.as_bytes()) || !triggers, "{json}");
+            assert!(
+                ImageConfig::may_have_triggers(json.as_bytes()) || !triggers,
+                "{json}"
+            );
         }
-        assert!(!ImageConfig::may_have_triggers(br#"{"config":{"Env":["A=1"]}}"#));
+        assert!(!ImageConfig::may_have_triggers(
+            br#"{"config":{"Env":["A=1"]}}"#
+        ));
     }
 
     #[test]

@@ -169,6 +169,16 @@ pub(super) fn validate_stage_names(stages: &[Stage], warnings: &mut Vec<Diagnost
 
 /// `validateCommandCasing`: every instruction keyword (FROM included) should be all lower or all
 /// upper case like the majority of those that are.
+/// Whether `text` equals `text.to_lowercase()` (or upper), without making the copy: each
+/// character maps to itself. The one context rule of `str::to_lowercase`, a final sigma, maps
+/// a character that changes either way.
+fn unchanged_by<I: Iterator<Item = char>>(text: &str, map: fn(char) -> I) -> bool {
+    text.chars().all(|c| {
+        let mut mapped = map(c);
+        mapped.next() == Some(c) && mapped.next().is_none()
+    })
+}
+
 pub(super) fn validate_command_casing(stages: &[Stage], warnings: &mut Vec<Diagnostic>) {
     let keywords = || {
         stages.iter().flat_map(|stage| {
@@ -178,18 +188,18 @@ pub(super) fn validate_command_casing(stages: &[Stage], warnings: &mut Vec<Diagn
     };
     let (mut lower, mut upper) = (0, 0);
     for (keyword, _) in keywords() {
-        if keyword.text == keyword.text.to_lowercase() {
+        if unchanged_by(&keyword.text, char::to_lowercase) {
             lower += 1;
-        } else if keyword.text == keyword.text.to_uppercase() {
+        } else if unchanged_by(&keyword.text, char::to_uppercase) {
             upper += 1;
         }
     }
     let majority_lower = lower > upper;
     for (keyword, at) in keywords() {
         let text = &keyword.text;
-        let casing = if majority_lower && *text != text.to_lowercase() {
+        let casing = if majority_lower && !unchanged_by(text, char::to_lowercase) {
             "lowercase"
-        } else if !majority_lower && *text != text.to_uppercase() {
+        } else if !majority_lower && !unchanged_by(text, char::to_uppercase) {
             "uppercase"
         } else {
             continue;
@@ -203,5 +213,32 @@ pub(super) fn validate_command_casing(stages: &[Stage], warnings: &mut Vec<Diagn
             )
             .with_rule(&rules::CONSISTENT_INSTRUCTION_CASING, at),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unchanged_by;
+
+    #[test]
+    fn casing_is_judged_as_the_string_conversions_judge_it() {
+        let chars = [
+            'a', 'A', 'ß', 'Σ', 'σ', 'ς', 'İ', 'ı', 'ǅ', 'ﬁ', '1', '-', 'é', 'É',
+        ];
+        for a in chars {
+            for b in chars {
+                let text = format!("{a}{b}");
+                assert_eq!(
+                    unchanged_by(&text, char::to_lowercase),
+                    text == text.to_lowercase(),
+                    "{text}"
+                );
+                assert_eq!(
+                    unchanged_by(&text, char::to_uppercase),
+                    text == text.to_uppercase(),
+                    "{text}"
+                );
+            }
+        }
     }
 }
