@@ -507,18 +507,7 @@ pub fn plan<'a>(
             .collect();
         e
     })?;
-    let requests = build.image_requests(resolved);
-    let context_requests = build
-        .context_requests()?
-        .into_iter()
-        .filter(|r| resolved.context(&r.key, &r.platform).is_none())
-        .collect();
-    Ok(Plan {
-        build,
-        requests,
-        context_requests,
-        check,
-    })
+    Plan::with_requests(build, check, resolved)
 }
 
 /// Whether a plan of `df` can have an [`Plan::epoch_request`]: false when SOURCE_DATE_EPOCH is
@@ -563,11 +552,20 @@ impl<'a> Plan<'a> {
             return plan(build.df, build.opts, images);
         }
         build.resolved = images.clone();
-        let requests = build.image_requests(images);
+        Plan::with_requests(build, check, images)
+    }
+
+    /// The plan of `build`, asking for the images and named contexts `resolved` has no answer for.
+    fn with_requests(
+        build: stages::Build<'a>,
+        check: CheckConfig,
+        resolved: &ResolvedImages,
+    ) -> Result<Plan<'a>, ConvertError> {
+        let requests = build.image_requests(resolved);
         let context_requests = build
             .context_requests()?
             .into_iter()
-            .filter(|r| images.context(&r.key, &r.platform).is_none())
+            .filter(|r| resolved.context(&r.key, &r.platform).is_none())
             .collect();
         Ok(Plan {
             build,
