@@ -242,12 +242,11 @@ impl Lowering<'_> {
             }
             OpKind::Git(git) => Some(self.common(git.to_llb(), &op.meta).build()),
             OpKind::Exec(spec) => {
-                let shared = spec
+                // The strings are the stage's own, shared: encoded from where they are.
+                let mut env = spec
                     .env
                     .take()
                     .ok_or_else(|| ConvertError::new("internal error: a RUN was lowered twice"))?;
-                // Copied only now, for the op that is encoded next and then dropped.
-                let mut env: Vec<String> = shared.iter().map(|kv| kv.to_string()).collect();
                 if let Some(caps) = &self.opts.llb_caps {
                     // With known caps the Go client either declares that the daemon defaults
                     // PATH, or sets it itself (client/llb ExecOp.Marshal).
@@ -255,10 +254,10 @@ impl Lowering<'_> {
                         && spec.platform.os != "windows"
                         && !env.iter().any(|e| e.starts_with("PATH="))
                     {
-                        env.push(format!(
-                            "PATH={}",
-                            super::image::default_path_env(&spec.platform.os)
-                        ));
+                        env.push(
+                            format!("PATH={}", super::image::default_path_env(&spec.platform.os))
+                                .into(),
+                        );
                     }
                 }
                 let mut e = llb::Exec::new(spec.args.clone())

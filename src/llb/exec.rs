@@ -50,7 +50,7 @@ pub struct ProxyEnv {
 #[derive(Clone, Debug)]
 pub struct Exec {
     args: Vec<String>,
-    env: Vec<String>,
+    env: Vec<Arc<str>>,
     cwd: String,
     user: String,
     hostname: String,
@@ -126,12 +126,12 @@ impl Exec {
     /// Adds `KEY=value` to the environment.
     pub fn env(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Exec {
         self.env
-            .push(format!("{}={}", key.as_ref(), value.as_ref()));
+            .push(format!("{}={}", key.as_ref(), value.as_ref()).into());
         self
     }
 
     /// Replaces the environment with these `KEY=value` entries, in order.
-    pub(crate) fn env_list(mut self, env: Vec<String>) -> Exec {
+    pub(crate) fn env_list(mut self, env: Vec<Arc<str>>) -> Exec {
         self.env = env;
         self
     }
@@ -339,7 +339,8 @@ impl Exec {
         };
         // `ExecOp.Inputs`: the mounts' sources in destination order.
         let reads = Output::distinct(mounts.iter().filter_map(|m| m.source.clone()));
-        let node = Node::seal(op, inputs, reads, self.common);
+        let env = std::mem::take(&mut self.env);
+        let node = Node::seal_exec(op, &env, inputs, reads, self.common);
         let mut outputs = BTreeMap::new();
         for (mount, output) in mounts.into_iter().zip(output_of_mount) {
             let result = if output >= 0 {
@@ -360,7 +361,8 @@ impl Exec {
     fn meta(&mut self) -> pb::Meta {
         pb::Meta {
             args: std::mem::take(&mut self.args),
-            env: std::mem::take(&mut self.env),
+            // Given beside the op (Node::seal_exec): shared, not copied.
+            env: Vec::new(),
             cwd: self.cwd.clone(),
             user: self.user.clone(),
             proxy_env: self.proxy_env.as_ref().map(|p| pb::ProxyEnv {
@@ -405,7 +407,7 @@ impl Exec {
         }
         if let Some(first) = self.ssh.first().and_then(|s| s.target.clone()) {
             if !self.env.iter().any(|e| e.starts_with("SSH_AUTH_SOCK=")) {
-                self.env.push(format!("SSH_AUTH_SOCK={first}"));
+                self.env.push(format!("SSH_AUTH_SOCK={first}").into());
             }
         }
     }

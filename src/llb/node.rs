@@ -12,7 +12,7 @@ use prost::bytes::Bytes;
 
 use crate::proto::pb;
 
-use super::wire::{encode_op, Digest};
+use super::wire::{encode_exec_op, Digest};
 use super::LlbError;
 
 /// One op of the graph, with its bytes and digest computed once at construction.
@@ -34,19 +34,29 @@ impl Node {
     /// Seals an op. `inputs` are the outputs named by `op.inputs`, in the same order; `reads`
     /// are the outputs the op reads as the Go client walks them (see [`Node::reads`]).
     pub(crate) fn seal(
-        mut op: pb::Op,
+        op: pb::Op,
         inputs: Vec<Output>,
         reads: Vec<Output>,
         common: OpCommon,
+    ) -> Arc<Node> {
+        Node::seal_exec(op, &[], inputs, reads, common)
+    }
+
+    /// [`Node::seal`] of an exec op whose environment is `env`, kept out of its `Meta`.
+    pub(crate) fn seal_exec(
+        mut op: pb::Op,
+        env: &[Arc<str>],
+        inputs: Vec<Output>,
+        reads: Vec<Output>,
+        mut common: OpCommon,
     ) -> Arc<Node> {
         op.inputs = inputs.iter().map(Output::to_input).collect();
         // The Go client always sets constraints, even when it has no filter (marshal.go
         // `MarshalConstraints`), so an empty message is part of every op's bytes.
         op.constraints = Some(pb::WorkerConstraints {
-            filter: common.worker_constraints,
+            filter: std::mem::take(&mut common.worker_constraints),
         });
-        let bytes = encode_op(&op);
-        drop(op);
+        let bytes = encode_exec_op(op, env);
         let digest = Digest::of(&bytes);
         Arc::new(Node {
             bytes: Bytes::from(bytes),

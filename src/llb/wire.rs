@@ -17,7 +17,11 @@ use prost::encoding;
 use prost::Message;
 use sha2::{Digest as _, Sha256};
 
-use crate::proto::definition::{encode_string_map, length_prefix, string_map_len};
+use std::sync::Arc;
+
+use crate::proto::definition::{
+    embedded_len, encode_string_map, length_prefix, string_field, string_len, string_map_len,
+};
 use crate::proto::pb;
 
 /// An op digest, `sha256:<lowercase hex>` of the op's exact bytes.
@@ -50,18 +54,7 @@ impl std::fmt::Display for Digest {
 /// Serializes an `Op` the way Go's deterministic marshaler does.
 pub fn encode_op(op: &pb::Op) -> Vec<u8> {
     let mut buf = Vec::with_capacity(op.encoded_len() + 16);
-    for input in &op.inputs {
-        encoding::message::encode(1, input, &mut buf);
-    }
-    // protobuf-go marshals oneofs after all other fields ("to preserve compatibility with
-    // historic wire output", internal/impl/codec_message.go), so `Op.op` (2..7) comes after
-    // platform (10) and constraints (11). prost would write it in field-number order.
-    if let Some(platform) = &op.platform {
-        encoding::message::encode(10, platform, &mut buf);
-    }
-    if let Some(constraints) = &op.constraints {
-        encoding::message::encode(11, constraints, &mut buf);
-    }
+    encode_fields_before_oneof(op, &mut buf);
     match &op.op {
         Some(pb::op::Op::Exec(exec)) => encoding::message::encode(2, exec, &mut buf),
         Some(pb::op::Op::Source(source)) => {
@@ -78,6 +71,56 @@ pub fn encode_op(op: &pb::Op) -> Vec<u8> {
         None => {}
     }
     buf
+}
+
+/// [`encode_op`] of an exec op whose `Meta.env` is `env` (the op's own is empty): a stage's
+/// whole environment stays in the strings the converter shares between its RUNs instead of
+/// being copied into the message of each.
+pub(crate) fn encode_exec_op(mut op: pb::Op, env: &[Arc<str>]) -> Vec<u8> {
+    let mut exec = match op.op.take() {
+        Some(pb::op::Op::Exec(exec)) if !env.is_empty() => exec,
+        other => {
+            op.op = other;
+            return encode_op(&op);
+        }
+    };
+    let mut meta = exec.meta.take().unwrap_or_default();
+    debug_assert!(meta.env.is_empty(), "the env is given beside the op");
+    // Meta's fields in number order: args (1), env (2), then the rest as prost writes them.
+    let args = std::mem::take(&mut meta.args);
+    let meta_len = args.iter().map(|a| string_len(1, a)).sum::<usize>()
+        + env.iter().map(|e| string_len(2, e)).sum::<usize>()
+        + meta.encoded_len();
+    // ExecOp's meta (1) comes before all its other fields.
+    let exec_len = embedded_len(1, meta_len) + exec.encoded_len();
+    let mut buf = Vec::with_capacity(op.encoded_len() + embedded_len(2, exec_len));
+    encode_fields_before_oneof(&op, &mut buf);
+    length_prefix(2, exec_len, &mut buf);
+    length_prefix(1, meta_len, &mut buf);
+    for arg in &args {
+        string_field(1, arg, &mut buf);
+    }
+    for entry in env {
+        string_field(2, entry, &mut buf);
+    }
+    meta.encode_raw(&mut buf);
+    exec.encode_raw(&mut buf);
+    buf
+}
+
+/// protobuf-go marshals oneofs after all other fields ("to preserve compatibility with
+/// historic wire output", internal/impl/codec_message.go), so `Op.op` (2..7) comes after
+/// platform (10) and constraints (11). prost would write it in field-number order.
+fn encode_fields_before_oneof(op: &pb::Op, buf: &mut Vec<u8>) {
+    for input in &op.inputs {
+        encoding::message::encode(1, input, buf);
+    }
+    if let Some(platform) = &op.platform {
+        encoding::message::encode(10, platform, buf);
+    }
+    if let Some(constraints) = &op.constraints {
+        encoding::message::encode(11, constraints, buf);
+    }
 }
 
 fn encode_source_op(source: &pb::SourceOp, buf: &mut Vec<u8>) {
@@ -141,6 +184,40 @@ mod tests {
             op.encode_to_vec(),
             "prost writes the oneof at its number"
         );
+    }
+
+    #[test]
+    fn an_env_given_beside_an_exec_op_is_encoded_as_its_meta_env() {
+        let env: Vec<Arc<str>> = vec!["A=1".into(), "".into(), "PATH=/bin".into()];
+        let op = |env: Vec<String>| pb::Op {
+            inputs: vec![pb::Input {
+                digest: "sha256:00".into(),
+                index: 0,
+            }],
+            op: Some(pb::op::Op::Exec(pb::ExecOp {
+                meta: Some(pb::Meta {
+                    args: vec!["/bin/sh".into(), "-c".into(), "".into()],
+                    env,
+                    cwd: "/".into(),
+                    remove_mount_stubs_recursive: true,
+                    ..Default::default()
+                }),
+                mounts: vec![pb::Mount {
+                    dest: "/".into(),
+                    ..Default::default()
+                }],
+                network: 1,
+                ..Default::default()
+            })),
+            platform: Some(pb::Platform {
+                os: "linux".into(),
+                ..Default::default()
+            }),
+            constraints: Some(pb::WorkerConstraints::default()),
+        };
+        let whole = op(env.iter().map(|e| e.to_string()).collect());
+        assert_eq!(encode_exec_op(op(Vec::new()), &env), encode_op(&whole));
+        assert_eq!(encode_exec_op(whole.clone(), &[]), encode_op(&whole));
     }
 
     #[test]

@@ -174,12 +174,12 @@ pub(crate) fn string_map_len(tag: u32, map: &BTreeMap<String, String>) -> usize 
 }
 
 /// A string field written even when empty (inside map entries Go writes both halves).
-fn string_field(tag: u32, value: &str, buf: &mut impl BufMut) {
+pub(crate) fn string_field(tag: u32, value: &str, buf: &mut impl BufMut) {
     length_prefix(tag, value.len(), buf);
     buf.put_slice(value.as_bytes());
 }
 
-fn string_len(tag: u32, value: &str) -> usize {
+pub(crate) fn string_len(tag: u32, value: &str) -> usize {
     embedded_len(tag, value.len())
 }
 
