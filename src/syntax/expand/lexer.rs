@@ -59,10 +59,12 @@ pub(super) struct Scanned {
 }
 
 /// Scans `word` with `options` against `env`.
+/// `split` asks for the words as well (`ProcessWords`); without it `words` is empty.
 pub(super) fn scan<E: Env + ?Sized>(
     word: &str,
     env: &E,
     options: &Expander,
+    split: bool,
 ) -> Result<Scanned, Fault> {
     let mut scanner = ShellWord {
         word,
@@ -76,6 +78,7 @@ pub(super) fn scan<E: Env + ?Sized>(
         raw_escapes: options.raw_escapes,
         env,
         words_buffer: String::new(),
+        split,
         depth: 0,
         budget: Budget::new(),
         used: BTreeSet::new(),
@@ -104,6 +107,8 @@ struct ShellWord<'w, 'e, E: Env + ?Sized> {
     /// before such a substitution in the same word is lost (`a${x:-b}` splits to `["b"]`).
     /// Kept for identical results.
     words_buffer: String,
+    /// Whether the words are wanted: most expansions want only the value.
+    split: bool,
     depth: usize,
     budget: Budget,
     used: BTreeSet<String>,
@@ -111,15 +116,27 @@ struct ShellWord<'w, 'e, E: Env + ?Sized> {
 }
 
 /// The words found so far in one scan; the word in progress lives in `ShellWord::words_buffer`.
-#[derive(Default)]
+/// When the words are not wanted (`split` off) it records nothing.
 struct WordList {
     words: Vec<String>,
     in_word: bool,
+    split: bool,
 }
 
 impl WordList {
+    fn new(split: bool) -> WordList {
+        WordList {
+            words: Vec::new(),
+            in_word: false,
+            split,
+        }
+    }
+
     /// A character from unquoted text or a substitution: whitespace separates words.
     fn add_char(&mut self, buffer: &mut String, ch: char) {
+        if !self.split {
+            return;
+        }
         if ch.is_whitespace() {
             // Whitespace while `in_word` with an empty buffer (after `""`, or after the shared
             // buffer was cleared) neither ends a word nor resets `in_word`, as in the reference.
@@ -133,11 +150,17 @@ impl WordList {
     }
 
     fn add_raw_char(&mut self, buffer: &mut String, ch: char) {
+        if !self.split {
+            return;
+        }
         buffer.push(ch);
         self.in_word = true;
     }
 
     fn add_string(&mut self, buffer: &mut String, text: &str) {
+        if !self.split {
+            return;
+        }
         for ch in text.chars() {
             self.add_char(buffer, ch);
         }
@@ -145,6 +168,9 @@ impl WordList {
 
     /// Quoted text (and a heredoc marker) is taken whole, whitespace included.
     fn add_raw_string(&mut self, buffer: &mut String, text: &str) {
+        if !self.split {
+            return;
+        }
         buffer.push_str(text);
         self.in_word = true;
     }
@@ -162,6 +188,15 @@ fn is_special_param(ch: char) -> bool {
 }
 
 impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
+    /// Where the text from `pos` stops being plain: the next `$`, `<`, quote, escape or
+    /// `stop` (all ASCII, so a byte search finds them and ends on a character boundary).
+    fn plain_run_end(&self, stop: Option<char>) -> usize {
+        let escape = self.options.escape;
+        self.word[self.pos..]
+            .find(|c: char| matches!(c, '$' | '<' | '\'' | '"') || c == escape || Some(c) == stop)
+            .map_or(self.word.len(), |i| self.pos + i)
+    }
+
     fn peek(&self) -> Option<char> {
         self.word[self.pos..].chars().next()
     }
@@ -219,7 +254,7 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
     ) -> Result<(String, Vec<String>), Fault> {
         let mut result = String::new();
         self.words_buffer.clear();
-        let mut words = WordList::default();
+        let mut words = WordList::new(self.split);
         let quotes = !self.options.skip_quotes;
         while let Some(ch) = self.peek() {
             if Some(ch) == stop {
@@ -259,8 +294,12 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                         words.add_raw_char(&mut self.words_buffer, escaped);
                         result.push(escaped);
                     } else {
-                        words.add_char(&mut self.words_buffer, ch);
-                        result.push(ch);
+                        // The plain text up to the next character this loop treats
+                        // specially, at once.
+                        let run = &self.word[self.pos - ch.len_utf8()..self.plain_run_end(stop)];
+                        self.pos += run.len() - ch.len_utf8();
+                        words.add_string(&mut self.words_buffer, run);
+                        result.push_str(run);
                     }
                 }
             }
@@ -325,6 +364,15 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                 Some('$') => {
                     let value = self.process_dollar()?;
                     text.push_str(&value);
+                }
+                Some(ch) if ch != self.options.escape => {
+                    // Plain quoted text up to the next quote, `$` or escape, at once.
+                    let escape = self.options.escape;
+                    let end = self.word[self.pos..]
+                        .find(|c: char| matches!(c, '"' | '$') || c == escape)
+                        .map_or(self.word.len(), |i| self.pos + i);
+                    text.push_str(&self.word[self.pos..end]);
+                    self.pos = end;
                 }
                 Some(_) => {
                     let mut ch = self.next().unwrap_or_default();

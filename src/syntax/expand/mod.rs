@@ -263,7 +263,7 @@ impl Expander {
                 unset: BTreeSet::new(),
             });
         }
-        let scanned = lexer::scan(word, env, self).map_err(|fault| error(word, fault))?;
+        let scanned = lexer::scan(word, env, self, false).map_err(|fault| error(word, fault))?;
         Ok(Expansion {
             value: scanned.value,
             used: scanned.used,
@@ -289,7 +289,7 @@ impl Expander {
         word: &str,
         env: &E,
     ) -> Result<Vec<String>, ExpandError> {
-        let scanned = lexer::scan(word, env, self).map_err(|fault| error(word, fault))?;
+        let scanned = lexer::scan(word, env, self, true).map_err(|fault| error(word, fault))?;
         Ok(scanned.words)
     }
 }

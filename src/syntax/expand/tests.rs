@@ -746,7 +746,8 @@ fn a_literal_word_expands_as_the_lexer_expands_it() {
         for skip_quotes in [false, true] {
             let expander = Expander::new(escape).skip_quotes(skip_quotes);
             for word in &words {
-                let slow = lexer::scan(word, &env, &expander).map(|s| (s.value, s.used, s.unset));
+                let slow =
+                    lexer::scan(word, &env, &expander, false).map(|s| (s.value, s.used, s.unset));
                 if expander.is_literal(word) {
                     literal += 1;
                     let fast = expander.expand_word(word, &env).unwrap();
