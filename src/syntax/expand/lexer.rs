@@ -369,7 +369,7 @@ impl<E: Env + ?Sized> ShellWord<'_, '_, E> {
                     // Plain quoted text up to the next quote, `$` or escape, at once.
                     let escape = self.options.escape;
                     let end = self.word[self.pos..]
-                        .find(|c: char| matches!(c, '"' | '$') || c == escape)
+                        .find(['"', '$', escape])
                         .map_or(self.word.len(), |i| self.pos + i);
                     text.push_str(&self.word[self.pos..end]);
                     self.pos = end;
