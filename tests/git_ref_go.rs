@@ -75,7 +75,7 @@ fn ours(input: &str) -> Value {
         "git": {
             "identifier": src.identifier,
             "attrs": src.attrs,
-            "caps": out.node().metadata().caps,
+            "caps": out.node().metadata().caps.keys().collect::<Vec<_>>(),
         },
     })
 }

@@ -353,7 +353,8 @@ mod tests {
                     pb::OpMetadata {
                         caps: BTreeMap::from([("source.local".to_string(), true)]),
                         ..Default::default()
-                    },
+                    }
+                    .into(),
                 )]),
                 source: None,
             }),

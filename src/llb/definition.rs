@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::proto::pb;
 
-use super::node::{Node, OpMetadata, Output, SourceMap};
+use super::node::{Node, Output, SourceMap};
 use super::wire::{encode_op, Digest};
 
 /// A marshaled LLB graph.
@@ -91,6 +91,27 @@ pub fn write_definition(
     out.write_all(&def.encode_to_vec())
 }
 
+/// Folds `other` into `into` the way the Go client merges the metadata of ops that share a
+/// digest (client/llb/state.go `mergeMetadata`): flags OR, maps union, later values win.
+fn merge_metadata(into: &mut pb::OpMetadata, other: &pb::OpMetadata) {
+    into.ignore_cache |= other.ignore_cache;
+    for (key, value) in &other.description {
+        into.description.insert(key.clone(), value.clone());
+    }
+    if other.export_cache.is_some() {
+        into.export_cache.clone_from(&other.export_cache);
+    }
+    for (cap, on) in &other.caps {
+        into.caps.insert(cap.clone(), *on);
+    }
+    if other.progress_group.is_some() {
+        into.progress_group.clone_from(&other.progress_group);
+    }
+    if other.linux_resources.is_some() {
+        into.linux_resources.clone_from(&other.linux_resources);
+    }
+}
+
 /// Nodes reachable from `head`, what each reads first, each node (by identity) once, in the
 /// order the Go client marshals them.
 fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
@@ -117,7 +138,7 @@ fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
 #[derive(Default)]
 struct Collector {
     def: Vec<prost::bytes::Bytes>,
-    metadata: BTreeMap<String, OpMetadata>,
+    metadata: BTreeMap<String, Arc<pb::OpMetadata>>,
     source_maps: Vec<Arc<SourceMap>>,
     source_index: HashMap<*const SourceMap, i32>,
     locations: BTreeMap<String, Vec<pb::Location>>,
@@ -129,11 +150,11 @@ impl Collector {
         // Equal ops (one digest) are emitted once, with their metadata merged.
         match self.metadata.entry(digest.clone()) {
             std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(node.metadata().clone());
+                e.insert(node.shared_metadata());
                 self.def.push(node.shared_bytes());
             }
             std::collections::btree_map::Entry::Occupied(mut e) => {
-                e.get_mut().merge(node.metadata())
+                merge_metadata(Arc::make_mut(e.get_mut()), node.metadata())
             }
         }
         // Every op walked has an entry, empty when it has no location (sourcemap.go `Add`).
@@ -186,8 +207,15 @@ impl Collector {
         if self.metadata.values().any(|m| m.export_cache.is_some()) {
             terminal_caps.push("meta.exportcache");
         }
-        let terminal_metadata = self.metadata.entry(terminal_digest).or_default();
-        terminal_metadata.caps = terminal_caps.into_iter().map(String::from).collect();
+        let terminal_metadata = pb::OpMetadata {
+            caps: terminal_caps
+                .into_iter()
+                .map(|cap| (cap.to_string(), true))
+                .collect(),
+            ..pb::OpMetadata::default()
+        };
+        self.metadata
+            .insert(terminal_digest, Arc::new(terminal_metadata));
         self.def.push(terminal.into());
 
         let source = pb::Source {
@@ -210,11 +238,7 @@ impl Collector {
         Definition {
             pb: pb::Definition {
                 def: self.def,
-                metadata: self
-                    .metadata
-                    .into_iter()
-                    .map(|(digest, metadata)| (digest, metadata.into_pb()))
-                    .collect(),
+                metadata: self.metadata,
                 source: Some(source),
             },
         }

@@ -10,7 +10,7 @@ use prost::Message;
 
 use crate::proto::pb;
 
-use super::node::{Node, OpMetadata, Output, Position, Range, SourceLocation, SourceMap};
+use super::node::{Node, Output, Position, Range, SourceLocation, SourceMap};
 use super::wire::Digest;
 use super::LlbError;
 
@@ -70,11 +70,13 @@ pub fn import(def: &pb::Definition) -> Result<Option<Output>, LlbError> {
             .iter()
             .map(|i| Output::new(Arc::clone(&built[&i.digest]), i.index))
             .collect();
-        let metadata = def
+        // Caps marked `false` are not claimed.
+        let mut metadata = def
             .metadata
             .get(&digest)
-            .map(OpMetadata::from_pb)
+            .map(|m| pb::OpMetadata::clone(m))
             .unwrap_or_default();
+        metadata.caps.retain(|_, on| *on);
         let locations = locations(def, &digest, &source_maps)?;
         let node = Node::imported(bytes.to_vec(), inputs, metadata, locations);
         built.insert(digest, node);
@@ -179,7 +181,7 @@ mod tests {
             "invalid nil input definition to definition op"
         );
         let scratch = pb::Definition {
-            metadata: [(String::new(), pb::OpMetadata::default())].into(),
+            metadata: [(String::new(), pb::OpMetadata::default().into())].into(),
             ..pb::Definition::default()
         };
         assert!(import(&scratch).unwrap().is_none());

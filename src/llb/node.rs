@@ -26,7 +26,8 @@ pub struct Node {
     /// What the Go client's `Vertex.Inputs()` lists: every output read, once per output
     /// (not once per digest, as `inputs`), in the order its marshal walks them.
     reads: Vec<Output>,
-    metadata: OpMetadata,
+    /// In the form the definition sends, shared with every definition marshalled from it.
+    metadata: Arc<pb::OpMetadata>,
     locations: Vec<SourceLocation>,
 }
 
@@ -63,7 +64,7 @@ impl Node {
             digest,
             inputs,
             reads,
-            metadata: common.metadata,
+            metadata: Arc::new(common.metadata.into_pb()),
             locations: common.locations,
         })
     }
@@ -73,7 +74,7 @@ impl Node {
     pub(crate) fn imported(
         bytes: Vec<u8>,
         inputs: Vec<Output>,
-        metadata: OpMetadata,
+        metadata: pb::OpMetadata,
         locations: Vec<SourceLocation>,
     ) -> Arc<Node> {
         let digest = Digest::of(&bytes);
@@ -82,7 +83,7 @@ impl Node {
             digest,
             reads: inputs.clone(),
             inputs,
-            metadata,
+            metadata: Arc::new(metadata),
             locations,
         })
     }
@@ -122,8 +123,13 @@ impl Node {
     }
 
     /// Data about the op that is not part of its digest.
-    pub fn metadata(&self) -> &OpMetadata {
+    pub fn metadata(&self) -> &pb::OpMetadata {
         &self.metadata
+    }
+
+    /// [`Node::metadata`], shared: for the definition, without a copy.
+    pub(crate) fn shared_metadata(&self) -> Arc<pb::OpMetadata> {
+        Arc::clone(&self.metadata)
     }
 
     /// Where in the user's files this op comes from.
@@ -534,47 +540,7 @@ pub struct ProgressGroup {
 }
 
 impl OpMetadata {
-    /// Folds `other` into `self` the way the Go client merges metadata of ops that share a
-    /// digest (client/llb/state.go `mergeMetadata`): flags OR, maps union, later values win.
-    pub fn merge(&mut self, other: &OpMetadata) {
-        self.ignore_cache |= other.ignore_cache;
-        for (key, value) in &other.description {
-            self.description.insert(key.clone(), value.clone());
-        }
-        if other.export_cache.is_some() {
-            self.export_cache = other.export_cache;
-        }
-        self.caps.extend(other.caps.iter().cloned());
-        if other.progress_group.is_some() {
-            self.progress_group.clone_from(&other.progress_group);
-        }
-        if other.linux_resources.is_some() {
-            self.linux_resources.clone_from(&other.linux_resources);
-        }
-    }
-
-    /// Metadata received in a definition; caps it marks `false` are not claimed.
-    pub(crate) fn from_pb(m: &pb::OpMetadata) -> OpMetadata {
-        OpMetadata {
-            ignore_cache: m.ignore_cache,
-            description: m.description.clone(),
-            export_cache: m.export_cache.as_ref().map(|e| e.value),
-            caps: m
-                .caps
-                .iter()
-                .filter(|(_, on)| **on)
-                .map(|(cap, _)| cap.clone())
-                .collect(),
-            progress_group: m.progress_group.as_ref().map(|g| ProgressGroup {
-                id: g.id.clone(),
-                name: g.name.clone(),
-                weak: g.weak,
-            }),
-            linux_resources: m.linux_resources.clone(),
-        }
-    }
-
-    /// The wire form, moving the strings (marshal owns the merged metadata by then).
+    /// The wire form, built once when the op is sealed.
     pub(crate) fn into_pb(self) -> pb::OpMetadata {
         pb::OpMetadata {
             ignore_cache: self.ignore_cache,

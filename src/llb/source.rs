@@ -550,7 +550,7 @@ mod tests {
         let local = Source::local("context").platform(platform).build();
         assert!(local.node().op().platform.is_none());
         assert_eq!(
-            local.node().metadata().caps.iter().collect::<Vec<_>>(),
+            local.node().metadata().caps.keys().collect::<Vec<_>>(),
             ["source.local"]
         );
     }

@@ -82,7 +82,7 @@ fn writable_bind_mounts_are_numbered_in_destination_order() {
         .node()
         .metadata()
         .caps
-        .iter()
+        .keys()
         .map(String::as_str)
         .collect();
     assert_eq!(
@@ -219,7 +219,7 @@ fn file_action_chain_uses_n_plus_k_indexes() {
     assert_eq!((mkfile.path.as_str(), mkfile.mode), ("/app/f", 0o644));
     assert!(out.node().op().platform.is_none());
     assert_eq!(
-        out.node().metadata().caps.iter().collect::<Vec<_>>(),
+        out.node().metadata().caps.keys().collect::<Vec<_>>(),
         ["file.base"]
     );
 }

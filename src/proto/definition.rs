@@ -9,6 +9,7 @@
 //! decodes it with BuildKit's own types.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{self, encode_key, encode_varint, encoded_len_varint, key_len, WireType};
@@ -17,12 +18,12 @@ use prost::{DecodeError, Message};
 use super::pb;
 
 /// A marshaled LLB graph: each `def` entry is one serialized Op, the terminal op last; metadata is
-/// keyed by op digest. The ops are shared with the graph's nodes, not copied (a long stage's
-/// RUNs each carry the whole env).
+/// keyed by op digest. The ops and their metadata are shared with the graph's nodes, not copied
+/// (a long stage's RUNs each carry the whole env).
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Definition {
     pub def: Vec<Bytes>,
-    pub metadata: BTreeMap<String, pb::OpMetadata>,
+    pub metadata: BTreeMap<String, Arc<pb::OpMetadata>>,
     pub source: Option<pb::Source>,
 }
 
@@ -53,7 +54,9 @@ impl Message for Definition {
             1 => encoding::bytes::merge_repeated(wire_type, &mut self.def, buf, ctx),
             2 => encoding::btree_map::merge(
                 encoding::string::merge,
-                encoding::message::merge,
+                |wire_type, value: &mut Arc<pb::OpMetadata>, buf, ctx| {
+                    encoding::message::merge(wire_type, Arc::make_mut(value), buf, ctx)
+                },
                 &mut self.metadata,
                 buf,
                 ctx,
@@ -201,7 +204,7 @@ mod tests {
         Definition {
             def: vec![b"op".to_vec().into(), Default::default()],
             metadata: BTreeMap::from([
-                ("sha256:empty".to_string(), pb::OpMetadata::default()),
+                ("sha256:empty".to_string(), pb::OpMetadata::default().into()),
                 (
                     "sha256:full".to_string(),
                     pb::OpMetadata {
@@ -214,7 +217,8 @@ mod tests {
                             ..Default::default()
                         }),
                         ..Default::default()
-                    },
+                    }
+                    .into(),
                 ),
             ]),
             source: Some(pb::Source {
@@ -231,7 +235,7 @@ mod tests {
     #[test]
     fn an_empty_map_value_is_written() {
         let bytes = Definition {
-            metadata: BTreeMap::from([(String::new(), pb::OpMetadata::default())]),
+            metadata: BTreeMap::from([(String::new(), pb::OpMetadata::default().into())]),
             ..Default::default()
         }
         .encode_to_vec();
