@@ -92,6 +92,11 @@ fn extract_builder_flags(rest: &str, escape: char) -> (Vec<(String, usize, usize
         Word,
         Quote,
     }
+    // Most instructions have no flags: then the loop below would stop at the first word.
+    let first = rest.len() - rest.trim_start().len();
+    if !rest[first..].starts_with("--") {
+        return (Vec::new(), first);
+    }
     let chars: Vec<(usize, char)> = rest.char_indices().collect();
     let n = chars.len();
     let at = |i: usize| chars.get(i).map(|c| c.0).unwrap_or(rest.len());
