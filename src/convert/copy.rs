@@ -385,7 +385,7 @@ impl StageState {
                 );
                 actions.push(single_file(
                     http,
-                    clean_path(&join_path("/", &filename)),
+                    join_path("/", &filename),
                     req.unpack.unwrap_or(false),
                 ));
                 continue;
@@ -393,7 +393,7 @@ impl StageState {
             let (src_path, include_patterns, required_paths) = if req.parents {
                 parents_source(src)
             } else {
-                (clean_path(&join_path("/", src)), Vec::new(), Vec::new())
+                (join_path("/", src), Vec::new(), Vec::new())
             };
             actions.push(FileAction::Copy(Box::new(CopySpec {
                 source: req.source.clone(),
@@ -419,7 +419,7 @@ impl StageState {
                 OpKind::File {
                     base: None,
                     actions: vec![FileAction::Mkfile {
-                        path: clean_path(&join_path("/", path)),
+                        path: join_path("/", path),
                         mode: 0o644,
                         data: data.clone().into_bytes(),
                         owner: None,
@@ -433,7 +433,7 @@ impl StageState {
             );
             actions.push(single_file(
                 inline,
-                clean_path(&join_path("/", path)),
+                join_path("/", path),
                 false,
             ));
         }
@@ -584,7 +584,7 @@ fn parents_source(src: &str) -> (String, Vec<String>, Vec<String>) {
     };
     let pattern = system_normalize_path("/", &pattern, false);
     let required = if !contains_wildcards(&root) && !contains_wildcards(&pattern) {
-        vec![clean_path(&join_path("/", &format!("{root}/{pattern}")))]
+        vec![join_path("/", &format!("{root}/{pattern}"))]
     } else {
         Vec::new()
     };

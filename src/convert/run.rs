@@ -68,7 +68,7 @@ pub(super) fn convert_run(
                     OpKind::File {
                         base: None,
                         actions: vec![FileAction::Mkfile {
-                            path: clean_path(&join_path("/", &first.name)),
+                            path: join_path("/", &first.name),
                             mode: 0o755,
                             data: data.into_bytes(),
                             owner: None,

@@ -89,7 +89,18 @@ pub(crate) fn join_path(a: &str, b: &str) -> String {
         (true, true) => String::new(),
         (true, false) => clean_path(b),
         (false, true) => clean_path(a),
-        (false, false) => clean_path(&format!("{a}/{b}")),
+        (false, false) => {
+            let mut joined = String::with_capacity(a.len() + 1 + b.len());
+            joined.push_str(a);
+            joined.push('/');
+            joined.push_str(b);
+            // Usually clean already (`/` and a clean relative path): no second copy.
+            if is_clean(&joined) {
+                joined
+            } else {
+                clean_elements(&joined)
+            }
+        }
     }
 }
 
