@@ -431,11 +431,7 @@ impl StageState {
                     ..OpMeta::default()
                 },
             );
-            actions.push(single_file(
-                inline,
-                join_path("/", path),
-                false,
-            ));
+            actions.push(single_file(inline, join_path("/", path), false));
         }
         message.push(' ');
         message.push_str(&req.raw_dest);
