@@ -190,7 +190,7 @@ fn dump(def: &pb::Definition) -> Value {
             None => v["terminal"] = json!(true),
             other => v["other"] = json!(format!("{other:?}")),
         }
-        if let Some(md) = def.metadata.get(&digest) {
+        if let Some(md) = def.metadata.get(&digest).map(pb::OpMetadataBytes::decode) {
             let mut mv = json!({});
             if md.ignore_cache {
                 mv["ignoreCache"] = json!(true);

@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(src.attrs["local.session"], "sess1");
         let digest = llb::Digest::of(&def.def[0]).as_str().to_string();
         assert_eq!(
-            def.metadata[&digest].description["llb.customname"],
+            def.metadata[&digest].decode().description["llb.customname"],
             "[internal] load build definition from Dockerfile"
         );
         let terminal = pb::Op::decode(&def.def[1][..]).unwrap();

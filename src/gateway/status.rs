@@ -130,7 +130,7 @@ struct DefinitionJson<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     def: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    metadata: BTreeMap<&'a str, OpMetadataJson<'a>>,
+    metadata: BTreeMap<&'a str, DecodedMetadata>,
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     source: Option<SourceMapJson<'a>>,
 }
@@ -248,38 +248,49 @@ fn base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
+/// An op's metadata, decoded from the bytes the definition keeps, serialized as
+/// [`OpMetadataJson`].
+struct DecodedMetadata(pb::OpMetadata);
+
+impl Serialize for DecodedMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        op_metadata_json(&self.0).serialize(serializer)
+    }
+}
+
+fn op_metadata_json(md: &pb::OpMetadata) -> OpMetadataJson<'_> {
+    OpMetadataJson {
+        ignore_cache: md.ignore_cache,
+        description: &md.description,
+        export_cache: md
+            .export_cache
+            .as_ref()
+            .map(|e| ExportCacheJson { value: e.value }),
+        caps: &md.caps,
+        progress_group: md.progress_group.as_ref().map(|g| ProgressGroupJson {
+            id: &g.id,
+            name: &g.name,
+            weak: g.weak,
+        }),
+        linux_resources: md.linux_resources.as_ref().map(|r| LinuxResourcesJson {
+            memory: r.memory,
+            memory_swap: r.memory_swap,
+            cpu_shares: r.cpu_shares,
+            cpu_period: r.cpu_period,
+            cpu_quota: r.cpu_quota,
+            cpuset_cpus: &r.cpuset_cpus,
+            cpuset_mems: &r.cpuset_mems,
+        }),
+    }
+}
+
 fn definition_json(def: &pb::Definition) -> DefinitionJson<'_> {
     DefinitionJson {
         def: def.def.iter().map(|op| base64(op)).collect(),
         metadata: def
             .metadata
             .iter()
-            .map(|(digest, md)| {
-                let json = OpMetadataJson {
-                    ignore_cache: md.ignore_cache,
-                    description: &md.description,
-                    export_cache: md
-                        .export_cache
-                        .as_ref()
-                        .map(|e| ExportCacheJson { value: e.value }),
-                    caps: &md.caps,
-                    progress_group: md.progress_group.as_ref().map(|g| ProgressGroupJson {
-                        id: &g.id,
-                        name: &g.name,
-                        weak: g.weak,
-                    }),
-                    linux_resources: md.linux_resources.as_ref().map(|r| LinuxResourcesJson {
-                        memory: r.memory,
-                        memory_swap: r.memory_swap,
-                        cpu_shares: r.cpu_shares,
-                        cpu_period: r.cpu_period,
-                        cpu_quota: r.cpu_quota,
-                        cpuset_cpus: &r.cpuset_cpus,
-                        cpuset_mems: &r.cpuset_mems,
-                    }),
-                };
-                (digest.as_str(), json)
-            })
+            .map(|(digest, md)| (digest.as_str(), DecodedMetadata(md.decode())))
             .collect(),
         source: def.source.as_ref().map(|source| SourceMapJson {
             locations: source

@@ -571,7 +571,7 @@ pub fn convert_llb(definition: &pb::Definition) -> Result<gw::Result, String> {
         "metadata": definition
             .metadata
             .iter()
-            .map(|(k, m)| (k.clone(), op_metadata_json(m)))
+            .map(|(k, m)| (k.clone(), op_metadata_json(&m.decode())))
             .collect::<Map<_, _>>(),
         "source": source,
     });
@@ -606,7 +606,7 @@ fn source_info_json(info: &pb::SourceInfo) -> Value {
                 "metadata".into(),
                 def.metadata
                     .iter()
-                    .map(|(k, m)| (k.clone(), op_metadata_json(m)))
+                    .map(|(k, m)| (k.clone(), op_metadata_json(&m.decode())))
                     .collect::<Map<_, _>>()
                     .into(),
             );

@@ -138,7 +138,11 @@ fn post_order(head: &Arc<Node>) -> Vec<Arc<Node>> {
 #[derive(Default)]
 struct Collector {
     def: Vec<prost::bytes::Bytes>,
-    metadata: BTreeMap<String, Arc<pb::OpMetadata>>,
+    metadata: BTreeMap<String, pb::OpMetadataBytes>,
+    /// Whether any op has the field of each cap the terminal op may declare (see `finish`).
+    ignore_cache: bool,
+    description: bool,
+    export_cache: bool,
     source_maps: Vec<Arc<SourceMap>>,
     source_index: HashMap<*const SourceMap, i32>,
     locations: BTreeMap<String, Vec<pb::Location>>,
@@ -154,9 +158,16 @@ impl Collector {
                 self.def.push(node.shared_bytes());
             }
             std::collections::btree_map::Entry::Occupied(mut e) => {
-                merge_metadata(Arc::make_mut(e.get_mut()), node.metadata())
+                let mut merged = e.get().decode();
+                merge_metadata(&mut merged, &node.metadata());
+                e.insert(merged.into());
             }
         }
+        // OpMetadata fields 1, 2 and 4; merging only adds fields, so the node's own suffice.
+        let metadata = node.shared_metadata();
+        self.ignore_cache |= metadata.has_field(1);
+        self.description |= metadata.has_field(2);
+        self.export_cache |= metadata.has_field(4);
         // Every op walked has an entry, empty when it has no location (sourcemap.go `Add`).
         let added: Vec<pb::Location> = node
             .locations()
@@ -198,13 +209,13 @@ impl Collector {
         let terminal_digest = Digest::of(&terminal).to_string();
         // The terminal op declares what the whole graph relies on (state.go `Marshal`).
         let mut terminal_caps = vec!["constraints", "platform"];
-        if self.metadata.values().any(|m| m.ignore_cache) {
+        if self.ignore_cache {
             terminal_caps.push("meta.ignorecache");
         }
-        if self.metadata.values().any(|m| !m.description.is_empty()) {
+        if self.description {
             terminal_caps.push("meta.description");
         }
-        if self.metadata.values().any(|m| m.export_cache.is_some()) {
+        if self.export_cache {
             terminal_caps.push("meta.exportcache");
         }
         let terminal_metadata = pb::OpMetadata {
@@ -215,7 +226,7 @@ impl Collector {
             ..pb::OpMetadata::default()
         };
         self.metadata
-            .insert(terminal_digest, Arc::new(terminal_metadata));
+            .insert(terminal_digest, terminal_metadata.into());
         self.def.push(terminal.into());
 
         let source = pb::Source {

@@ -74,7 +74,7 @@ pub fn import(def: &pb::Definition) -> Result<Option<Output>, LlbError> {
         let mut metadata = def
             .metadata
             .get(&digest)
-            .map(|m| pb::OpMetadata::clone(m))
+            .map(pb::OpMetadataBytes::decode)
             .unwrap_or_default();
         metadata.caps.retain(|_, on| *on);
         let locations = locations(def, &digest, &source_maps)?;

@@ -29,7 +29,7 @@ impl Definition {
                 },
             );
             if let Some(metadata) = def.metadata.get(&digest) {
-                put(&mut entry, "metadata", metadata_json(metadata));
+                put(&mut entry, "metadata", metadata_json(&metadata.decode()));
             }
             if let Some(locations) = source
                 .and_then(|s| s.locations.get(&digest))

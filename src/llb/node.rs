@@ -27,7 +27,7 @@ pub struct Node {
     /// (not once per digest, as `inputs`), in the order its marshal walks them.
     reads: Vec<Output>,
     /// In the form the definition sends, shared with every definition marshalled from it.
-    metadata: Arc<pb::OpMetadata>,
+    metadata: pb::OpMetadataBytes,
     locations: Vec<SourceLocation>,
 }
 
@@ -64,7 +64,7 @@ impl Node {
             digest,
             inputs,
             reads,
-            metadata: Arc::new(common.metadata.into_pb()),
+            metadata: common.metadata.into_pb().into(),
             locations: common.locations,
         })
     }
@@ -83,7 +83,7 @@ impl Node {
             digest,
             reads: inputs.clone(),
             inputs,
-            metadata: Arc::new(metadata),
+            metadata: metadata.into(),
             locations,
         })
     }
@@ -122,14 +122,14 @@ impl Node {
         &self.reads
     }
 
-    /// Data about the op that is not part of its digest.
-    pub fn metadata(&self) -> &pb::OpMetadata {
-        &self.metadata
+    /// Data about the op that is not part of its digest (decoded from the form it is kept in).
+    pub fn metadata(&self) -> pb::OpMetadata {
+        self.metadata.decode()
     }
 
-    /// [`Node::metadata`], shared: for the definition, without a copy.
-    pub(crate) fn shared_metadata(&self) -> Arc<pb::OpMetadata> {
-        Arc::clone(&self.metadata)
+    /// [`Node::metadata`] as the definition sends it, shared: without a copy.
+    pub(crate) fn shared_metadata(&self) -> pb::OpMetadataBytes {
+        self.metadata.clone()
     }
 
     /// Where in the user's files this op comes from.

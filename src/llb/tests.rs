@@ -78,13 +78,8 @@ fn writable_bind_mounts_are_numbered_in_destination_order() {
     let meta = exec.meta.unwrap();
     assert!(meta.remove_mount_stubs_recursive);
     assert_eq!(meta.env, ["SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0"]);
-    let caps: Vec<&str> = run
-        .node()
-        .metadata()
-        .caps
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let metadata = run.node().metadata();
+    let caps: Vec<&str> = metadata.caps.keys().map(String::as_str).collect();
     assert_eq!(
         caps,
         [
@@ -313,7 +308,7 @@ fn shared_subgraphs_are_listed_once_with_merged_metadata() {
     let def = Definition::marshal(&merged);
     let pb = def.to_pb();
     assert_eq!(pb.def.len(), 4, "image, mkdir, merge, terminal");
-    let md = &pb.metadata[left.digest().as_str()];
+    let md = pb.metadata[left.digest().as_str()].decode();
     assert!(md.ignore_cache);
     assert_eq!(md.description["llb.customname"], "left");
     // Post-order: every input appears before its reader.
@@ -321,7 +316,7 @@ fn shared_subgraphs_are_listed_once_with_merged_metadata() {
     assert_eq!(&pb.def[1][..], left.node().bytes());
     assert_eq!(&pb.def[2][..], merged.node().bytes());
     assert_eq!(def.head().as_ref(), Some(merged.digest()));
-    let terminal = &pb.metadata[Digest::of(&pb.def[3]).as_str()];
+    let terminal = pb.metadata[Digest::of(&pb.def[3]).as_str()].decode();
     assert_eq!(
         terminal.caps.keys().map(String::as_str).collect::<Vec<_>>(),
         [

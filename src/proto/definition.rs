@@ -9,7 +9,6 @@
 //! decodes it with BuildKit's own types.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{self, encode_key, encode_varint, encoded_len_varint, key_len, WireType};
@@ -23,19 +22,75 @@ use super::pb;
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Definition {
     pub def: Vec<Bytes>,
-    pub metadata: BTreeMap<String, Arc<pb::OpMetadata>>,
+    pub metadata: BTreeMap<String, OpMetadataBytes>,
     pub source: Option<pb::Source>,
+}
+
+/// One op's `OpMetadata` kept as the bytes Go writes for it. Every op of a graph has one, and
+/// decoded it is two B-trees (a one-entry `BTreeMap` leaf alone is over 500 bytes) where its
+/// bytes are a few dozen; it is decoded only to be read (dumps, the rare merge of equal ops).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct OpMetadataBytes(Bytes);
+
+impl OpMetadataBytes {
+    /// The message's body, as [`Definition`] writes it inside a map entry.
+    pub fn encode(md: &pb::OpMetadata) -> OpMetadataBytes {
+        let mut buf = Vec::with_capacity(op_metadata_len(md));
+        encode_op_metadata(md, &mut buf);
+        OpMetadataBytes(buf.into())
+    }
+
+    /// The message.
+    pub fn decode(&self) -> pb::OpMetadata {
+        pb::OpMetadata::decode(&self.0[..])
+            .expect("the bytes were encoded from an OpMetadata by `encode`")
+    }
+
+    /// The encoded body.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Whether top-level field `tag` is present, read without decoding. Absent fields are not
+    /// written (an unset flag, an empty map, no message), so presence is the field's non-emptiness.
+    pub fn has_field(&self, tag: u32) -> bool {
+        let mut buf = &self.0[..];
+        while !buf.is_empty() {
+            let Ok((found, wire_type)) = encoding::decode_key(&mut buf) else {
+                return false;
+            };
+            if found == tag {
+                return true;
+            }
+            if encoding::skip_field(wire_type, found, &mut buf, Default::default()).is_err() {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+impl From<pb::OpMetadata> for OpMetadataBytes {
+    fn from(md: pb::OpMetadata) -> OpMetadataBytes {
+        OpMetadataBytes::encode(&md)
+    }
+}
+
+impl std::fmt::Debug for OpMetadataBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.decode().fmt(f)
+    }
 }
 
 impl Message for Definition {
     fn encode_raw(&self, buf: &mut impl BufMut) {
         encoding::bytes::encode_repeated(1, &self.def, buf);
         for (digest, metadata) in &self.metadata {
-            let value = op_metadata_len(metadata);
+            let value = metadata.0.len();
             length_prefix(2, string_len(1, digest) + embedded_len(2, value), buf);
             string_field(1, digest, buf);
             length_prefix(2, value, buf);
-            encode_op_metadata(metadata, buf);
+            buf.put_slice(&metadata.0);
         }
         if let Some(source) = &self.source {
             length_prefix(3, source_len(source), buf);
@@ -54,8 +109,12 @@ impl Message for Definition {
             1 => encoding::bytes::merge_repeated(wire_type, &mut self.def, buf, ctx),
             2 => encoding::btree_map::merge(
                 encoding::string::merge,
-                |wire_type, value: &mut Arc<pb::OpMetadata>, buf, ctx| {
-                    encoding::message::merge(wire_type, Arc::make_mut(value), buf, ctx)
+                // Decoded and written again, so that what is kept is Go's encoding.
+                |wire_type, value: &mut OpMetadataBytes, buf, ctx| {
+                    let mut md = value.decode();
+                    encoding::message::merge(wire_type, &mut md, buf, ctx)?;
+                    *value = OpMetadataBytes::encode(&md);
+                    Ok(())
                 },
                 &mut self.metadata,
                 buf,
@@ -77,10 +136,7 @@ impl Message for Definition {
                 .metadata
                 .iter()
                 .map(|(digest, md)| {
-                    embedded_len(
-                        2,
-                        string_len(1, digest) + embedded_len(2, op_metadata_len(md)),
-                    )
+                    embedded_len(2, string_len(1, digest) + embedded_len(2, md.0.len()))
                 })
                 .sum::<usize>()
             + self
@@ -230,6 +286,20 @@ mod tests {
                 }],
             }),
         }
+    }
+
+    #[test]
+    fn metadata_bytes_round_trip_and_show_which_fields_are_set() {
+        for md in sample().metadata.values() {
+            let decoded = md.decode();
+            assert_eq!(OpMetadataBytes::encode(&decoded), *md);
+            assert_eq!(md.has_field(1), decoded.ignore_cache);
+            assert_eq!(md.has_field(2), !decoded.description.is_empty());
+            assert_eq!(md.has_field(4), decoded.export_cache.is_some());
+            assert_eq!(md.has_field(5), !decoded.caps.is_empty());
+            assert_eq!(md.has_field(7), decoded.linux_resources.is_some());
+        }
+        assert!(sample().metadata["sha256:full"].has_field(7));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 /// LLB (package `pb`): ops, definitions, source maps.
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/pb.rs"));
-    pub use super::definition::Definition;
+    pub use super::definition::{Definition, OpMetadataBytes};
 }
 
 pub mod definition;
