@@ -838,6 +838,16 @@ fn multi_stage_patterns_match_reference() {
     });
 }
 
+/// A stage's config is dropped after the last stage that starts from it (`FROM <stage>`): a
+/// second fork after other stages, and results read of retired stages (`COPY --from`,
+/// `RUN --mount=from=`), still convert as the reference converts them.
+#[test]
+fn stages_forked_twice_and_read_after_their_last_fork_match_reference() {
+    check(Case::new(
+        "FROM alpine AS base\nENV A=1\nWORKDIR /w\nUSER 7\nRUN echo $A > f\n\nFROM base AS one\nENV B=2\nRUN echo $A $B\n\nFROM busybox AS other\nCOPY --from=one /w/f /f\n\nFROM base AS two\nENV C=3\nRUN echo $A $C\n\nFROM two\nCOPY --from=one /w /one\nCOPY --from=base /w/f /base-f\nRUN --mount=from=other,target=/o --mount=from=base,target=/b cat /o/f /b/w/f\n",
+    ));
+}
+
 #[test]
 fn instructions_match_reference() {
     check(Case {

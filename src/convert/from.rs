@@ -106,6 +106,14 @@ impl Build<'_> {
                 bases[i] = Some(st);
             }
         }
+        // The last stage that starts from each stage (`FROM <stage>`): after it, what is left
+        // to read of that stage is its result, never its config, env or history.
+        let mut last_fork: Vec<Option<usize>> = vec![None; self.decls.len()];
+        for (i, decl) in self.decls.iter().enumerate() {
+            if let Some(b) = decl.base.filter(|_| self.reachable[i]) {
+                last_fork[b] = Some(i);
+            }
+        }
         for i in 0..self.decls.len() {
             if !self.reachable[i] || self.decls[i].df_index.is_none() || done[i].is_some() {
                 continue;
@@ -182,6 +190,15 @@ impl Build<'_> {
             warnings.append(&mut st.warnings);
             scan[i] = [SBOM_SCAN_CONTEXT, SBOM_SCAN_STAGE].map(|arg| self.scan_enabled(&st, arg));
             done[i] = Some(st);
+            // A chain of stages would otherwise hold every stage's config, each a copy of the
+            // one before it plus its own instructions.
+            for k in [Some(i), decl.base].into_iter().flatten() {
+                if k != self.target && last_fork[k].is_none_or(|last| last <= i) {
+                    if let Some(st) = done[k].as_mut() {
+                        st.retire();
+                    }
+                }
+            }
         }
 
         let mut scan_stages = Vec::new();

@@ -240,6 +240,17 @@ impl StageState {
             .commit_history(message, with_layer, made_llb, created.as_deref());
     }
 
+    /// Once no later stage starts from this one, keeps only what the rest of the conversion
+    /// reads of it: its result and the paths read of it (`COPY --from`, `RUN --mount`), its
+    /// progress name, cache switch and outline capture.
+    pub(crate) fn retire(&mut self) {
+        self.env = EnvList::new();
+        self.image = ImageConfig::default();
+        self.base_image = None;
+        self.build_args = Vec::new();
+        self.context_paths = BTreeSet::new();
+    }
+
     /// The platform ops of this stage run on: the state's, else the build's target.
     pub(crate) fn exec_platform(&self, target: &Platform) -> Platform {
         self.state_platform
