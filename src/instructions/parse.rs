@@ -132,7 +132,7 @@ pub fn parse_nodes(
 ) -> Result<(Vec<MetaArg>, Vec<Stage>), Diagnostic> {
     let mut meta_args = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();
-    for node in nodes {
+    for (i, node) in nodes.iter().enumerate() {
         // `ParseInstructionWithLinter`: the checks of one instruction answer to its own
         // `# check=` comment too.
         let given = warnings.len();
@@ -143,7 +143,12 @@ pub fn parse_nodes(
                 definition_description(node, "FROM", &[name], warnings);
             }
             under_comments(&mut warnings[given..], &node.comments);
-            stages.push(stage?);
+            let mut stage = stage?;
+            // Sized once: a long Dockerfile's commands are most of what it holds parsed, and a
+            // vector grown by doubling is up to half spare.
+            let commands = nodes[i + 1..].iter().take_while(|n| n.command() != "from");
+            stage.commands.reserve_exact(commands.count());
+            stages.push(stage);
             continue;
         }
         let command = parse_command_with_warnings(node, warnings);
@@ -195,7 +200,7 @@ fn parse_command_with_warnings(
     };
     lint_node(node, warnings);
     let instruction = match node.command().as_str() {
-        "run" => Instruction::Run(p.run()?),
+        "run" => Instruction::Run(Box::new(p.run()?)),
         "cmd" => Instruction::Cmd(Cmd {
             cmd: {
                 p.no_flags()?;
@@ -240,10 +245,10 @@ fn parse_command_with_warnings(
             })
         }
         "volume" => Instruction::Volume(p.volume()?),
-        "healthcheck" => Instruction::Healthcheck(p.healthcheck()?),
+        "healthcheck" => Instruction::Healthcheck(Box::new(p.healthcheck()?)),
         "onbuild" => Instruction::Onbuild(p.onbuild()?),
-        "copy" => Instruction::Copy(p.copy()?),
-        "add" => Instruction::Add(p.add()?),
+        "copy" => Instruction::Copy(Box::new(p.copy()?)),
+        "add" => Instruction::Add(Box::new(p.add()?)),
         "from" => {
             return Err(Diagnostic::error(
                 "FROM cannot be used here",
