@@ -17,7 +17,7 @@ use super::graph::{CopyMode, FileAction, Fs, MountKind, MountSpec, Op, OpKind, O
 use super::{ConvertError, ConvertOptions, Converted, SbomTargets};
 
 pub(crate) fn lower(
-    d: ConvertedStages,
+    mut d: ConvertedStages,
     opts: &ConvertOptions,
     excludes: &[String],
 ) -> Result<Converted, ConvertError> {
@@ -41,7 +41,6 @@ pub(crate) fn lower(
         Some(op) => lowering.lower(op)?,
         None => None,
     };
-    let definition = llb::Definition::marshal_opt(head.as_ref()).into_pb();
     // The scanner's extras, lowered with the same memo so they share the target's nodes.
     let mut extras = BTreeMap::new();
     if d.scan_context {
@@ -54,6 +53,12 @@ pub(crate) fn lower(
         };
         extras.insert(name.clone(), out);
     }
+    // Everything is lowered: the build graph goes before the definition is collected, so that
+    // the two are never held at once (the ops' bytes live on in the nodes).
+    drop(lowering);
+    d.target.fs = None;
+    d.scan_stages = Vec::new();
+    let definition = llb::Definition::marshal_opt(head.as_ref()).into_pb();
     // Lines are counted only for a conversion with warnings to locate.
     let index = std::cell::OnceCell::new();
     let warnings = d
