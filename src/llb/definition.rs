@@ -154,7 +154,7 @@ impl Collector {
         // Equal ops (one digest) are emitted once, with their metadata merged.
         match self.metadata.entry(digest.clone()) {
             std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(node.shared_metadata());
+                e.insert(node.metadata_bytes().clone());
                 self.def.push(node.shared_bytes());
             }
             std::collections::btree_map::Entry::Occupied(mut e) => {
@@ -164,7 +164,7 @@ impl Collector {
             }
         }
         // OpMetadata fields 1, 2 and 4; merging only adds fields, so the node's own suffice.
-        let metadata = node.shared_metadata();
+        let metadata = node.metadata_bytes();
         self.ignore_cache |= metadata.has_field(1);
         self.description |= metadata.has_field(2);
         self.export_cache |= metadata.has_field(4);

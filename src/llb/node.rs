@@ -127,9 +127,9 @@ impl Node {
         self.metadata.decode()
     }
 
-    /// [`Node::metadata`] as the definition sends it, shared: without a copy.
-    pub(crate) fn shared_metadata(&self) -> pb::OpMetadataBytes {
-        self.metadata.clone()
+    /// [`Node::metadata`] as the definition sends it (cloned, it is shared, not copied).
+    pub(crate) fn metadata_bytes(&self) -> &pb::OpMetadataBytes {
+        &self.metadata
     }
 
     /// Where in the user's files this op comes from.
