@@ -146,7 +146,9 @@ pub fn parse_nodes(
             let mut stage = stage?;
             // Sized once: a long Dockerfile's commands are most of what it holds parsed, and a
             // vector grown by doubling is up to half spare.
-            let commands = nodes[i + 1..].iter().take_while(|n| n.command() != "from");
+            let commands = nodes[i + 1..]
+                .iter()
+                .take_while(|n| !n.keyword.text.eq_ignore_ascii_case("from"));
             stage.commands.reserve_exact(commands.count());
             stages.push(stage);
             continue;
