@@ -137,9 +137,9 @@ impl GitSpec {
 pub struct ExecSpec {
     pub root: Fs,
     pub args: Vec<String>,
-    /// `K=V` entries, moved into the op when it is lowered: a long stage's RUNs each carry its
-    /// whole environment, the largest part of their ops.
-    pub env: TakeOnce<Vec<std::sync::Arc<str>>>,
+    /// The stage's environment when the RUN was converted, listed only when it is lowered: a
+    /// long stage's RUNs each carry its whole environment, the largest part of their ops.
+    pub env: super::env::EnvSnapshot,
     pub cwd: String,
     pub user: String,
     pub hostname: String,
@@ -243,21 +243,6 @@ pub struct CopySpec {
     pub exclude_patterns: Vec<String>,
     pub required_paths: Vec<String>,
     pub timestamp: Option<i64>,
-}
-
-/// A value lowering moves out of the graph instead of copying it; each node is lowered once.
-#[derive(Debug)]
-pub struct TakeOnce<T>(std::sync::Mutex<Option<T>>);
-
-impl<T> TakeOnce<T> {
-    pub fn new(value: T) -> TakeOnce<T> {
-        TakeOnce(std::sync::Mutex::new(Some(value)))
-    }
-
-    /// The value, once; `None` if it was taken already.
-    pub fn take(&self) -> Option<T> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
 }
 
 impl Op {
