@@ -18,7 +18,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct EnvList {
     /// Assignments in order; `None` marks one superseded by a later assignment of its key.
     slots: Vec<Option<Arc<Link>>>,
@@ -30,22 +30,57 @@ pub(crate) struct EnvList {
     head: Option<Arc<Link>>,
     /// Changes so far: the clock of `Link::superseded_at`.
     changes: u64,
-    /// Whether the live slots' links form the chain from `head` and are this list's own. A clone
-    /// shares its links with the original, and compaction leaves dead links in the chain: either
-    /// way the chain is rebuilt from the live slots when the next snapshot is taken.
+    /// Whether the live slots' links form the chain from `head`. Compaction leaves dead links
+    /// in the chain: the chain is then rebuilt from the live slots when the next snapshot is
+    /// taken.
     chained: bool,
+    /// The owner of the links this list may mark superseded. A clone shares every link so far
+    /// with the original, so both take a new id: a fork (`FROM <stage>`) copies no link, and
+    /// neither list can change what the other's snapshots read. A link of another owner is
+    /// superseded by appending an unset link instead.
+    id: AtomicU64,
+    /// Unset links in the chain. Each makes walking a snapshot look out for its target, so past
+    /// a few the chain is rebuilt instead.
+    unsets: usize,
 }
 
-/// A copy that shares the strings, not the chain: the two lists change apart from here on.
+/// More unset links than this in a chain and it is rebuilt with links of its own list.
+const MAX_UNSETS: usize = 16;
+
+/// Where list ids come from; they are only ever compared, so the output does not depend on them.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+fn fresh_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Default for EnvList {
+    fn default() -> EnvList {
+        EnvList {
+            slots: Vec::new(),
+            index: HashMap::new(),
+            scratch: String::new(),
+            head: None,
+            changes: 0,
+            chained: true,
+            id: AtomicU64::new(fresh_id()),
+            unsets: 0,
+        }
+    }
+}
+
 impl Clone for EnvList {
     fn clone(&self) -> EnvList {
+        self.id.store(fresh_id(), Ordering::Relaxed);
         EnvList {
             slots: self.slots.clone(),
             index: self.index.clone(),
             scratch: String::new(),
-            head: None,
+            head: self.head.clone(),
             changes: self.changes,
-            chained: false,
+            chained: self.chained,
+            id: AtomicU64::new(fresh_id()),
+            unsets: self.unsets,
         }
     }
 }
@@ -63,9 +98,14 @@ struct Entry {
 #[derive(Debug)]
 struct Link {
     entry: Entry,
+    /// The id of the list that may set `superseded_at`.
+    owner: u64,
     /// The change that superseded this assignment, `u64::MAX` while it is live. Set once, by
-    /// the list that owns the chain.
+    /// the owner.
     superseded_at: AtomicU64,
+    /// When set, this link assigns nothing: it supersedes that earlier link of the chain, one
+    /// its owner can no longer mark (`entry` is then the target's).
+    unsets: Option<Arc<Link>>,
     prev: Option<Arc<Link>>,
 }
 
@@ -93,10 +133,20 @@ impl EnvSnapshot {
     /// `EnvList.ToArray` of the list when the snapshot was taken.
     pub(crate) fn to_array(&self) -> Vec<Arc<str>> {
         let mut out = Vec::new();
+        // Targets of unset links met so far, not yet reached: at most `MAX_UNSETS` per list the
+        // chain went through, and in practice one (a stage re-setting an inherited PATH).
+        let mut unset: Vec<*const Link> = Vec::new();
         let mut link = self.head.as_deref();
         while let Some(l) = link {
-            if l.superseded_at.load(Ordering::Relaxed) > self.at {
-                out.push(Arc::clone(&l.entry.kv));
+            if let Some(target) = &l.unsets {
+                unset.push(Arc::as_ptr(target));
+            } else if l.superseded_at.load(Ordering::Relaxed) > self.at {
+                match unset.iter().position(|&t| std::ptr::eq(t, l)) {
+                    Some(i) => {
+                        unset.swap_remove(i);
+                    }
+                    None => out.push(Arc::clone(&l.entry.kv)),
+                }
             }
             link = l.prev.as_deref();
         }
@@ -161,7 +211,9 @@ impl EnvList {
         let prev = if self.chained { self.head.take() } else { None };
         let link = Arc::new(Link {
             entry,
+            owner: *self.id.get_mut(),
             superseded_at: AtomicU64::new(u64::MAX),
+            unsets: None,
             prev,
         });
         if self.chained {
@@ -181,10 +233,24 @@ impl EnvList {
     }
 
     fn supersede(&mut self, slot: usize) {
-        if let Some(link) = self.slots[slot].take() {
-            if self.chained {
-                link.superseded_at.store(self.changes, Ordering::Relaxed);
-            }
+        let Some(link) = self.slots[slot].take() else {
+            return;
+        };
+        if !self.chained {
+            // The next snapshot rebuilds the chain from the live slots.
+        } else if link.owner == *self.id.get_mut() {
+            link.superseded_at.store(self.changes, Ordering::Relaxed);
+        } else if self.unsets < MAX_UNSETS {
+            self.unsets += 1;
+            self.head = Some(Arc::new(Link {
+                entry: link.entry.clone(),
+                owner: *self.id.get_mut(),
+                superseded_at: AtomicU64::new(u64::MAX),
+                unsets: Some(link),
+                prev: self.head.take(),
+            }));
+        } else {
+            self.chained = false;
         }
     }
 
@@ -199,14 +265,17 @@ impl EnvList {
         }
     }
 
-    /// Fresh links for the live slots, in order: the chain is then this list's own and holds
-    /// no dead assignments. Snapshots taken before keep the old links.
+    /// Fresh links for the live slots, in order: the chain then holds no dead assignment and
+    /// every live one is this list's own. Snapshots taken before keep the old links.
     fn rebuild_chain(&mut self) {
         let mut head = None;
+        let owner = *self.id.get_mut();
         for slot in self.slots.iter_mut().flatten() {
             let link = Arc::new(Link {
                 entry: slot.entry.clone(),
+                owner,
                 superseded_at: AtomicU64::new(u64::MAX),
+                unsets: None,
                 prev: head.take(),
             });
             head = Some(Arc::clone(&link));
@@ -214,6 +283,7 @@ impl EnvList {
         }
         self.head = head;
         self.chained = true;
+        self.unsets = 0;
     }
 
     /// `EnvList.SetDefault`: set K only when it is unset.
@@ -240,6 +310,17 @@ impl EnvList {
     /// Keys in `EnvList.Keys` order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.iter().map(|(k, _)| k)
+    }
+
+    /// Whether `to_array` would give exactly `entries`.
+    pub(crate) fn lists(&self, entries: &[String]) -> bool {
+        self.index.len() == entries.len()
+            && self
+                .slots
+                .iter()
+                .flatten()
+                .zip(entries)
+                .all(|(l, e)| *l.entry.kv == **e)
     }
 
     /// `EnvList.ToArray`: `K=V` strings.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::instructions::{self as ins, Command, MountType};
-use crate::syntax::expand::Expander;
+use crate::syntax::expand::{Env, Expander};
 use crate::syntax::heredoc::parse_heredoc_word;
 
 use super::context::{location, report_undefined, step_error, uppercase_cmd, Context};
@@ -108,12 +108,12 @@ pub(super) fn convert_run(
 
     let mut masked = Vec::new();
     for (i, raw) in run.mounts.iter().enumerate() {
-        let env = st.env.clone();
+        let env = &st.env;
         let mut unset = std::collections::BTreeSet::new();
         let m = raw
             .interpret(&mut |v: &str| {
                 ctx.expander
-                    .expand_word(v, &env)
+                    .expand_word(v, env)
                     .map(|e| {
                         unset.extend(e.unset);
                         e.value
@@ -154,11 +154,14 @@ pub(super) fn convert_run(
     let shown = if masked.is_empty() {
         display_run(ctx.expander, &display, &st.env)
     } else {
-        let mut env = st.env.clone();
-        for name in &masked {
-            env.add_or_replace(name, "****");
-        }
-        display_run(ctx.expander, &display, &env)
+        display_run(
+            ctx.expander,
+            &display,
+            &Masked {
+                env: &st.env,
+                names: &masked,
+            },
+        )
     };
     let network = match run.network {
         ins::NetworkMode::Default => None,
@@ -194,7 +197,23 @@ pub(super) fn convert_run(
     Ok(())
 }
 
-fn display_run(expander: &Expander, text: &str, env: &EnvList) -> String {
+/// The stage's environment with the values of secret env mounts hidden, for progress text.
+struct Masked<'a> {
+    env: &'a EnvList,
+    names: &'a [String],
+}
+
+impl Env for Masked<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        if self.names.iter().any(|n| n == name) {
+            Some("****")
+        } else {
+            self.env.get(name)
+        }
+    }
+}
+
+fn display_run(expander: &Expander, text: &str, env: &dyn Env) -> String {
     let lex = expander.raw_quotes(true).raw_escapes(true).skip_unset(true);
     let expanded = lex
         .expand_word(text, env)

@@ -265,9 +265,14 @@ impl StageState {
             let path = format!("PATH={}", super::image::default_path_env(&self.platform.os));
             self.image.config.env.push(path);
         }
-        for entry in self.image.config.env.clone() {
-            let (k, v) = parse_key_value(&entry);
-            self.env.add_or_replace(k, v);
+        // Setting each entry again in order gives the same list when it holds exactly these
+        // entries already, as a stage started from another stage does: skipping that saves a
+        // string per inherited variable per stage.
+        if !self.env.lists(&self.image.config.env) {
+            for entry in &self.image.config.env {
+                let (k, v) = parse_key_value(entry);
+                self.env.add_or_replace(k, v);
+            }
         }
         if !self.image.config.working_dir.is_empty() {
             let wd = self.image.config.working_dir.clone();
