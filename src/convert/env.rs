@@ -42,6 +42,12 @@ pub(crate) struct EnvList {
     /// Unset links in the chain. Each makes walking a snapshot look out for its target, so past
     /// a few the chain is rebuilt instead.
     unsets: usize,
+    /// Bytes of the `K=V` strings of the live slots, and of the superseded links still in the
+    /// chain. Dead strings stay alive for the snapshots that walk past them (a stage that
+    /// extends PATH in every ENV keeps each longer copy): once they outweigh the live ones the
+    /// chain is rebuilt, and they go with the last snapshot taken before.
+    live_bytes: usize,
+    dead_bytes: usize,
 }
 
 /// More unset links than this in a chain and it is rebuilt with links of its own list.
@@ -65,6 +71,8 @@ impl Default for EnvList {
             chained: true,
             id: AtomicU64::new(fresh_id()),
             unsets: 0,
+            live_bytes: 0,
+            dead_bytes: 0,
         }
     }
 }
@@ -81,6 +89,8 @@ impl Clone for EnvList {
             chained: self.chained,
             id: AtomicU64::new(fresh_id()),
             unsets: self.unsets,
+            live_bytes: self.live_bytes,
+            dead_bytes: self.dead_bytes,
         }
     }
 }
@@ -207,6 +217,7 @@ impl EnvList {
         if let Some(old) = self.index.remove(key) {
             self.supersede(old);
         }
+        self.live_bytes += entry.kv.len();
         self.index.insert(entry.clone(), self.slots.len());
         let prev = if self.chained { self.head.take() } else { None };
         let link = Arc::new(Link {
@@ -236,6 +247,11 @@ impl EnvList {
         let Some(link) = self.slots[slot].take() else {
             return;
         };
+        self.live_bytes -= link.entry.kv.len();
+        self.dead_bytes += link.entry.kv.len();
+        if self.dead_bytes > self.live_bytes.max(4096) {
+            self.chained = false;
+        }
         if !self.chained {
             // The next snapshot rebuilds the chain from the live slots.
         } else if link.owner == *self.id.get_mut() {
@@ -284,6 +300,7 @@ impl EnvList {
         self.head = head;
         self.chained = true;
         self.unsets = 0;
+        self.dead_bytes = 0;
     }
 
     /// `EnvList.SetDefault`: set K only when it is unset.

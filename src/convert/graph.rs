@@ -139,7 +139,8 @@ pub struct ExecSpec {
     pub args: Vec<String>,
     /// The stage's environment when the RUN was converted, listed only when it is lowered: a
     /// long stage's RUNs each carry its whole environment, the largest part of their ops.
-    pub env: super::env::EnvSnapshot,
+    /// Taken then, so that what only earlier RUNs saw is freed as lowering goes.
+    pub env: TakeOnce<super::env::EnvSnapshot>,
     pub cwd: String,
     pub user: String,
     pub hostname: String,
@@ -243,6 +244,21 @@ pub struct CopySpec {
     pub exclude_patterns: Vec<String>,
     pub required_paths: Vec<String>,
     pub timestamp: Option<i64>,
+}
+
+/// A value lowering moves out of the graph instead of keeping it; each node is lowered once.
+#[derive(Debug)]
+pub struct TakeOnce<T>(std::sync::Mutex<Option<T>>);
+
+impl<T> TakeOnce<T> {
+    pub fn new(value: T) -> TakeOnce<T> {
+        TakeOnce(std::sync::Mutex::new(Some(value)))
+    }
+
+    /// The value, once; `None` if it was taken already.
+    pub fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }
 
 impl Op {

@@ -248,7 +248,11 @@ impl Lowering<'_> {
             OpKind::Git(git) => Some(self.common(git.to_llb(), &op.meta).build()),
             OpKind::Exec(spec) => {
                 // The strings are the stage's own, shared: encoded from where they are.
-                let mut env = spec.env.to_array();
+                let mut env = spec
+                    .env
+                    .take()
+                    .ok_or_else(|| ConvertError::new("internal error: a RUN was lowered twice"))?
+                    .to_array();
                 if let Some(caps) = &self.opts.llb_caps {
                     // With known caps the Go client either declares that the daemon defaults
                     // PATH, or sets it itself (client/llb ExecOp.Marshal).

@@ -13,7 +13,7 @@ use super::context::{location, report_undefined, step_error, uppercase_cmd, Cont
 use super::env::EnvList;
 use super::graph::{
     CacheSharing, ExecSpec, FileAction, LineRange, MountKind, MountSpec, NetMode, Op, OpKind,
-    OpMeta, SecurityMode,
+    OpMeta, SecurityMode, TakeOnce,
 };
 use super::named_context::insert_path;
 use super::platform::Platform;
@@ -478,7 +478,7 @@ impl StageState {
         let spec = ExecSpec {
             root: self.fs.clone(),
             args: req.args.clone(),
-            env: self.env.snapshot(),
+            env: TakeOnce::new(self.env.snapshot()),
             cwd: self.dir.clone(),
             user: self.user.clone(),
             hostname: self.hostname.clone(),
@@ -536,7 +536,7 @@ mod tests {
         let OpKind::Exec(spec) = &op.kind else {
             panic!("not exec")
         };
-        let env = spec.env.to_array();
+        let env = spec.env.take().unwrap().to_array();
         assert_eq!(
             env.iter().map(|kv| &**kv).collect::<Vec<_>>(),
             vec![
