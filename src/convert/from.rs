@@ -121,14 +121,16 @@ impl Build<'_> {
             let decl = &self.decls[i];
             let mut st = match decl.base {
                 Some(b) => {
-                    let base = done[b].as_ref().ok_or_else(|| {
+                    let base = done[b].as_mut().ok_or_else(|| {
                         ConvertError::at(
                             format!("stage {} is not dispatched", decl.base_name),
                             decl.lines,
                             Some(decl.span),
                         )
                     })?;
-                    let mut st = base.clone();
+                    // After its last fork a stage is retired: this fork may take what that drops.
+                    let last = b != self.target && last_fork[b] == Some(i);
+                    let mut st = base.fork(last);
                     st.image.config.on_build.clear();
                     st.progress_name = decl.progress_name.clone();
                     st.cmd_index = 0;

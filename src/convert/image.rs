@@ -367,8 +367,14 @@ impl ImageConfig {
     /// Set or replace `K=V` in `config.Env`, keeping the first position of K (convert.go `addEnv`).
     pub(crate) fn add_env(&mut self, key: &str, value: &str) {
         let entry = format!("{key}={value}");
+        // A stage's every ENV scans the whole list: compare the key's bytes, not a split copy.
+        let plain = !key.contains('=');
+        let same_key = |e: &str| match plain {
+            true => e.starts_with(key) && (e.len() == key.len() || e.as_bytes()[key.len()] == b'='),
+            false => env_key(e) == key,
+        };
         for existing in self.config.env.iter_mut() {
-            if env_key(existing) == key {
+            if same_key(existing) {
                 *existing = entry;
                 return;
             }
@@ -495,5 +501,9 @@ mod tests {
         img.add_env("PATH", "/x");
         assert_eq!(img.config.env, vec!["PATH=/x", "A=1"]);
         assert_eq!(img.env_value("A"), Some("1"));
+        // An entry without `=` is its own key; a longer key with the same start is another.
+        img.config.env = vec!["AB=1".into(), "A".into()];
+        img.add_env("A", "2");
+        assert_eq!(img.config.env, vec!["AB=1", "A=2"]);
     }
 }

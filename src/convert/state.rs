@@ -240,6 +240,28 @@ impl StageState {
             .commit_history(message, with_layer, made_llb, created.as_deref());
     }
 
+    /// The state a stage started from this one begins with. The last such stage (`last`) takes
+    /// what [`StageState::retire`] drops instead of copying it: a chain of stages would
+    /// otherwise copy every stage's history and environment again.
+    pub(crate) fn fork(&mut self, last: bool) -> StageState {
+        if !last {
+            return self.clone();
+        }
+        let env = std::mem::take(&mut self.env);
+        let image = std::mem::take(&mut self.image);
+        let base_image = self.base_image.take();
+        let build_args = std::mem::take(&mut self.build_args);
+        let context_paths = std::mem::take(&mut self.context_paths);
+        StageState {
+            env,
+            image,
+            base_image,
+            build_args,
+            context_paths,
+            ..self.clone()
+        }
+    }
+
     /// Once no later stage starts from this one, keeps only what the rest of the conversion
     /// reads of it: its result and the paths read of it (`COPY --from`, `RUN --mount`), its
     /// progress name, cache switch and outline capture.
