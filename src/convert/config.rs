@@ -9,7 +9,7 @@ use crate::syntax::{rules, Diagnostic, Span};
 use super::args::is_non_env_arg;
 use super::context::{display_name, location, step_error, word_span, Context};
 use super::expose::parse_ports;
-use super::graph::{FileAction, LineRange, Op, OpKind, OpMeta};
+use super::graph::{FileAction, LineRange, Op, OpKind, OpMeta, TakeOnce};
 use super::image::{Empty, Healthcheck};
 use super::outline::ArgInfo;
 use super::state::{StageState, StepResult};
@@ -420,7 +420,7 @@ impl StageState {
             self.fs = Some(Op::new(
                 OpKind::File {
                     base: self.fs.clone(),
-                    actions: vec![action],
+                    actions: TakeOnce::new(vec![action]),
                 },
                 meta,
             ));
@@ -576,6 +576,7 @@ mod tests {
             panic!()
         };
         assert!(base.is_some());
+        let actions = actions.take().unwrap();
         let FileAction::Mkdir {
             path,
             owner,

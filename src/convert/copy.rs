@@ -12,6 +12,7 @@ use super::context::{display_name, location, report_undefined, step_error, word_
 use super::git_ref::{is_git_source, is_http_source, parse_git_ref, GitRefError};
 use super::graph::{
     CopyMode, CopySpec, FileAction, Fs, GitSpec, LineRange, Op, OpKind, OpMeta, ProgressGroup,
+    TakeOnce,
 };
 use super::state::{SourceStage, StageState, StepResult};
 use super::ConvertError;
@@ -418,13 +419,13 @@ impl StageState {
             let inline = Op::new(
                 OpKind::File {
                     base: None,
-                    actions: vec![FileAction::Mkfile {
+                    actions: TakeOnce::new(vec![FileAction::Mkfile {
                         path: join_path("/", path),
                         mode: 0o644,
                         data: data.clone().into_bytes(),
                         owner: None,
                         timestamp: None,
-                    }],
+                    }]),
                 },
                 OpMeta {
                     custom_name: Some("[internal] preparing inline document".to_string()),
@@ -451,7 +452,7 @@ impl StageState {
             let copy = Op::new(
                 OpKind::File {
                     base: None,
-                    actions,
+                    actions: TakeOnce::new(actions),
                 },
                 OpMeta {
                     progress_group: Some(ProgressGroup {
@@ -483,7 +484,7 @@ impl StageState {
             self.fs = Some(Op::new(
                 OpKind::File {
                     base: self.fs.clone(),
-                    actions,
+                    actions: TakeOnce::new(actions),
                 },
                 meta,
             ));
@@ -690,6 +691,7 @@ mod tests {
         let OpKind::File { actions, .. } = &op.kind else {
             panic!()
         };
+        let actions = actions.take().unwrap();
         let FileAction::Copy(c) = &actions[0] else {
             panic!()
         };

@@ -76,11 +76,13 @@ pub enum OpKind {
     NamedLocal(Box<super::named_context::NamedLocal>),
     /// LLB made elsewhere (a frontend input), as it came.
     Llb(crate::llb::Output),
-    Exec(Box<ExecSpec>),
+    /// Moved out when lowered: its strings go into the op instead of being copied.
+    Exec(TakeOnce<Box<ExecSpec>>),
     /// A file op applying `actions` in order on `base`; its output is the last action's result.
     File {
         base: Fs,
-        actions: Vec<FileAction>,
+        /// Moved out when lowered, as a RUN's spec.
+        actions: TakeOnce<Vec<FileAction>>,
     },
     Merge {
         inputs: Vec<Fs>,
@@ -137,10 +139,10 @@ impl GitSpec {
 pub struct ExecSpec {
     pub root: Fs,
     pub args: Vec<String>,
-    /// The stage's environment when the RUN was converted, listed only when it is lowered: a
-    /// long stage's RUNs each carry its whole environment, the largest part of their ops.
-    /// Taken then, so that what only earlier RUNs saw is freed as lowering goes.
-    pub env: TakeOnce<super::env::EnvSnapshot>,
+    /// The stage's environment when the RUN was converted, listed only when it is lowered (a
+    /// long stage's RUNs each carry its whole environment, the largest part of their ops), and
+    /// dropped then, so that what only earlier RUNs saw is freed as lowering goes.
+    pub env: super::env::EnvSnapshot,
     pub cwd: String,
     pub user: String,
     pub hostname: String,
@@ -258,6 +260,11 @@ impl<T> TakeOnce<T> {
     /// The value, once; `None` if it was taken already.
     pub fn take(&self) -> Option<T> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// What `f` reads of the value, while it has not been taken.
+    pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        f(self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref())
     }
 }
 

@@ -120,9 +120,9 @@ impl Lowering<'_> {
             }
             if !inputs_ready {
                 stack.push((Arc::clone(&op), true));
-                for input in inputs(&op).into_iter().flatten() {
-                    if !self.done.contains_key(&Arc::as_ptr(input)) {
-                        stack.push((Arc::clone(input), false));
+                for input in inputs(&op) {
+                    if !self.done.contains_key(&Arc::as_ptr(&input)) {
+                        stack.push((input, false));
                     }
                 }
                 continue;
@@ -247,12 +247,11 @@ impl Lowering<'_> {
             }
             OpKind::Git(git) => Some(self.common(git.to_llb(), &op.meta).build()),
             OpKind::Exec(spec) => {
-                // The strings are the stage's own, shared: encoded from where they are.
-                let mut env = spec
-                    .env
+                let spec = spec
                     .take()
-                    .ok_or_else(|| ConvertError::new("internal error: a RUN was lowered twice"))?
-                    .to_array();
+                    .ok_or_else(|| ConvertError::new("internal error: a RUN was lowered twice"))?;
+                // The strings are the stage's own, shared: encoded from where they are.
+                let mut env = spec.env.to_array();
                 if let Some(caps) = &self.opts.llb_caps {
                     // With known caps the Go client either declares that the daemon defaults
                     // PATH, or sets it itself (client/llb ExecOp.Marshal).
@@ -266,37 +265,38 @@ impl Lowering<'_> {
                         );
                     }
                 }
-                let mut e = llb::Exec::new(spec.args.clone())
+                let spec = *spec;
+                let mut e = llb::Exec::new(spec.args)
                     .root(self.fs(&spec.root))
                     .env_list(env)
-                    .cwd(spec.cwd.clone())
-                    .user(spec.user.clone())
+                    .cwd(spec.cwd)
+                    .user(spec.user)
                     .network(spec.network)
                     .security(spec.security)
-                    .platform(spec.platform.to_llb());
+                    .platform(spec.platform.into_llb());
                 if !spec.hostname.is_empty() {
-                    e = e.hostname(spec.hostname.clone());
+                    e = e.hostname(spec.hostname);
                 }
-                if let Some(p) = &spec.proxy_env {
-                    e = e.proxy_env(p.clone());
+                if let Some(p) = spec.proxy_env {
+                    e = e.proxy_env(p);
                 }
-                for (host, ip) in &spec.extra_hosts {
-                    e = e.extra_host(host.clone(), ip.clone());
+                for (host, ip) in spec.extra_hosts {
+                    e = e.extra_host(host, ip);
                 }
-                for (name, soft, hard) in &spec.ulimits {
-                    e = e.ulimit(name.clone(), *soft, *hard);
+                for (name, soft, hard) in spec.ulimits {
+                    e = e.ulimit(name, soft, hard);
                 }
                 if !spec.cgroup_parent.is_empty() {
-                    e = e.cgroup_parent(spec.cgroup_parent.clone());
+                    e = e.cgroup_parent(spec.cgroup_parent);
                 }
-                for (name, optional) in &spec.cdi_devices {
-                    e = e.cdi_device(name.clone(), *optional);
+                for (name, optional) in spec.cdi_devices {
+                    e = e.cdi_device(name, optional);
                 }
                 for m in &spec.mounts {
                     e = self.mount(e, m);
                 }
-                if let Some(resources) = &spec.linux_resources {
-                    e = e.linux_resources(resources.clone());
+                if let Some(resources) = spec.linux_resources {
+                    e = e.linux_resources(resources);
                 }
                 if self
                     .opts
@@ -310,29 +310,33 @@ impl Lowering<'_> {
                 e.build().map_err(llb_err)?.root()
             }
             OpKind::File { base, actions } => {
+                let actions = actions.take().ok_or_else(|| {
+                    ConvertError::new("internal error: a file op was lowered twice")
+                })?;
                 let mut f = llb::FileOp::new(self.fs(base));
                 for a in actions {
                     f = match a {
                         FileAction::Copy(c) => {
+                            let c = *c;
                             let mut copy = llb::Copy::new(
                                 llb::CopySource::Output(self.fs(&c.source)),
-                                c.src.clone(),
-                                c.dest.clone(),
+                                c.src,
+                                c.dest,
                             )
-                            .owner_opt(c.owner.clone())
+                            .owner_opt(c.owner)
                             .follow_symlinks(c.follow_symlink)
                             .dir_contents_only(c.dir_copy_contents)
                             .attempt_unpack(c.attempt_unpack)
                             .create_dest_path(c.create_dest_path)
                             .allow_wildcard(c.allow_wildcard)
                             .allow_empty_wildcard(c.allow_empty_wildcard)
-                            .include_patterns(c.include_patterns.clone())
-                            .exclude_patterns(c.exclude_patterns.clone())
-                            .required_paths(c.required_paths.clone());
-                            if let Some(mode) = &c.mode {
+                            .include_patterns(c.include_patterns)
+                            .exclude_patterns(c.exclude_patterns)
+                            .required_paths(c.required_paths);
+                            if let Some(mode) = c.mode {
                                 copy = copy.mode(match mode {
-                                    CopyMode::Octal(m) => llb::CopyMode::Bits(*m),
-                                    CopyMode::Symbolic(s) => llb::CopyMode::Symbolic(s.clone()),
+                                    CopyMode::Octal(m) => llb::CopyMode::Bits(m),
+                                    CopyMode::Symbolic(s) => llb::CopyMode::Symbolic(s),
                                 });
                             }
                             if let Some(ts) = c.timestamp {
@@ -347,11 +351,11 @@ impl Lowering<'_> {
                             owner,
                             timestamp,
                         } => {
-                            let mut m = llb::Mkdir::new(path.clone(), *mode)
-                                .make_parents(*make_parents)
-                                .owner_opt(owner.clone());
+                            let mut m = llb::Mkdir::new(path, mode)
+                                .make_parents(make_parents)
+                                .owner_opt(owner);
                             if let Some(ts) = timestamp {
-                                m = m.timestamp(*ts);
+                                m = m.timestamp(ts);
                             }
                             f.mkdir(m)
                         }
@@ -362,10 +366,9 @@ impl Lowering<'_> {
                             owner,
                             timestamp,
                         } => {
-                            let mut m = llb::Mkfile::new(path.clone(), *mode, data.clone())
-                                .owner_opt(owner.clone());
+                            let mut m = llb::Mkfile::new(path, mode, data).owner_opt(owner);
                             if let Some(ts) = timestamp {
-                                m = m.timestamp(*ts);
+                                m = m.timestamp(ts);
                             }
                             f.mkfile(m)
                         }
@@ -452,7 +455,8 @@ impl Lowering<'_> {
     }
 }
 
-fn inputs(op: &Op) -> Vec<&Fs> {
+fn inputs(op: &Op) -> Vec<Arc<Op>> {
+    let ops = |fs: Vec<&Fs>| fs.into_iter().flatten().cloned().collect();
     match &op.kind {
         OpKind::Image { .. }
         | OpKind::MainContext
@@ -461,15 +465,22 @@ fn inputs(op: &Op) -> Vec<&Fs> {
         | OpKind::OciLayout { .. }
         | OpKind::NamedLocal(_)
         | OpKind::Llb(_) => Vec::new(),
-        OpKind::Exec(spec) => std::iter::once(&spec.root)
-            .chain(spec.mounts.iter().map(|m| &m.source))
-            .collect(),
-        OpKind::File { base, actions } => std::iter::once(base)
-            .chain(actions.iter().filter_map(|a| match a {
-                FileAction::Copy(c) => Some(&c.source),
-                _ => None,
-            }))
-            .collect(),
-        OpKind::Merge { inputs } => inputs.iter().collect(),
+        // A RUN is read before it is lowered, so its spec is still there.
+        OpKind::Exec(spec) => spec.with(|spec| {
+            spec.map_or_else(Vec::new, |spec| {
+                ops(std::iter::once(&spec.root)
+                    .chain(spec.mounts.iter().map(|m| &m.source))
+                    .collect())
+            })
+        }),
+        OpKind::File { base, actions } => actions.with(|actions| {
+            ops(std::iter::once(base)
+                .chain(actions.into_iter().flatten().filter_map(|a| match a {
+                    FileAction::Copy(c) => Some(&c.source),
+                    _ => None,
+                }))
+                .collect())
+        }),
+        OpKind::Merge { inputs } => ops(inputs.iter().collect()),
     }
 }

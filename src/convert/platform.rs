@@ -134,6 +134,16 @@ impl Platform {
     }
 
     /// The platform the LLB builder writes on ops.
+    pub(crate) fn into_llb(self) -> llb::Platform {
+        llb::Platform {
+            os: self.os,
+            architecture: self.architecture,
+            variant: self.variant,
+            os_version: self.os_version,
+            os_features: self.os_features.unwrap_or_default(),
+        }
+    }
+
     pub(crate) fn to_llb(&self) -> llb::Platform {
         llb::Platform {
             os: self.os.clone(),

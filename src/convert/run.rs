@@ -67,13 +67,13 @@ pub(super) fn convert_run(
                 let script = Op::new(
                     OpKind::File {
                         base: None,
-                        actions: vec![FileAction::Mkfile {
+                        actions: TakeOnce::new(vec![FileAction::Mkfile {
                             path: join_path("/", &first.name),
                             mode: 0o755,
                             data: data.into_bytes(),
                             owner: None,
                             timestamp: None,
-                        }],
+                        }]),
                     },
                     OpMeta {
                         custom_name: Some("[internal] preparing inline document".to_string()),
@@ -304,13 +304,13 @@ fn run_mount(
         source = Some(Op::new(
             OpKind::File {
                 base: source,
-                actions: vec![FileAction::Mkdir {
+                actions: TakeOnce::new(vec![FileAction::Mkdir {
                     path: "/cache".to_string(),
                     mode: m.mode.map(|x| x as u32).unwrap_or(0o755),
                     make_parents: false,
                     owner: Some(owner),
                     timestamp: None,
-                }],
+                }]),
             },
             OpMeta {
                 custom_name: Some("[internal] setting cache mount permissions".to_string()),
@@ -478,7 +478,7 @@ impl StageState {
         let spec = ExecSpec {
             root: self.fs.clone(),
             args: req.args.clone(),
-            env: TakeOnce::new(self.env.snapshot()),
+            env: self.env.snapshot(),
             cwd: self.dir.clone(),
             user: self.user.clone(),
             hostname: self.hostname.clone(),
@@ -500,7 +500,7 @@ impl StageState {
             location: req.location,
             progress_group: None,
         };
-        self.fs = Some(Op::new(OpKind::Exec(Box::new(spec)), meta));
+        self.fs = Some(Op::new(OpKind::Exec(TakeOnce::new(Box::new(spec))), meta));
         let message = format!("RUN {}", self.run_command_string(&req.args));
         self.commit(message, true, true);
     }
@@ -536,7 +536,8 @@ mod tests {
         let OpKind::Exec(spec) = &op.kind else {
             panic!("not exec")
         };
-        let env = spec.env.take().unwrap().to_array();
+        let spec = spec.take().unwrap();
+        let env = spec.env.to_array();
         assert_eq!(
             env.iter().map(|kv| &**kv).collect::<Vec<_>>(),
             vec![
