@@ -193,9 +193,9 @@ impl OfflineBuild {
 
     /// Conversion errors come back rendered, after the warnings reported before them when
     /// `with_warnings`.
-    fn convert(
-        &self,
-        parsed: &Dockerfile,
+    fn convert<'a>(
+        &'a self,
+        parsed: impl Into<convert::Parsed<'a>>,
         with_warnings: bool,
     ) -> Result<convert::Converted, String> {
         convert::offline::convert_offline(parsed, &self.options, &self.image_configs)
@@ -244,7 +244,8 @@ fn run_llb(args: &LlbArgs) -> anyhow::Result<ExitCode> {
     let build = OfflineBuild::load(&args.convert)?;
     let converted = match build
         .parse()
-        .and_then(|parsed| build.convert(&parsed, false))
+        // Given away: converting frees the parsed file before the definition is marshalled.
+        .and_then(|parsed| build.convert(std::sync::Arc::new(parsed), false))
     {
         Ok(converted) => converted,
         Err(rendered) => {

@@ -488,15 +488,49 @@ impl ConvertError {
     }
 }
 
+/// The Dockerfile a plan reads: borrowed, or shared so that converting can free it once the
+/// stages are dispatched, before the definition is lowered and marshalled (the caller gives up
+/// its `Arc`; `dockerfile-llb llb` and the benchmark do). A long Dockerfile's commands are a
+/// megabyte or more of what that peak would otherwise hold.
+#[derive(Clone)]
+pub enum Parsed<'a> {
+    Borrowed(&'a Dockerfile),
+    Shared(std::sync::Arc<Dockerfile>),
+}
+
+impl std::ops::Deref for Parsed<'_> {
+    type Target = Dockerfile;
+
+    fn deref(&self) -> &Dockerfile {
+        match self {
+            Parsed::Borrowed(df) => df,
+            Parsed::Shared(df) => df,
+        }
+    }
+}
+
+impl<'a> From<&'a Dockerfile> for Parsed<'a> {
+    fn from(df: &'a Dockerfile) -> Parsed<'a> {
+        Parsed::Borrowed(df)
+    }
+}
+
+impl From<std::sync::Arc<Dockerfile>> for Parsed<'_> {
+    fn from(df: std::sync::Arc<Dockerfile>) -> Self {
+        Parsed::Shared(df)
+    }
+}
+
 /// Phase 1: the stage table and the external images the selected target needs that are not in
 /// `resolved` yet ([`Plan::requests`]). Call it again with what was resolved until it asks for
 /// nothing: a base image's ONBUILD triggers can name more images and stages (`COPY --from`), as
 /// in the reference's resolve loop. The last plan is then converted.
 pub fn plan<'a>(
-    df: &'a Dockerfile,
+    df: impl Into<Parsed<'a>>,
     opts: &'a ConvertOptions,
     resolved: &ResolvedImages,
 ) -> Result<Plan<'a>, ConvertError> {
+    let df = df.into();
     let check = check_config(&df.directives, &opts.build)?;
     let build = stages::Build::prepare(df, opts, resolved).map_err(|mut e| {
         let index = crate::syntax::LineIndex::new(&opts.source);
@@ -589,7 +623,9 @@ impl<'a> Plan<'a> {
         images: &ResolvedImages,
         excludes: &[String],
     ) -> Result<Converted, ConvertError> {
-        let (df, opts, check) = (self.build.df, self.build.opts, self.check);
+        let (opts, check) = (self.build.opts, self.check);
+        // The parser's checks count too: the reference runs them in the same linter.
+        let parsed = check.filter(self.build.df.warnings.clone());
         let locate = |warnings: Vec<crate::syntax::Diagnostic>| {
             let index = crate::syntax::LineIndex::new(&opts.source);
             check
@@ -620,8 +656,6 @@ impl<'a> Plan<'a> {
             })?;
         let mut converted = lower::lower(stages, opts, excludes)?;
         converted.warnings = check.filter(converted.warnings);
-        // The parser's checks count too: the reference runs them in the same linter.
-        let parsed = check.filter(df.warnings.clone());
         let reported: Vec<_> = parsed.iter().chain(&converted.warnings).collect();
         if let Some(message) = check.violation(&reported) {
             return Err(ConvertError {

@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::instructions::Dockerfile;
-
 use super::image::History;
 use super::{
-    plan, ConvertError, ConvertOptions, Converted, ImageConfig, ImageRequest, Plan, Platform,
-    ResolvedImage, ResolvedImages,
+    plan, ConvertError, ConvertOptions, Converted, ImageConfig, ImageRequest, Parsed, Plan,
+    Platform, ResolvedImage, ResolvedImages,
 };
 
 /// Every base image the conversion needs, answered offline. An image in `supplied` (normalised
@@ -16,13 +14,14 @@ use super::{
 /// Either way the source stays unpinned (no digest). The empty image carries one non-empty
 /// history entry so it is not mistaken for `scratch`, which would drop its source.
 pub(crate) fn resolve_offline<'a>(
-    df: &'a Dockerfile,
+    df: impl Into<Parsed<'a>>,
     opts: &'a ConvertOptions,
     supplied: &BTreeMap<String, Vec<u8>>,
 ) -> Result<(Plan<'a>, ResolvedImages), ConvertError> {
+    let df = df.into();
     let mut images = ResolvedImages::new();
     loop {
-        let plan = plan(df, opts, &images)?;
+        let plan = plan(df.clone(), opts, &images)?;
         if plan.requests().is_empty() {
             return Ok((plan, images));
         }
@@ -33,9 +32,9 @@ pub(crate) fn resolve_offline<'a>(
 }
 
 /// Resolves offline ([`resolve_offline`]) and converts the last plan.
-pub fn convert_offline(
-    df: &Dockerfile,
-    opts: &ConvertOptions,
+pub fn convert_offline<'a>(
+    df: impl Into<Parsed<'a>>,
+    opts: &'a ConvertOptions,
     supplied: &BTreeMap<String, Vec<u8>>,
 ) -> Result<Converted, ConvertError> {
     convert_offline_excluding(df, opts, supplied, &[])
@@ -43,9 +42,9 @@ pub fn convert_offline(
 
 /// [`convert_offline`] with the context's `.dockerignore` patterns (`excludes`), which the
 /// CopyIgnoredFile check reads.
-pub fn convert_offline_excluding(
-    df: &Dockerfile,
-    opts: &ConvertOptions,
+pub fn convert_offline_excluding<'a>(
+    df: impl Into<Parsed<'a>>,
+    opts: &'a ConvertOptions,
     supplied: &BTreeMap<String, Vec<u8>>,
     excludes: &[String],
 ) -> Result<Converted, ConvertError> {

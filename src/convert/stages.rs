@@ -90,7 +90,7 @@ impl StageDecl {
 
 /// A prepared build: the stage table and everything the target needs.
 pub(crate) struct Build<'a> {
-    pub df: &'a Dockerfile,
+    pub df: super::Parsed<'a>,
     pub opts: &'a ConvertOptions,
     pub expander: Expander,
     pub target_platform: Platform,
@@ -117,10 +117,11 @@ impl<'a> Build<'a> {
     /// The stage table for `df`. `images` are the base images resolved so far: an image's ONBUILD
     /// triggers can name more stages and images (convert.go re-resolves until nothing is new).
     pub(crate) fn prepare(
-        df: &'a Dockerfile,
+        parsed: super::Parsed<'a>,
         opts: &'a ConvertOptions,
         images: &ResolvedImages,
     ) -> Result<Build<'a>, ConvertError> {
+        let df: &Dockerfile = &parsed;
         if df.stages.is_empty() {
             return Err(ConvertError::new("dockerfile contains no stages to build"));
         }
@@ -168,7 +169,7 @@ impl<'a> Build<'a> {
         .map_err(after)?;
 
         let mut build = Build {
-            df,
+            df: parsed.clone(),
             opts,
             expander,
             target_platform,
@@ -221,7 +222,7 @@ impl<'a> Build<'a> {
 
     /// FROM lines: expand with the global args, find base stages, count progress steps.
     fn declare_stages(&mut self) -> Result<(), ConvertError> {
-        let df = self.df;
+        let df = self.df.clone();
         for (i, st) in df.stages.iter().enumerate() {
             let located = |msg: String| ConvertError::at(msg, st.lines, Some(st.span));
             let base = self
@@ -229,7 +230,7 @@ impl<'a> Build<'a> {
                 .expand_word(&st.from.image.text, &self.global_args)
                 .map_err(|e| located(e.to_string()))?;
             self.warnings.extend(from_checks::undefined_args_in_from(
-                self.df,
+                &df,
                 &self.global_args,
                 &base.unset,
                 st,
@@ -255,7 +256,7 @@ impl<'a> Build<'a> {
                             ))
                         })?;
                     self.warnings.extend(from_checks::undefined_args_in_from(
-                        self.df,
+                        &df,
                         &self.global_args,
                         &v.unset,
                         st,
@@ -391,11 +392,12 @@ impl<'a> Build<'a> {
     /// `toCommand`: stages named by COPY --from and RUN --mount from=.
     fn link_dependencies(&mut self) -> Result<(), ConvertError> {
         let stage_count = self.decls.len();
+        let df = self.df.clone();
         for s in 0..stage_count {
             let Some(df_index) = self.decls[s].df_index else {
                 continue;
             };
-            let stage = &self.df.stages[df_index];
+            let stage = &df.stages[df_index];
             for (ci, cmd) in stage.commands.iter().enumerate() {
                 for from in command_sources(cmd)? {
                     let dep = self.resolve_source(&from, cmd)?;
@@ -879,7 +881,7 @@ mod tests {
         let src = "FROM busybox AS builder\nRUN true\n\nFROM busybox\nCOPY --from=bulider /a /a\n";
         let df = parse_dockerfile(src.as_bytes(), "Dockerfile").unwrap();
         let opts = ConvertOptions::default();
-        let build = Build::prepare(&df, &opts, &ResolvedImages::new()).unwrap();
+        let build = Build::prepare((&df).into(), &opts, &ResolvedImages::new()).unwrap();
         let requests = build.image_requests(&ResolvedImages::new());
         // `builder` is unreachable (the COPY names `bulider`): busybox is needed by line 4.
         let busybox = &requests[0];
