@@ -7,7 +7,6 @@ use tokio::task::JoinSet;
 use crate::convert::{
     self, ConvertError, ConvertOptions, ImageRequest, Platform, ResolvedImage, ResolvedImages,
 };
-use crate::instructions::Dockerfile;
 use crate::llb::caps::CapSet;
 use crate::syntax::Diagnostic;
 
@@ -51,15 +50,15 @@ pub(crate) async fn resolve_all<'a>(
     bridge: &Bridge,
     caps: &super::Caps,
     build_opts: &BuildOpts,
-    parsed: &'a Dockerfile,
+    parsed: convert::Parsed<'a>,
     options: &'a mut ConvertOptions,
 ) -> Result<(convert::Plan<'a>, ResolvedImages), PlanError> {
     let resolve_mode = build_opts.build.image_resolve_mode;
     let planned = |plan: Result<convert::Plan<'a>, ConvertError>| {
         plan.map_err(|e| PlanError::Dockerfile(Box::new(e)))
     };
-    if convert::epoch_may_be_requested(parsed, options) {
-        let request = convert::plan(parsed, options, &ResolvedImages::new())
+    if convert::epoch_may_be_requested(&parsed, options) {
+        let request = convert::plan(parsed.clone(), options, &ResolvedImages::new())
             .map_err(|e| PlanError::Dockerfile(Box::new(e)))?
             .epoch_request()
             .cloned();

@@ -109,22 +109,34 @@ pub async fn build(
     let parsed = parsed.map_err(|d| parse_error(d, &dockerfile))?;
     match build_opts.request_id.as_deref() {
         Some(subrequests::OUTLINE) => {
-            let converted =
-                convert_for_subrequest(bridge, &build_opts, &dockerfile, &parsed, &caps, &main);
+            let converted = convert_for_subrequest(
+                bridge,
+                &build_opts,
+                &dockerfile,
+                (&parsed).into(),
+                &caps,
+                &main,
+            );
             return Ok(subrequests::outline(
                 &converted.await?.outline,
                 &dockerfile.data,
             ));
         }
         Some(subrequests::CONVERT_LLB) => {
-            let converted =
-                convert_for_subrequest(bridge, &build_opts, &dockerfile, &parsed, &caps, &main);
+            let converted = convert_for_subrequest(
+                bridge,
+                &build_opts,
+                &dockerfile,
+                (&parsed).into(),
+                &caps,
+                &main,
+            );
             return subrequests::convert_llb(&converted.await?.definition)
                 .map_err(FrontendError::Convert);
         }
         _ => {}
     }
-    convert_and_solve(bridge, &build_opts, &dockerfile, &parsed, &caps, &main).await
+    convert_and_solve(bridge, &build_opts, &dockerfile, parsed, &caps, &main).await
 }
 
 /// `frontend.lint`: the checks are collected, not sent, and the conversion's error is a
@@ -147,7 +159,7 @@ async fn lint(
         Some(caps.llb),
         main,
     ));
-    let planned = conversion::resolve_all(bridge, caps, opts, &parsed, &mut options).await;
+    let planned = conversion::resolve_all(bridge, caps, opts, (&parsed).into(), &mut options).await;
     let (plan, images) = match planned {
         Ok(planned) => planned,
         Err(PlanError::Frontend(e)) => return Err(e),
@@ -164,7 +176,7 @@ async fn convert_for_subrequest(
     bridge: &Bridge,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
-    parsed: &Dockerfile,
+    parsed: convert::Parsed<'_>,
     caps: &Caps,
     main: &MainContext,
 ) -> Result<convert::Converted, FrontendError> {
@@ -196,7 +208,7 @@ async fn convert_platform(
     caps: &Caps,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
-    parsed: &Dockerfile,
+    parsed: convert::Parsed<'_>,
     options: &mut convert::ConvertOptions,
     main: &MainContext,
     excludes: &mut Option<Vec<String>>,
@@ -387,7 +399,7 @@ async fn convert_and_solve(
     bridge: &Bridge,
     opts: &BuildOpts,
     dockerfile: &DockerfileSource,
-    parsed: &Dockerfile,
+    parsed: Dockerfile,
     caps: &Caps,
     main: &MainContext,
 ) -> Result<gw::Result, FrontendError> {
@@ -405,7 +417,22 @@ async fn convert_and_solve(
         None => None,
     };
     let mut solved = Vec::new();
-    for platform in opts.platforms_to_build() {
+    let platforms = opts.platforms_to_build();
+    let count = match opts.build.multi_platform {
+        true => platforms.len(),
+        false => platforms.len().min(1),
+    };
+    // The last conversion is given the parsed file, and frees it before its definition is
+    // lowered: one platform's build then never holds both at once.
+    let mut parsed = Some(std::sync::Arc::new(parsed));
+    for (i, platform) in platforms.into_iter().take(count).enumerate() {
+        let Some(df) = (if i + 1 == count {
+            parsed.take()
+        } else {
+            parsed.clone()
+        }) else {
+            break;
+        };
         let mut options = convert_options(opts, platform.clone(), dockerfile, Some(caps.llb), main);
         // Like the reference, only the first platform's conversion reports warnings.
         let report = solved.is_empty() && caps.has_frontend("gateway.warnings");
@@ -414,7 +441,7 @@ async fn convert_and_solve(
             caps,
             opts,
             dockerfile,
-            parsed,
+            df.into(),
             &mut options,
             main,
             &mut excludes,
@@ -441,9 +468,6 @@ async fn convert_and_solve(
             epoch: converted.epoch,
             sbom,
         });
-        if !opts.build.multi_platform {
-            break;
-        }
     }
     Ok(platform_result(solved, opts.build.multi_platform))
 }
