@@ -107,31 +107,23 @@ pub async fn build(
         send_warnings(bridge, &dockerfile, &check.filter(early)).await;
     }
     let parsed = parsed.map_err(|d| parse_error(d, &dockerfile))?;
+    let subrequest = || {
+        convert_for_subrequest(
+            bridge,
+            &build_opts,
+            &dockerfile,
+            (&parsed).into(),
+            &caps,
+            &main,
+        )
+    };
     match build_opts.request_id.as_deref() {
         Some(subrequests::OUTLINE) => {
-            let converted = convert_for_subrequest(
-                bridge,
-                &build_opts,
-                &dockerfile,
-                (&parsed).into(),
-                &caps,
-                &main,
-            );
-            return Ok(subrequests::outline(
-                &converted.await?.outline,
-                &dockerfile.data,
-            ));
+            let converted = subrequest().await?;
+            return Ok(subrequests::outline(&converted.outline, &dockerfile.data));
         }
         Some(subrequests::CONVERT_LLB) => {
-            let converted = convert_for_subrequest(
-                bridge,
-                &build_opts,
-                &dockerfile,
-                (&parsed).into(),
-                &caps,
-                &main,
-            );
-            return subrequests::convert_llb(&converted.await?.definition)
+            return subrequests::convert_llb(&subrequest().await?.definition)
                 .map_err(FrontendError::Convert);
         }
         _ => {}
